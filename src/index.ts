@@ -1,0 +1,12 @@
+export { check, probeHost, rulesFor, DEFAULTS, type CheckOptions } from './check.js';
+export { main } from './cli.js';
+export { loadRules, parseRuleFile, selectRules, type Rule, type RuleSet } from './checks/rules.js';
+export { evaluateRule, summarize, readPath } from './checks/evaluate.js';
+export { PROBES, buildFacts, type Probe } from './checks/probes/index.js';
+export { parseCpuinfo } from './checks/probes/cpuinfo.js';
+export { parseVirshList, parseVirshUuids } from './checks/probes/virsh.js';
+export { RULE_FILE_SCHEMA, type RuleSpec, type RuleFile } from './checks/rule-schema.js';
+export { renderConsole } from './report/console.js';
+export { renderJson } from './report/json.js';
+export * from './errors.js';
+export type * from './types.js';

@@ -1,0 +1,71 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Report, RuleResult, Severity, Status } from '../types.js';
+import { SEVERITIES } from '../types.js';
+import { sanitizeForTerminal as clean } from './sanitize.js';
+
+export interface ConsoleContext {
+  readonly color: boolean;
+  /** Only failures, errors and the summary. */
+  readonly quiet: boolean;
+}
+
+const ORDER: Record<Status, number> = { fail: 0, error: 1, waived: 2, skip: 3, pass: 4 };
+
+function paint(c: ChalkInstance, r: RuleResult): string {
+  const label = r.status.toUpperCase().padEnd(5);
+  switch (r.status) {
+    case 'fail':
+      return c.red.bold(label);
+    case 'error':
+      return c.magenta.bold(label);
+    case 'skip':
+      return c.gray(label);
+    case 'pass':
+      return c.green(label);
+    default:
+      return c.yellow(label);
+  }
+}
+
+function value(v: unknown): string {
+  if (v === undefined) return '-';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return clean(s.length > 160 ? `${s.slice(0, 157)}...` : s);
+}
+
+function sevRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+/** The human report: failures first with both hosts' values and the fix, then the rest, then one summary line. */
+export function renderConsole(report: Report, ctx: ConsoleContext): string {
+  const c = new Chalk({ level: ctx.color ? 1 : 0 });
+  const { src, dst } = report.hosts;
+  const name = (h: typeof src): string => `${clean(h.target)}${h.hostname && h.hostname !== h.target ? ` (${clean(h.hostname)})` : ''}`;
+  const lines: string[] = [];
+  lines.push(c.bold(`${report.tool.name} ${report.tool.version}: ${name(src)} -> ${name(dst)}`));
+  for (const [side, h] of [['source', src], ['destination', dst]] as const) {
+    if (!h.reachable) lines.push(c.red(`  ${side} ${clean(h.target)} not probed: ${clean(h.error?.message ?? 'unreachable')}`));
+  }
+  lines.push('');
+  const sorted = [...report.results].sort((a, b) => ORDER[a.status] - ORDER[b.status] || sevRank(a.severity) - sevRank(b.severity) || a.id.localeCompare(b.id));
+  for (const r of sorted) {
+    if (ctx.quiet && r.status !== 'fail' && r.status !== 'error') continue;
+    lines.push(`${paint(c, r)} ${r.severity.padEnd(8)} ${c.bold(r.id)}  ${r.title}`);
+    if (r.status === 'pass') continue;
+    lines.push(`      ${clean(r.message)}`);
+    if (r.status === 'fail') {
+      lines.push(c.dim(`      source: ${value(r.evidence.src)}`));
+      lines.push(c.dim(`      destination: ${value(r.evidence.dst)}`));
+      if (r.remediation) lines.push(`      ${c.cyan('fix:')} ${r.remediation.trim().replace(/\s*\n\s*/g, ' ')}`);
+    }
+  }
+  const s = report.summary;
+  const verdict = s.exitCode === 0 ? c.green.bold('GO') : s.exitCode === 1 ? c.red.bold('NO-GO') : c.magenta.bold('INCOMPLETE');
+  lines.push('');
+  lines.push(
+    `${verdict}  ${s.total} rules: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.skip} skip, ${s.waived} waived` +
+      ` (fail-on ${report.options.failOn}, exit ${s.exitCode}, ${(report.durationMs / 1000).toFixed(2)} s)`,
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,263 @@
+import { readFileSync } from 'node:fs';
+import ssh2 from 'ssh2';
+import type { AgentAuthMethod, Client as ClientType, ClientChannel, ConnectConfig, PublicKeyAuthMethod } from 'ssh2';
+type AuthMethod = AgentAuthMethod | PublicKeyAuthMethod;
+import { HostKeyError, SshAuthError, SshConfigError, SshConnectError } from '../errors.js';
+import { fingerprint, keyTypeOf, knownKeyTypes, parseKnownHosts, verifyHostKey, type KnownHostEntry } from './known-hosts.js';
+import type { ResolvedTarget } from './target.js';
+import type { Chunk } from '../checks/collect.js';
+
+const { Client, utils } = ssh2;
+
+export interface ConnectOptions {
+  readonly connectTimeoutMs: number;
+  /** ssh-agent socket; default $SSH_AUTH_SOCK. */
+  readonly agentSocket?: string | undefined;
+}
+
+/** What we learned about the host key while connecting: recorded in the report. */
+export interface HostKeyInfo {
+  readonly type: string;
+  readonly fingerprint: string;
+  /** 'known' (in known_hosts) or 'accepted-new' (unknown, accepted by --accept-new-host-keys / accept-new). */
+  readonly status: 'known' | 'accepted-new';
+}
+
+export interface ExecResult {
+  readonly stdout: readonly Chunk[];
+  readonly stderr: readonly Chunk[];
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** 'timeout' when the overall timeout cut the run, 'dropped' when the connection went away. */
+  readonly interrupted: 'timeout' | 'dropped' | null;
+}
+
+/** One SSH connection (and its jump hosts, if any). */
+export interface SshSession {
+  readonly hostKey: HostKeyInfo;
+  /** Runs one command, feeding `stdin`, and collects both streams with arrival times. */
+  exec(command: string, stdin: string, timeoutMs: number): Promise<ExecResult>;
+  close(): void;
+}
+
+/** ssh2 algorithm names for a known_hosts key type. */
+function hostKeyAlgorithms(keyType: string): string[] {
+  return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];
+}
+
+function loadKnownHosts(files: readonly string[]): KnownHostEntry[] {
+  const entries: KnownHostEntry[] = [];
+  for (const f of files) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new SshConfigError(`cannot read known_hosts ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    entries.push(...parseKnownHosts(text, f));
+  }
+  return entries;
+}
+
+/** Private keys to offer, in order; encrypted keys are skipped (no prompts: use ssh-agent for them). */
+function authMethods(t: ResolvedTarget, agentSocket: string | undefined): { methods: AuthMethod[]; notes: string[] } {
+  const methods: AuthMethod[] = [];
+  const notes: string[] = [];
+  if (agentSocket && !t.identitiesOnly) methods.push({ type: 'agent', username: t.user, agent: agentSocket });
+  for (const f of t.identityFiles) {
+    let data: Buffer;
+    try {
+      data = readFileSync(f);
+    } catch (e) {
+      notes.push(`${f}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      continue;
+    }
+    const parsed = utils.parseKey(data);
+    if (parsed instanceof Error) {
+      notes.push(`${f}: ${/encrypt|passphrase/i.test(parsed.message) ? 'encrypted (load it into ssh-agent)' : parsed.message}`);
+      continue;
+    }
+    methods.push({ type: 'publickey', username: t.user, key: data });
+  }
+  if (agentSocket && t.identitiesOnly && t.identityFiles.length === 0) {
+    methods.push({ type: 'agent', username: t.user, agent: agentSocket });
+  }
+  return { methods, notes };
+}
+
+function describe(t: ResolvedTarget): string {
+  const where = `${t.user}@${t.host}:${t.port}`;
+  return t.target === t.host ? where : `${t.target} (${where})`;
+}
+
+function connectOne(
+  t: ResolvedTarget,
+  o: ConnectOptions,
+  sock: NodeJS.ReadableStream | undefined,
+): Promise<{ client: ClientType; hostKey: HostKeyInfo }> {
+  const known = loadKnownHosts(t.knownHostsFiles);
+  const { methods, notes } = authMethods(t, o.agentSocket ?? process.env.SSH_AUTH_SOCK);
+  const preferred = knownKeyTypes(known, t.host, t.port).flatMap(hostKeyAlgorithms);
+  const timeoutMs = t.connectTimeoutS !== null ? Math.min(o.connectTimeoutMs, t.connectTimeoutS * 1000) : o.connectTimeoutMs;
+
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let hostKeyError: HostKeyError | null = null;
+    let hostKey: HostKeyInfo | null = null;
+    let settled = false;
+    const fail = (e: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      client.end();
+      client.destroy();
+      reject(e);
+    };
+    // ssh2's readyTimeout starts after the TCP connect; this one covers the whole way to "ready".
+    const timer = setTimeout(() => fail(new SshConnectError(`${describe(t)}: connection timed out after ${timeoutMs} ms`)), timeoutMs);
+
+    const config: ConnectConfig = {
+      host: t.host,
+      port: t.port,
+      username: t.user,
+      readyTimeout: timeoutMs,
+      keepaliveInterval: 5000,
+      keepaliveCountMax: 3,
+      authHandler: methods.length > 0 ? methods : ['none'],
+      algorithms: preferred.length > 0 ? { serverHostKey: { prepend: preferred } as never } : {},
+      hostVerifier: (key: Buffer) => {
+        const fp = fingerprint(key);
+        const type = keyTypeOf(key);
+        const v = verifyHostKey(known, t.host, t.port, key);
+        const files = t.knownHostsFiles.join(', ');
+        if (v.kind === 'match') {
+          hostKey = { type, fingerprint: fp, status: 'known' };
+          return true;
+        }
+        if (v.kind === 'revoked') {
+          hostKeyError = new HostKeyError(`${describe(t)}: host key ${type} ${fp} is REVOKED in ${v.entry.file}:${v.entry.line}`, 'changed', fp);
+          return false;
+        }
+        if (v.kind === 'changed') {
+          const where = v.entries.map((e) => `${e.file}:${e.line}`).join(', ');
+          hostKeyError = new HostKeyError(
+            `${describe(t)}: HOST KEY CHANGED (possible man-in-the-middle): got ${type} ${fp}, known_hosts has a different key at ${where}; refusing`,
+            'changed',
+            fp,
+          );
+          return false;
+        }
+        if (t.strictHostKeyChecking === 'accept-new') {
+          hostKey = { type, fingerprint: fp, status: 'accepted-new' };
+          return true;
+        }
+        hostKeyError = new HostKeyError(
+          `${describe(t)}: unknown host key ${type} ${fp} (not in ${files}); verify it and add it, or pass --accept-new-host-keys`,
+          'unknown',
+          fp,
+        );
+        return false;
+      },
+    };
+    if (sock) config.sock = sock as ConnectConfig['sock'];
+
+    client.on('ready', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ client, hostKey: hostKey ?? { type: 'unknown', fingerprint: 'unknown', status: 'known' } });
+    });
+    client.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (hostKeyError) return fail(hostKeyError);
+      if (err.level === 'client-authentication') {
+        const why = methods.length === 0 ? 'no identity to offer (give -i, an IdentityFile, or run ssh-agent)' : 'every key was rejected';
+        return fail(new SshAuthError(`${describe(t)}: authentication failed: ${why}${notes.length ? ` [${notes.join('; ')}]` : ''}`));
+      }
+      if (err.level === 'client-timeout') return fail(new SshConnectError(`${describe(t)}: SSH handshake timed out after ${timeoutMs} ms`));
+      const code = err.code ? `${err.code} ` : '';
+      fail(new SshConnectError(`${describe(t)}: cannot connect: ${code}${err.message.replace(/^connect \S+ /, '')}`, { cause: err }));
+    });
+    client.on('close', () => fail(hostKeyError ?? new SshConnectError(`${describe(t)}: connection closed during the handshake`)));
+    client.connect(config);
+  });
+}
+
+function forward(client: ClientType, host: string, port: number): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => (err ? reject(err) : resolve(stream)));
+  });
+}
+
+/** Connects to a target through its jump hosts (ProxyJump), verifying every host key on the way. */
+export async function connect(t: ResolvedTarget, o: ConnectOptions): Promise<SshSession> {
+  const chain: ClientType[] = [];
+  const closeAll = (): void => {
+    for (const c of chain.reverse()) c.end();
+  };
+  try {
+    let sock: NodeJS.ReadableStream | undefined;
+    for (const hop of [...t.jump, t]) {
+      if (chain.length > 0) {
+        const via = chain[chain.length - 1] as ClientType;
+        try {
+          sock = await forward(via, hop.host, hop.port);
+        } catch (e) {
+          throw new SshConnectError(`${describe(hop)}: jump host could not reach it: ${(e as Error).message}`);
+        }
+      }
+      const { client, hostKey } = await connectOne(hop, o, sock);
+      chain.push(client);
+      if (hop === t) return session(client, hostKey, closeAll);
+    }
+    throw new Error('unreachable');
+  } catch (e) {
+    closeAll();
+    throw e;
+  }
+}
+
+function session(client: ClientType, hostKey: HostKeyInfo, close: () => void): SshSession {
+  let dropped = false;
+  client.on('close', () => {
+    dropped = true;
+  });
+  client.on('error', () => {
+    dropped = true;
+  });
+  return {
+    hostKey,
+    close,
+    exec(command, stdin, timeoutMs) {
+      return new Promise((resolve) => {
+        const stdout: Chunk[] = [];
+        const stderr: Chunk[] = [];
+        let done = false;
+        let timer: NodeJS.Timeout | undefined;
+        const finish = (r: Omit<ExecResult, 'stdout' | 'stderr'>): void => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          client.off('close', onDrop);
+          resolve({ stdout, stderr, ...r });
+        };
+        const onDrop = (): void => finish({ exitCode: null, signal: null, interrupted: 'dropped' });
+        if (dropped) return onDrop();
+        client.once('close', onDrop);
+        client.exec(command, (err, stream) => {
+          if (err) return onDrop();
+          timer = setTimeout(() => {
+            finish({ exitCode: null, signal: null, interrupted: 'timeout' });
+            stream.close();
+          }, timeoutMs);
+          stream.on('data', (d: Buffer) => stdout.push({ data: d, at: performance.now() }));
+          stream.stderr.on('data', (d: Buffer) => stderr.push({ data: d, at: performance.now() }));
+          stream.on('close', (code: number | null, signal?: string) =>
+            finish({ exitCode: typeof code === 'number' ? code : null, signal: signal ?? null, interrupted: null }),
+          );
+          stream.end(stdin);
+        });
+      });
+    },
+  };
+}

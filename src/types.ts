@@ -1,0 +1,137 @@
+/** Severities, most severe first. */
+export const SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const STATUSES = ['pass', 'fail', 'error', 'skip', 'waived'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export type Side = 'src' | 'dst';
+
+/** What one probe printed on the host: the evidence a verdict rests on. */
+export interface ProbeOutput {
+  readonly command: string;
+  /** null when the probe never finished (script cut off by a timeout or a dropped connection). */
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** sha256 of the stdout bytes as received (before any truncation marker). */
+  readonly sha256: string;
+  readonly durationMs: number;
+  /** true when stdout was cut at the per-probe cap. */
+  readonly truncated?: boolean;
+}
+
+export interface CpuFacts {
+  readonly vendor: string | null;
+  readonly modelName: string | null;
+  readonly family: number | null;
+  readonly model: number | null;
+  readonly flags: readonly string[];
+  readonly count: number;
+  readonly nx: boolean;
+  /** 'vmx' (Intel VT-x), 'svm' (AMD-V) or null. */
+  readonly virtExt: 'vmx' | 'svm' | null;
+}
+
+export type DomainState = 'running' | 'idle' | 'paused' | 'in shutdown' | 'shut off' | 'crashed' | 'pmsuspended' | 'other';
+
+export interface DomainFact {
+  readonly name: string;
+  /** Domain id while active, null when inactive. */
+  readonly id: number | null;
+  readonly state: DomainState;
+  readonly uuid: string | null;
+}
+
+/**
+ * Facts about one host. Every member is optional: a probe that failed leaves its facts out and
+ * the rules that need them end in `error` with the probe's reason.
+ */
+export interface HostFacts {
+  cpu?: CpuFacts;
+  os?: { arch?: string; longBit?: number };
+  host?: { hostname?: string };
+  libvirt?: { domains?: readonly DomainFact[] };
+  /** Derived on the source: the domains this run will move (from -d, default: running domains). */
+  migration?: { domains: readonly DomainFact[]; missing: readonly string[] };
+}
+
+/** A probe that failed, keyed by probe id, with the reason: lets rules explain an `error`. */
+export interface ProbeFailure {
+  readonly probe: string;
+  readonly reason: string;
+}
+
+export interface HostReport {
+  readonly target: string;
+  readonly hostname: string | null;
+  readonly reachable: boolean;
+  readonly error: { code: string; message: string } | null;
+  readonly facts: HostFacts;
+  readonly probes: Readonly<Record<string, ProbeOutput>>;
+  readonly probeErrors: readonly ProbeFailure[];
+}
+
+export interface RuleEvidence {
+  readonly src?: unknown;
+  readonly dst?: unknown;
+}
+
+interface ResultBase {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly evidence: RuleEvidence;
+  readonly remediation: string | null;
+  readonly references: readonly string[];
+  readonly waiver: null;
+  readonly messageId: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** One rule's verdict: a discriminated union on `status`. */
+export type RuleResult =
+  | (ResultBase & { readonly status: 'pass' })
+  | (ResultBase & { readonly status: 'fail' })
+  | (ResultBase & { readonly status: 'error' })
+  | (ResultBase & { readonly status: 'skip' });
+
+export interface Summary {
+  readonly total: number;
+  readonly pass: number;
+  readonly fail: number;
+  readonly error: number;
+  readonly skip: number;
+  readonly waived: number;
+  readonly exitCode: ExitCode;
+}
+
+export type ExitCode = 0 | 1 | 2 | 3;
+export type FailOn = Severity | 'never';
+
+/** The options recorded in the report: what was asked, never a secret. */
+export interface ReportOptions {
+  readonly libvirtUri: string;
+  readonly domains: readonly string[];
+  readonly transport: string;
+  readonly failOn: FailOn;
+  readonly sudo: boolean;
+  readonly rules: readonly string[];
+  readonly only: readonly string[];
+  readonly skip: readonly string[];
+}
+
+/** The JSON report, schemaVersion 1 (see DESIGN.md). */
+export interface Report {
+  readonly schemaVersion: 1;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly options: ReportOptions;
+  readonly rulesets: readonly { path: string; sha256: string }[];
+  readonly hosts: { readonly src: HostReport; readonly dst: HostReport };
+  readonly results: readonly RuleResult[];
+  readonly summary: Summary;
+}

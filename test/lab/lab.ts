@@ -1,0 +1,357 @@
+/**
+ * A lab of real OpenSSH hosts, each in its own network, mount and UTS namespace, with its own
+ * /proc/cpuinfo, hostname, /etc/hosts, libvirt test-driver node XML, bridges and nftables
+ * ruleset. Needs root. Tears down only what it started (by pid, namespace and link name).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** One host of a scenario. */
+export interface HostSpec {
+  /** Hostname, ssh_config alias and namespace suffix: [a-z0-9-]. */
+  readonly name: string;
+  /** A real /proc/cpuinfo dump to show as this host's /proc/cpuinfo. */
+  readonly cpuinfo: string;
+  /** Personality for `uname -m` (setarch), e.g. i686; default the machine's own. */
+  readonly arch?: string;
+  /** libvirt test-driver XML (`<node>` with domains, networks, pools). */
+  readonly nodeXml: string;
+  /** Linux bridges to create inside the host's namespace. */
+  readonly bridges?: readonly string[];
+  /** An nftables ruleset loaded in the host's namespace. */
+  readonly nft?: string;
+  /** Extra /etc/hosts lines (the lab's own names are always there). */
+  readonly extraHosts?: string;
+  /** Start no sshd: the address exists but refuses connections. */
+  readonly noSshd?: boolean;
+}
+
+export interface Scenario {
+  readonly hosts: readonly HostSpec[];
+}
+
+export interface LabHost {
+  readonly name: string;
+  readonly ip: string;
+  readonly ns: string;
+  readonly pid: number | null;
+}
+
+/** Where the libvirt test driver's node file sits on every lab host. */
+export const LAB_LIBVIRT_URI = 'test:///etc/lab/node.xml';
+
+export interface Lab {
+  readonly dir: string;
+  readonly sshConfig: string;
+  readonly knownHosts: string;
+  /** known_hosts with a wrong key for every host: a man in the middle. */
+  readonly wrongKnownHosts: string;
+  readonly identity: string;
+  readonly hosts: ReadonlyMap<string, LabHost>;
+  readonly libvirtUri: string;
+  stop(): Promise<void>;
+}
+
+const STATE_ROOT = '/run/migrate-preflight-lab';
+const MOUNTPOINT = '/etc/lab';
+const PACKAGES: Record<string, string> = {
+  '/usr/sbin/sshd': 'openssh-server',
+  '/usr/bin/ssh-keygen': 'openssh-client',
+  '/usr/bin/virsh': 'libvirt-clients',
+  '/usr/sbin/nft': 'nftables',
+  '/usr/bin/sshfs': 'sshfs',
+};
+
+function sh(cmd: string, args: readonly string[], input?: string): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+}
+
+/** Installs what the lab lacks with apt-get (Debian). */
+export function ensurePackages(log: (s: string) => void = () => {}): void {
+  const missing = [...new Set(Object.entries(PACKAGES).filter(([bin]) => !existsSync(bin)).map(([, pkg]) => pkg))];
+  if (missing.length === 0) return;
+  log(`lab: installing ${missing.join(' ')} with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'ignore', env });
+}
+
+/** Why the lab cannot run here, or null. */
+export function labUnavailable(): string | null {
+  if (process.platform !== 'linux') return 'the lab needs Linux namespaces';
+  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces, bind mounts)';
+  return null;
+}
+
+/** Picks a free lab slot: each lab gets its own /24 (10.203.<40+slot>.0/24), used for nothing else. */
+function claimSlot(): { slot: number; stateDir: string } {
+  mkdirSync(STATE_ROOT, { recursive: true });
+  for (let slot = 0; slot < 16; slot++) {
+    const stateDir = join(STATE_ROOT, String(slot));
+    try {
+      mkdirSync(stateDir); // atomic claim
+      return { slot, stateDir };
+    } catch {
+      const stateFile = join(stateDir, 'state.json');
+      if (existsSync(stateFile)) {
+        const st = JSON.parse(readFileSync(stateFile, 'utf8')) as { owner: number };
+        if (!isAlive(st.owner)) {
+          teardownState(stateDir);
+          try {
+            mkdirSync(stateDir);
+            return { slot, stateDir };
+          } catch {
+            /* somebody else took it */
+          }
+        }
+      }
+    }
+  }
+  throw new Error('lab: no free slot (16 labs running?)');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface State {
+  owner: number;
+  dir: string;
+  bridge: string;
+  namespaces: string[];
+  pids: number[];
+  createdMountpoint: boolean;
+}
+
+function tryRun(cmd: string, args: string[]): void {
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore' });
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Removes what a lab recorded in its state file: its processes, namespaces, bridge and files. */
+export function teardownState(stateDir: string): void {
+  const file = join(stateDir, 'state.json');
+  if (existsSync(file)) {
+    const st = JSON.parse(readFileSync(file, 'utf8')) as State;
+    for (const pid of st.pids) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+    for (const ns of st.namespaces) {
+      // Session processes of that namespace's sshd (children of the listener) die with their connections;
+      // kill whatever is left in the namespace that we started.
+      try {
+        const pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split('\n').filter(Boolean);
+        for (const p of pids) tryRun('kill', ['-KILL', p]);
+      } catch {
+        /* gone */
+      }
+      tryRun('ip', ['netns', 'del', ns]);
+    }
+    tryRun('ip', ['link', 'del', st.bridge]);
+    rmSync(st.dir, { recursive: true, force: true });
+    if (st.createdMountpoint) {
+      const others = readdirSync(STATE_ROOT).filter((d) => join(STATE_ROOT, d) !== stateDir);
+      if (others.length === 0) {
+        try {
+          rmdirSync(MOUNTPOINT);
+        } catch {
+          /* busy or not empty: leave it */
+        }
+      }
+    }
+  }
+  rmSync(stateDir, { recursive: true, force: true });
+}
+
+function waitForPort(ip: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const s = tcpConnect({ host: ip, port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`lab: sshd on ${ip}:${port} did not come up`));
+        else setTimeout(attempt, 25);
+      });
+    };
+    attempt();
+  });
+}
+
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Starts the hosts of a scenario; resolves when every sshd accepts connections. */
+export async function startLab(scenario: Scenario): Promise<Lab> {
+  const why = labUnavailable();
+  if (why) throw new Error(`lab: ${why}`);
+  ensurePackages((s) => process.stderr.write(`${s}\n`));
+  const { slot, stateDir } = claimSlot();
+  const dir = mkdtempSync(join(tmpdir(), `mp-lab${slot}-`));
+  const subnet = `10.203.${40 + slot}`;
+  const bridge = `mplab${slot}`;
+  const createdMountpoint = !existsSync(MOUNTPOINT);
+  if (createdMountpoint) mkdirSync(MOUNTPOINT);
+  const state: State = { owner: process.pid, dir, bridge, namespaces: [], pids: [], createdMountpoint };
+  const save = (): void => writeFileSync(join(stateDir, 'state.json'), JSON.stringify(state));
+  save();
+  try {
+    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    sh('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    sh('ip', ['addr', 'add', `${subnet}.1/24`, 'dev', bridge]);
+    sh('ip', ['link', 'set', bridge, 'up']);
+
+    const identity = join(dir, 'id_ed25519');
+    sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'migrate-preflight-lab', '-f', identity]);
+    writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${identity}.pub`));
+    // A key no host has: the "wrong" known_hosts maps every host to it.
+    sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'impostor', '-f', join(dir, 'impostor_key')]);
+    const impostor = readFileSync(join(dir, 'impostor_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+
+    const hosts = new Map<string, LabHost>();
+    const ips = new Map(scenario.hosts.map((h, i) => [h.name, `${subnet}.${10 + i}`]));
+    const etcHosts = ['127.0.0.1 localhost', ...[...ips].map(([n, ip]) => `${ip} ${n}.lab ${n}`)].join('\n');
+    const known: string[] = [];
+    const wrong: string[] = [];
+    const sshConfig: string[] = [];
+
+    for (const [i, h] of scenario.hosts.entries()) {
+      if (!/^[a-z][a-z0-9-]{0,20}$/.test(h.name)) throw new Error(`lab: bad host name ${h.name}`);
+      const ip = ips.get(h.name) as string;
+      const ns = `mplab${slot}-${h.name}`;
+      const hd = join(dir, h.name);
+      mkdirSync(join(hd, 'etc-lab'), { recursive: true });
+      sh('ip', ['netns', 'add', ns]);
+      state.namespaces.push(ns);
+      save();
+      const veth = `mpl${slot}h${i}`;
+      sh('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+      sh('ip', ['link', 'set', veth, 'master', bridge, 'up']);
+      sh('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+      sh('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+      sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      for (const br of h.bridges ?? []) {
+        sh('ip', ['-n', ns, 'link', 'add', br, 'type', 'bridge']);
+        sh('ip', ['-n', ns, 'link', 'set', br, 'up']);
+      }
+      if (h.nft) {
+        writeFileSync(join(hd, 'rules.nft'), h.nft);
+        sh('ip', ['netns', 'exec', ns, 'nft', '-f', join(hd, 'rules.nft')]);
+      }
+      writeFileSync(join(hd, 'etc-lab', 'node.xml'), h.nodeXml);
+      writeFileSync(join(hd, 'hosts'), `${etcHosts}\n127.0.1.1 ${h.name}.lab ${h.name}\n${h.extraHosts ?? ''}`);
+      writeFileSync(join(hd, 'hostname'), `${h.name}\n`);
+      sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', h.name, '-f', join(hd, 'ssh_host_ed25519_key')]);
+      const pub = readFileSync(join(hd, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+      known.push(`${ip} ${pub}`);
+      wrong.push(`${ip} ${impostor}`);
+      writeFileSync(
+        join(hd, 'sshd_config'),
+        [
+          'Port 22',
+          `ListenAddress ${ip}`,
+          `HostKey ${join(hd, 'ssh_host_ed25519_key')}`,
+          `PidFile ${join(hd, 'sshd.pid')}`,
+          `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+          'PermitRootLogin prohibit-password',
+          'PasswordAuthentication no',
+          'KbdInteractiveAuthentication no',
+          'UsePAM no',
+          'StrictModes no',
+          'MaxStartups 200:30:400',
+          'MaxSessions 64',
+          'LogLevel ERROR',
+          'Subsystem sftp /usr/lib/openssh/sftp-server',
+          '',
+        ].join('\n'),
+      );
+      sshConfig.push(
+        `Host ${h.name}`,
+        `  HostName ${ip}`,
+        '  User root',
+        `  IdentityFile ${identity}`,
+        '  IdentitiesOnly yes',
+        `  UserKnownHostsFile ${join(dir, 'known_hosts')}`,
+        '  StrictHostKeyChecking yes',
+        '',
+      );
+      let pid: number | null = null;
+      if (!h.noSshd) {
+        const sshd = [...(h.arch ? ['setarch', h.arch] : []), '/usr/sbin/sshd', '-D', '-e', '-f', join(hd, 'sshd_config')];
+        const inner = [
+          `mount --bind ${q(h.cpuinfo)} /proc/cpuinfo`,
+          `mount --bind ${q(join(hd, 'hosts'))} /etc/hosts`,
+          `mount --bind ${q(join(hd, 'hostname'))} /etc/hostname`,
+          `mount --bind ${q(join(hd, 'etc-lab'))} ${MOUNTPOINT}`,
+          `hostname ${q(h.name)}`,
+          `exec ${sshd.map(q).join(' ')}`,
+        ].join(' && ');
+        const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', inner], {
+          detached: true,
+          stdio: ['ignore', 'ignore', 'ignore'],
+        });
+        child.unref();
+        pid = child.pid ?? null;
+        if (pid !== null) state.pids.push(pid);
+        save();
+      }
+      hosts.set(h.name, { name: h.name, ip, ns, pid });
+    }
+    writeFileSync(join(dir, 'known_hosts'), `${known.join('\n')}\n`);
+    writeFileSync(join(dir, 'known_hosts.wrong'), `${wrong.join('\n')}\n`);
+    writeFileSync(join(dir, 'ssh_config'), sshConfig.join('\n'));
+    await Promise.all([...hosts.values()].filter((h) => h.pid !== null).map((h) => waitForPort(h.ip, 22, 10_000)));
+    let stopped = false;
+    return {
+      dir,
+      sshConfig: join(dir, 'ssh_config'),
+      knownHosts: join(dir, 'known_hosts'),
+      wrongKnownHosts: join(dir, 'known_hosts.wrong'),
+      identity,
+      hosts,
+      libvirtUri: LAB_LIBVIRT_URI,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        teardownState(stateDir);
+      },
+    };
+  } catch (e) {
+    teardownState(stateDir);
+    throw e;
+  }
+}
+
+/** Tears down every lab whose owner process is gone (or all of them with force). */
+export function teardownAll(force = false): number {
+  if (!existsSync(STATE_ROOT)) return 0;
+  let n = 0;
+  for (const d of readdirSync(STATE_ROOT)) {
+    const stateDir = join(STATE_ROOT, d);
+    const file = join(stateDir, 'state.json');
+    const owner = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as State).owner : -1;
+    if (force || !isAlive(owner)) {
+      teardownState(stateDir);
+      n++;
+    }
+  }
+  return n;
+}
