@@ -49,7 +49,11 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
   }
   lines.push('');
   const sorted = [...report.results].sort((a, b) => ORDER[a.status] - ORDER[b.status] || sevRank(a.severity) - sevRank(b.severity) || a.id.localeCompare(b.id));
+  // Rules that could not run because a host was not probed say nothing new one by one.
+  const blocked = sorted.filter((r) => r.messageId === 'error.unreachable');
+  if (blocked.length > 0) lines.push(`${c.magenta.bold('ERROR')} ${blocked.length} rules not evaluated (a host was not probed): ${blocked.map((r) => r.id).join(', ')}`);
   for (const r of sorted) {
+    if (r.messageId === 'error.unreachable') continue;
     if (ctx.quiet && r.status !== 'fail' && r.status !== 'error') continue;
     lines.push(`${paint(c, r)} ${r.severity.padEnd(8)} ${c.bold(r.id)}  ${r.title}`);
     if (r.status === 'pass') continue;

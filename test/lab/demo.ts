@@ -1,8 +1,8 @@
 /**
-import { mkdirSync } from 'node:fs';
  * `npm run demo`: brings up the standard lab, checks a clean pair and a pair with deliberate
  * problems, prints the reports, and tears the lab down.
  */
+import { mkdirSync } from 'node:fs';
 import { main } from '../../src/cli.js';
 import { startLab } from './lab.js';
 import { STANDARD } from './scenarios.js';

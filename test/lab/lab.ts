@@ -4,6 +4,7 @@
  * ruleset. Needs root. Tears down only what it started (by pid, namespace and link name).
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -65,8 +66,13 @@ const PACKAGES: Record<string, string> = {
   '/usr/bin/sshfs': 'sshfs',
 };
 
-function sh(cmd: string, args: readonly string[], input?: string): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+function sh(cmd: string, args: readonly string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = (e as { stderr?: string }).stderr?.trim();
+    throw new Error(`lab: ${cmd} ${args.join(' ')} failed${err ? `: ${err}` : ''}`);
+  }
 }
 
 /** Installs what the lab lacks with apt-get (Debian). */
@@ -127,6 +133,7 @@ interface State {
   dir: string;
   bridge: string;
   namespaces: string[];
+  veths: string[];
   pids: number[];
   createdMountpoint: boolean;
 }
@@ -162,6 +169,8 @@ export function teardownState(stateDir: string): void {
       }
       tryRun('ip', ['netns', 'del', ns]);
     }
+    // Deleting the root-side end removes the pair at once; the kernel frees a namespace's links lazily.
+    for (const v of st.veths ?? []) tryRun('ip', ['link', 'del', v]);
     tryRun('ip', ['link', 'del', st.bridge]);
     rmSync(st.dir, { recursive: true, force: true });
     if (st.createdMountpoint) {
@@ -210,7 +219,8 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
   const bridge = `mplab${slot}`;
   const createdMountpoint = !existsSync(MOUNTPOINT);
   if (createdMountpoint) mkdirSync(MOUNTPOINT);
-  const state: State = { owner: process.pid, dir, bridge, namespaces: [], pids: [], createdMountpoint };
+  const state: State = { owner: process.pid, dir, bridge, namespaces: [], veths: [], pids: [], createdMountpoint };
+  const tag = randomBytes(3).toString('hex');
   const save = (): void => writeFileSync(join(stateDir, 'state.json'), JSON.stringify(state));
   save();
   try {
@@ -242,8 +252,10 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
       sh('ip', ['netns', 'add', ns]);
       state.namespaces.push(ns);
       save();
-      const veth = `mpl${slot}h${i}`;
+      const veth = `mp${tag}h${i}`; // unique per run: a lingering pair from a previous lab cannot collide
       sh('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+      state.veths.push(veth);
+      save();
       sh('ip', ['link', 'set', veth, 'master', bridge, 'up']);
       sh('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
       sh('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);

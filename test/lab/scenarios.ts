@@ -36,7 +36,7 @@ const CORE2_NO_NX = 'core2quad-q6600-nx-off.cpuinfo';
 
 /**
  * The standard lab: hv1 -> hv2 is a clean pair; hv3 lacks NX (and newer flags) and already has a
- * domain named web01; hv4's address answers but runs no sshd.
+ * domain named web01; hv4's address answers but runs no sshd; hv5 reports i686.
  */
 export const STANDARD: Scenario = {
   hosts: [
@@ -63,5 +63,7 @@ export const STANDARD: Scenario = {
       nodeXml: nodeXml([{ name: 'web01', uuid: 'a1c0ffee-0000-4000-8000-000000000003', state: 'shutoff' }]),
     },
     { name: 'hv4', cpuinfo: cpuinfo(XEON), nodeXml: nodeXml([]), noSshd: true },
+    // A 32-bit personality (setarch i686): uname -m says i686, as on a 32-bit host kernel.
+    { name: 'hv5', cpuinfo: cpuinfo(XEON), arch: 'i686', bridges: ['br0'], nodeXml: nodeXml([]) },
   ],
 };

@@ -18,22 +18,37 @@ const ARM_IMPLEMENTERS: Readonly<Record<string, string>> = {
 
 type Block = Map<string, string>;
 
-/** Splits cpuinfo into per-processor key/value blocks; a new `processor` key starts a block. */
+/**
+ * Splits cpuinfo into per-processor key/value blocks. A `processor : <number>` line starts a
+ * block and a blank line ends it; lines outside any block (s390's header, the trailer ppc and
+ * old 32-bit ARM kernels print after the last processor) are global.
+ */
 function blocks(text: string): { perCpu: Block[]; global: Block } {
   const perCpu: Block[] = [];
   const global: Block = new Map();
   let current: Block | null = null;
   for (const raw of text.split('\n')) {
     const line = raw.replace(/\r$/, '');
-    if (line.startsWith('#')) continue; // vdsm fixtures carry an SPDX header
+    if (line.trim() === '') {
+      current = null;
+      continue;
+    }
+    // vdsm fixtures carry an SPDX header. Only that is skipped: s390 prints a real
+    // "# processors    : 4" line.
+    if (/^#\s*SPDX-/.test(line)) continue;
     const colon = line.indexOf(':');
     if (colon < 0) continue;
-    const key = line.slice(0, colon).trim().toLowerCase();
+    let key = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (key === 'processor') {
-      current = new Map();
-      perCpu.push(current);
-      continue;
+      if (/^\d+$/.test(value)) {
+        current = new Map();
+        perCpu.push(current);
+        continue;
+      }
+      // Old 32-bit ARM kernels print "Processor : ARMv7 Processor rev 4 (v7l)" (the model,
+      // later renamed "model name"); it is no block start.
+      key = 'processor name';
     }
     // s390 prints "processor 0: version = ..." lines after a global block.
     if (/^processor \d+$/.test(key)) continue;
@@ -43,10 +58,12 @@ function blocks(text: string): { perCpu: Block[]; global: Block } {
   return { perCpu, global };
 }
 
+/** A whole decimal or 0x-hex number, else null (ppc's "model : 8247-22L" is no CPU model number). */
 function int(v: string | undefined): number | null {
   if (v === undefined) return null;
-  const n = /^0x[0-9a-f]+$/i.test(v) ? Number.parseInt(v, 16) : Number.parseInt(v, 10);
-  return Number.isFinite(n) ? n : null;
+  if (/^0x[0-9a-f]+$/i.test(v)) return Number.parseInt(v, 16);
+  if (/^\d+$/.test(v)) return Number.parseInt(v, 10);
+  return null;
 }
 
 const FLAG_KEYS = ['flags', 'features'] as const;
@@ -85,9 +102,12 @@ export function parseCpuinfo(text: string): CpuFacts {
     get('vendor_id') ??
     get('vendor') ??
     (implementer !== undefined ? (ARM_IMPLEMENTERS[implementer] ?? `implementer ${implementer}`) : undefined) ??
+    // RISC-V: the JEDEC vendor id, printed as-is (as lscpu does, e.g. 0x489 = SiFive).
+    get('mvendorid') ??
     (get('cpu')?.startsWith('POWER') ? 'IBM' : undefined) ??
     null;
-  const modelName = get('model name') ?? get('cpu model') ?? get('cpu') ?? get('uarch') ?? null;
+  const modelName =
+    get('model name') ?? get('cpu model') ?? get('cpu') ?? get('uarch') ?? get('processor name') ?? null;
   const virtExt = flagList.includes('vmx') ? 'vmx' : flagList.includes('svm') ? 'svm' : null;
 
   return {

@@ -1,0 +1,57 @@
+/**
+ * Pair-check wall time against the floor: a plain parallel `ssh -o BatchMode=yes host true` to
+ * both hosts (one OpenSSH handshake each). Runs on the lab; both are measured in the same run,
+ * interleaved, and the medians and their ratio are printed.
+ *
+ *   npm run bench            (root; brings the lab up and down)
+ *   RUNS=15 npm run bench
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startLab } from '../test/lab/lab.js';
+import { STANDARD } from '../test/lab/scenarios.js';
+
+const RUNS = Number(process.env.RUNS ?? 9);
+const BIN = fileURLToPath(new URL('../bin/migrate-preflight.js', import.meta.url));
+
+function timed(cmd: string, args: string[]): Promise<{ ms: number; code: number | null }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: 'ignore' });
+    p.on('close', (code) => resolve({ ms: performance.now() - t0, code }));
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+const lab = await startLab(STANDARD);
+try {
+  const ssh = (h: string): Promise<{ ms: number; code: number | null }> => timed('ssh', ['-F', lab.sshConfig, '-o', 'BatchMode=yes', h, 'true']);
+  const floor: number[] = [];
+  const ours: number[] = [];
+  for (let i = 0; i < RUNS + 1; i++) {
+    const t0 = performance.now();
+    const both = await Promise.all([ssh('hv1'), ssh('hv2')]);
+    const f = performance.now() - t0;
+    if (both.some((b) => b.code !== 0)) throw new Error('ssh floor run failed');
+    const r = await timed(process.execPath, [BIN, '-F', lab.sshConfig, '--libvirt-uri', lab.libvirtUri, '--quiet', 'hv1', 'hv2']);
+    if (r.code !== 0) throw new Error(`pair check exited ${r.code}`);
+    if (i === 0) continue; // warm-up: page cache, ARP
+    floor.push(f);
+    ours.push(r.ms);
+  }
+  const mf = median(floor);
+  const mo = median(ours);
+  process.stdout.write(
+    `pair check (node start-up included), median of ${RUNS}: ${mo.toFixed(0)} ms\n` +
+      `parallel ssh host true to both (floor), median of ${RUNS}: ${mf.toFixed(0)} ms\n` +
+      `ratio pair/floor: ${(mo / mf).toFixed(2)}\n` +
+      `raw pair: ${ours.map((x) => x.toFixed(0)).join(' ')}\nraw floor: ${floor.map((x) => x.toFixed(0)).join(' ')}\n`,
+  );
+} finally {
+  await lab.stop();
+}

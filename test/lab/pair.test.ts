@@ -1,0 +1,176 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../src/types.js';
+import { labUnavailable, startLab, type Lab } from './lab.js';
+import { cpuinfo, STANDARD } from './scenarios.js';
+import { createHash } from 'node:crypto';
+
+const BIN = new URL('../../dist/bin/migrate-preflight.js', import.meta.url).pathname;
+const why = labUnavailable();
+if (why) {
+  const msg = `LAB TESTS NOT RUN: ${why}. Run the suite as root on Linux to test against real SSH hosts.`;
+  if (process.env.CI) throw new Error(msg); // CI must run them
+  console.warn(`\n*** ${msg} ***\n`);
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', SSH_AUTH_SOCK: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 }));
+  });
+}
+
+describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', () => {
+  let lab: Lab;
+  let out: string;
+  const base = (): string[] => ['-F', lab.sshConfig, '--libvirt-uri', lab.libvirtUri];
+  const report = (file: string): Report => JSON.parse(readFileSync(file, 'utf8')) as Report;
+  const result = (r: Report, id: string) => r.results.find((x) => x.id === id);
+
+  beforeAll(async () => {
+    lab = await startLab(STANDARD);
+    out = mkdtempSync(join(tmpdir(), 'mp-pair-'));
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  it('passes a clean pair, exit 0, with raw probe output kept as evidence', async () => {
+    const json = join(out, 'clean.json');
+    const r = await cli([...base(), '--json', json, 'hv1', 'hv2']);
+    expect(r.stderr).not.toMatch(/MP_/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^GO {2}5 rules: 5 pass, 0 fail, 0 error, 0 skip/m);
+    const rep = report(json);
+    expect(rep).toMatchObject({ schemaVersion: 1, tool: { name: 'migrate-preflight' }, summary: { total: 5, pass: 5, exitCode: 0 } });
+    expect(rep.hosts.src).toMatchObject({ target: 'hv1', hostname: 'hv1', reachable: true, error: null });
+    expect(rep.hosts.dst.facts.os).toEqual({ arch: 'x86_64', longBit: 64 });
+    // The evidence is what the host really printed: the bind-mounted cpuinfo, byte for byte.
+    const fixture = readFileSync(cpuinfo('lab-machine-xeon-2core.cpuinfo'));
+    const probe = rep.hosts.src.probes.cpuinfo;
+    expect(probe?.stdout).toBe(fixture.toString('utf8'));
+    expect(probe?.sha256).toBe(createHash('sha256').update(fixture).digest('hex'));
+    expect(probe).toMatchObject({ command: 'cat /proc/cpuinfo', exitCode: 0 });
+    expect(rep.hosts.src.facts.libvirt?.domains?.map((d) => `${d.name}:${d.state}`)).toEqual(['web01:running', 'db01:running', 'old-test:shut off']);
+    expect(rep.hosts.src.facts.migration?.domains.map((d) => d.name)).toEqual(['web01', 'db01']);
+  });
+
+  it('fails cpu.nx (and exits 1) when the destination lacks NX; a domain on both hosts fails domain.names-unique', async () => {
+    const json = join(out, 'nx.json');
+    const r = await cli([...base(), '--json', json, 'hv1', 'hv3']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL {2}critical cpu\.nx/);
+    expect(r.stdout).toContain('NX/XD bit: source true, destination false');
+    expect(r.stdout).toContain('destination already has domain(s) named web01');
+    const rep = report(json);
+    expect(result(rep, 'cpu.nx')).toMatchObject({ status: 'fail', evidence: { src: true, dst: false } });
+    expect(result(rep, 'domain.names-unique')).toMatchObject({ status: 'fail', data: { common: ['web01'] } });
+    expect(result(rep, 'cpu.vendor')?.status).toBe('pass');
+    expect(result(rep, 'cpu.flags')).toMatchObject({ status: 'fail', data: { missing: expect.arrayContaining(['avx2', 'sse4_2', 'popcnt']) } });
+    expect(rep.summary).toMatchObject({ total: 5, pass: 2, fail: 3, exitCode: 1 });
+  });
+
+  it('checks only the named domains with -d', async () => {
+    const r = await cli([...base(), '--json', '-', '-d', 'db01', '--quiet', 'hv1', 'hv3']);
+    const rep = JSON.parse(r.stdout) as Report;
+    expect(result(rep, 'domain.names-unique')).toMatchObject({ status: 'pass', evidence: { src: ['db01'] } });
+    expect(r.code).toBe(1);
+  });
+
+  it('a -d name that the source does not have is an error, exit 3', async () => {
+    const r = await cli([...base(), '--json', '-', '-d', 'nosuch', 'hv1', 'hv2']);
+    const rep = JSON.parse(r.stdout) as Report;
+    expect(result(rep, 'domain.selection')).toMatchObject({ status: 'error', message: 'requested domain(s) not found on the source: nosuch' });
+    expect(r.code).toBe(3);
+  });
+
+  it('fails cpu.arch against an i686 host', async () => {
+    const r = await cli([...base(), '--json', '-', '--only', 'cpu.arch', 'hv1', 'hv5']);
+    const rep = JSON.parse(r.stdout) as Report;
+    expect(result(rep, 'cpu.arch')).toMatchObject({ status: 'fail', message: 'source is x86_64, destination is i686: a guest cannot change architecture in flight' });
+    expect(r.code).toBe(1);
+  });
+
+  it('refused connection: exit 3 at once, one-line reason, the other host still probed, JSON still written', async () => {
+    const json = join(out, 'refused.json');
+    const r = await cli([...base(), '--connect-timeout', '3', '--json', json, 'hv1', 'hv4']);
+    expect(r.code).toBe(3);
+    expect(r.ms).toBeLessThan(3000 + 1000 + 1500); // connect-timeout + 1 s, plus Node start-up
+    expect(r.stdout).toMatch(/^ {2}destination hv4 not probed: MP_SSH_CONNECT|destination hv4 not probed: .*ECONNREFUSED/m);
+    const rep = report(json);
+    expect(rep.hosts.dst).toMatchObject({ reachable: false, error: { code: 'MP_SSH_CONNECT' } });
+    expect(rep.hosts.dst.error?.message).toMatch(/ECONNREFUSED/);
+    expect(rep.hosts.src.facts.cpu?.vendor).toBe('GenuineIntel');
+    expect(rep.results.every((x) => x.status === 'error')).toBe(true);
+  });
+
+  it('silent host (no answer at all): exit 3 within connect-timeout + 1 s', async () => {
+    const ip = lab.hosts.get('hv1')!.ip.replace(/\.\d+$/, '.250'); // in the lab /24, nobody there
+    const json = join(out, 'silent.json');
+    const r = await cli([...base(), '--connect-timeout', '2', '--json', json, 'hv1', `root@${ip}`]);
+    expect(r.code).toBe(3);
+    expect(r.ms).toBeLessThan(2000 + 1000 + 1500);
+    expect(report(json).hosts.dst).toMatchObject({ reachable: false, error: { code: 'MP_SSH_CONNECT' } });
+  });
+
+  it('a changed host key (man in the middle) is refused with the fingerprint and the known_hosts line, exit 3', async () => {
+    const json = join(out, 'mitm.json');
+    const r = await cli([...base(), '--known-hosts', lab.wrongKnownHosts, '--json', json, 'hv1', 'hv2']);
+    expect(r.code).toBe(3);
+    const rep = report(json);
+    expect(rep.hosts.src.error?.code).toBe('MP_HOST_KEY_CHANGED');
+    const msg = rep.hosts.dst.error?.message ?? '';
+    expect(msg).toMatch(/HOST KEY CHANGED/);
+    expect(msg).toMatch(/SHA256:[A-Za-z0-9+/]{43}/);
+    expect(msg).toContain(`${lab.wrongKnownHosts}:2`);
+    expect(r.stdout.split('\n').filter((l) => l.includes('HOST KEY CHANGED'))).toHaveLength(2);
+  });
+
+  it('an unknown host key is refused unless --accept-new-host-keys', async () => {
+    const empty = join(out, 'empty_known_hosts');
+    writeFileSync(empty, '');
+    const refused = await cli([...base(), '--known-hosts', empty, '--json', '-', 'hv1', 'hv2']);
+    expect(refused.code).toBe(3);
+    const rep = JSON.parse(refused.stdout) as Report;
+    expect(rep.hosts.dst.error).toMatchObject({ code: 'MP_HOST_KEY_UNKNOWN' });
+    expect(rep.hosts.dst.error?.message).toMatch(/unknown host key ssh-ed25519 SHA256:\S+ \(not in .*empty_known_hosts\)/);
+    const accepted = await cli([...base(), '--known-hosts', empty, '--accept-new-host-keys', 'hv1', 'hv2']);
+    expect(accepted.code).toBe(0);
+  });
+
+  it('a bad rule file exits 2 before any host is contacted', async () => {
+    const bad = join(out, 'bad.yaml');
+    writeFileSync(bad, 'rules:\n  - id: site.x\n    title: x\n    severity: major\n    assert: { op: equals, path: os.arch }\n');
+    const r = await cli([...base(), '-r', bad, 'hv1', 'hv2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`migrate-preflight: MP_RULE_FILE: ${bad}:5:19 rule site.x: unknown operator "equals"; expected one of equal, subset, disjoint`);
+    expect(r.stderr).not.toMatch(/connecting/);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await cli(['only-one-host'])).code).toBe(2);
+    expect((await cli(['--fail-on', 'sometimes', 'a', 'b'])).code).toBe(2);
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--accept-new-host-keys');
+  });
+
+  it('the lab hosts are real sshd processes with their own identity', () => {
+    for (const h of ['hv1', 'hv2', 'hv3', 'hv5']) expect(existsSync(`/proc/${lab.hosts.get(h)!.pid}`)).toBe(true);
+  });
+});

@@ -1,0 +1,107 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadRules, parseRuleFile, selectRules } from '../../src/checks/rules.js';
+import { RULE_FILE_SCHEMA } from '../../src/checks/rule-schema.js';
+import { RuleFileError } from '../../src/errors.js';
+import { readFileSync } from 'node:fs';
+
+const ok = `rules:
+  - id: site.arch
+    title: Same arch
+    severity: major
+    tags: [site]
+    assert: { op: equal, path: os.arch }
+`;
+
+function errorOf(text: string): string {
+  try {
+    parseRuleFile(text, '/tmp/site.yaml');
+  } catch (e) {
+    expect(e).toBeInstanceOf(RuleFileError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a RuleFileError');
+}
+
+describe('rule files', () => {
+  it('loads a valid file with the rule source line', () => {
+    const rules = parseRuleFile(`# comment\n${ok}`, '/tmp/site.yaml');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]).toMatchObject({ id: 'site.arch', severity: 'major', source: { file: '/tmp/site.yaml', line: 3 } });
+  });
+
+  it('names file, line, column and rule for an unknown operator', () => {
+    const text = ok.replace('op: equal', 'op: equals');
+    expect(errorOf(text)).toBe('/tmp/site.yaml:6:19 rule site.arch: unknown operator "equals"; expected one of equal, subset, disjoint');
+  });
+
+  it('points at an unknown key', () => {
+    expect(errorOf(ok.replace('    tags: [site]', '    tags: [site]\n    severty: minor'))).toBe('/tmp/site.yaml:6:5 rule site.arch: unknown key "severty"');
+  });
+
+  it('names a bad severity', () => {
+    expect(errorOf(ok.replace('severity: major', 'severity: high'))).toBe('/tmp/site.yaml:4:15 rule site.arch: severity "high" is not one of critical, major, minor, info');
+  });
+
+  it('names a missing field', () => {
+    expect(errorOf(ok.replace('    title: Same arch\n', ''))).toMatch(/^\/tmp\/site\.yaml:2:5 rule site\.arch: missing "title"$/);
+  });
+
+  it('refuses duplicate ids with both places', () => {
+    const dup = `${ok}  - id: site.arch\n    title: again\n    severity: minor\n    assert: { op: equal, path: os.arch }\n`;
+    expect(errorOf(dup)).toBe('/tmp/site.yaml:7:9 rule site.arch: duplicate id (first defined at /tmp/site.yaml:2:9)');
+  });
+
+  it('refuses an assert without paths', () => {
+    expect(errorOf(ok.replace('op: equal, path: os.arch', 'op: equal'))).toMatch(/:6:13 rule site\.arch: assert needs "path", or both "src" and "dst"$/);
+  });
+
+  it('reports YAML syntax errors with a position', () => {
+    expect(errorOf('rules:\n  - id: [unclosed\n')).toMatch(/^\/tmp\/site\.yaml:\d+:\d+ /);
+  });
+
+  it('refuses alias bombs', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 120; i++) bomb.push(`a${i}: &a${i} [*a${i === 1 ? '' : i - 1},*a${i === 1 ? '' : i - 1}]`);
+    expect(errorOf(bomb.join('\n'))).toMatch(/alias/i);
+  });
+
+  it('refuses files over the size limit before parsing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-rules-'));
+    writeFileSync(join(dir, 'huge.yaml'), `# ${'x'.repeat(1024 * 1024 + 10)}\n`);
+    expect(() => loadRules([join(dir, 'huge.yaml')], { builtin: false })).toThrow(/limit is 1048576/);
+  });
+
+  it('lets a site file override a built-in rule by id', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-rules-'));
+    writeFileSync(
+      join(dir, 'site.yaml'),
+      'rules:\n  - id: cpu.flags\n    title: relaxed\n    severity: minor\n    assert: { op: subset, path: cpu.flags }\n',
+    );
+    const set = loadRules([dir]);
+    const flags = set.rules.filter((r) => r.id === 'cpu.flags');
+    expect(flags).toHaveLength(1);
+    expect(flags[0]).toMatchObject({ severity: 'minor', title: 'relaxed' });
+    expect(set.files.map((f) => f.path)).toEqual(['rules/cpu.yaml', 'rules/kvm.yaml', join(dir, 'site.yaml')]);
+    expect(set.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
+  });
+
+  it('the built-in rules are valid and carry the contract ids', () => {
+    const ids = loadRules().rules.map((r) => r.id);
+    expect(ids).toEqual(expect.arrayContaining(['cpu.arch', 'cpu.vendor', 'cpu.nx', 'cpu.flags', 'domain.names-unique']));
+  });
+
+  it('selects by id, glob and tag; skip wins', () => {
+    const rules = loadRules().rules;
+    expect(selectRules(rules, ['cpu.*'], []).map((r) => r.id).sort()).toEqual(['cpu.arch', 'cpu.flags', 'cpu.nx', 'cpu.vendor']);
+    expect(selectRules(rules, ['tag:domain'], []).map((r) => r.id)).toEqual(['domain.names-unique']);
+    expect(selectRules(rules, ['cpu'], ['cpu.flags']).map((r) => r.id).sort()).toEqual(['cpu.arch', 'cpu.nx', 'cpu.vendor']);
+  });
+
+  it('rules/schema.json is the schema the loader validates with', () => {
+    const onDisk: unknown = JSON.parse(readFileSync(new URL('../../rules/schema.json', import.meta.url), 'utf8'));
+    expect(onDisk).toEqual(RULE_FILE_SCHEMA);
+  });
+});
