@@ -11,7 +11,10 @@ export interface KnownHostEntry {
   readonly key: string;
 }
 
-/** Parses known_hosts text (sshd(8) SSH_KNOWN_HOSTS FILE FORMAT); bad lines are skipped like OpenSSH does. */
+/**
+ * Parses known_hosts text (sshd(8) SSH_KNOWN_HOSTS FILE FORMAT); bad lines are skipped like OpenSSH does,
+ * including legacy SSH-1 `host bits exponent modulus` lines and lines whose key blob names another type.
+ */
 export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
   const out: KnownHostEntry[] = [];
   text.split('\n').forEach((raw, i) => {
@@ -22,6 +25,8 @@ export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
     if (parts[0] === '@revoked' || parts[0] === '@cert-authority') marker = parts.shift() as KnownHostEntry['marker'];
     const [patterns, keyType, key] = parts;
     if (!patterns || !keyType || !key || !/^[A-Za-z0-9+/]+=*$/.test(key)) return;
+    // OpenSSH parses the key and drops the line when the blob's own type differs from the named one.
+    if (keyTypeOf(Buffer.from(key, 'base64')) !== keyType) return;
     out.push({ file, line: i + 1, marker, patterns, keyType, key });
   });
   return out;
@@ -32,18 +37,27 @@ export function knownHostsName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
+// OpenSSH patterns know only `*` and `?`; everything else, `[` and `]` of `[host]:port` included, is literal.
 function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
   return re.test(name);
 }
 
-/** Whether a host-pattern field (comma list, globs, `!` negation, hashed `|1|salt|hash`) names `name`. */
+const HASHED = /^\|1\|([A-Za-z0-9+/]+=*)\|([A-Za-z0-9+/]+=*)$/;
+
+/**
+ * Whether a host-pattern field (comma list, globs, `!` negation, hashed `|1|salt|hash`) names `name`.
+ * Case-insensitive like OpenSSH, which lowercases host names before looking them up (and before
+ * `ssh-keygen -H` hashes them).
+ */
 export function patternsMatch(patterns: string, name: string): boolean {
   if (patterns.startsWith('|1|')) {
-    const [, , salt, hash] = patterns.split('|');
-    if (!salt || !hash) return false;
-    const mac = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64');
-    return mac === hash;
+    const m = HASHED.exec(patterns);
+    if (!m) return false;
+    const salt = Buffer.from(m[1] as string, 'base64');
+    if (salt.length !== 20) return false;
+    const mac = createHmac('sha1', salt).update(name.toLowerCase()).digest();
+    return mac.equals(Buffer.from(m[2] as string, 'base64'));
   }
   let matched = false;
   for (const p of patterns.split(',')) {
@@ -78,11 +92,12 @@ export type HostKeyVerdict =
  */
 export function verifyHostKey(entries: readonly KnownHostEntry[], host: string, port: number, keyBlob: Buffer): HostKeyVerdict {
   const name = knownHostsName(host, port);
-  const b64 = keyBlob.toString('base64');
+  const same = (e: KnownHostEntry): boolean => Buffer.from(e.key, 'base64').equals(keyBlob);
   const forHost = entries.filter((e) => e.marker !== '@cert-authority' && patternsMatch(e.patterns, name));
-  const revoked = entries.find((e) => e.marker === '@revoked' && e.key === b64);
+  // Stricter than OpenSSH on purpose: a key marked @revoked is refused for every host, not only the listed ones.
+  const revoked = entries.find((e) => e.marker === '@revoked' && same(e));
   if (revoked) return { kind: 'revoked', entry: revoked };
-  const hit = forHost.find((e) => e.marker === null && e.key === b64);
+  const hit = forHost.find((e) => e.marker === null && same(e));
   if (hit) return { kind: 'match', entry: hit };
   const type = keyTypeOf(keyBlob);
   const sameType = forHost.filter((e) => e.marker === null && e.keyType === type);

@@ -6,7 +6,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,8 +21,8 @@ export interface HostSpec {
   readonly nodeXml: string;
   /** Linux bridges to create inside the host's namespace. */
   readonly bridges?: readonly string[];
-  /** An nftables ruleset loaded in the host's namespace. */
-  readonly nft?: string;
+  /** An nftables ruleset loaded in the host's namespace; a function gets the lab's address of each host. */
+  readonly nft?: string | ((ipOf: (host: string) => string) => string);
   /** Extra /etc/hosts lines (the lab's own names are always there). */
   readonly extraHosts?: string;
   /** Start no sshd: the address exists but refuses connections. */
@@ -187,22 +186,17 @@ export function teardownState(stateDir: string): void {
   rmSync(stateDir, { recursive: true, force: true });
 }
 
-function waitForPort(ip: string, port: number, timeoutMs: number): Promise<void> {
+/** sshd writes its PidFile once it listens: readiness that does not depend on the host's firewall. */
+function waitForPidFile(file: string, pid: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const s = tcpConnect({ host: ip, port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`lab: sshd on ${ip}:${port} did not come up`));
-        else setTimeout(attempt, 25);
-      });
+    const poll = (): void => {
+      if (existsSync(file)) return resolve();
+      if (!isAlive(pid)) return reject(new Error(`lab: sshd (pid ${pid}) exited at start-up`));
+      if (Date.now() > deadline) return reject(new Error(`lab: sshd (pid ${pid}) did not come up`));
+      setTimeout(poll, 20);
     };
-    attempt();
+    poll();
   });
 }
 
@@ -265,7 +259,12 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
         sh('ip', ['-n', ns, 'link', 'set', br, 'up']);
       }
       if (h.nft) {
-        writeFileSync(join(hd, 'rules.nft'), h.nft);
+        const ipOf = (n: string): string => {
+          const a = ips.get(n);
+          if (!a) throw new Error(`lab: nft ruleset of ${h.name} names unknown host ${n}`);
+          return a;
+        };
+        writeFileSync(join(hd, 'rules.nft'), typeof h.nft === 'string' ? h.nft : h.nft(ipOf));
         sh('ip', ['netns', 'exec', ns, 'nft', '-f', join(hd, 'rules.nft')]);
       }
       writeFileSync(join(hd, 'etc-lab', 'node.xml'), h.nodeXml);
@@ -330,7 +329,9 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
     writeFileSync(join(dir, 'known_hosts'), `${known.join('\n')}\n`);
     writeFileSync(join(dir, 'known_hosts.wrong'), `${wrong.join('\n')}\n`);
     writeFileSync(join(dir, 'ssh_config'), sshConfig.join('\n'));
-    await Promise.all([...hosts.values()].filter((h) => h.pid !== null).map((h) => waitForPort(h.ip, 22, 10_000)));
+    await Promise.all(
+      [...hosts.values()].flatMap((h) => (h.pid === null ? [] : [waitForPidFile(join(dir, h.name, 'sshd.pid'), h.pid, 10_000)])),
+    );
     let stopped = false;
     return {
       dir,

@@ -170,6 +170,47 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     expect(help.stdout).toContain('--accept-new-host-keys');
   });
 
+  it('reaches a host behind a bastion with -J, verifying both host keys; without it the host is silent', async () => {
+    const direct = await cli([...base(), '--connect-timeout', '1', '--json', '-', '--quiet', 'hv1', 'hv6']);
+    expect(direct.code).toBe(3);
+    expect((JSON.parse(direct.stdout) as Report).hosts.dst.error?.message).toMatch(/timed out/);
+    const viaJump = await cli([...base(), '-J', 'hv2', '--json', '-', '--quiet', 'hv1', 'hv6']);
+    expect(viaJump.code).toBe(0);
+    expect((JSON.parse(viaJump.stdout) as Report).hosts.dst.hostname).toBe('hv6');
+  });
+
+  it('authenticates with a key from a real ssh-agent when no identity file is given', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const sock = join(out, 'agent.sock');
+    const agent = execFileSync('ssh-agent', ['-a', sock], { encoding: 'utf8' });
+    const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent)?.[1]);
+    try {
+      execFileSync('ssh-add', ['-q', lab.identity], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      const noConfig = join(out, 'empty_ssh_config');
+      writeFileSync(noConfig, '');
+      const [a, b] = [lab.hosts.get('hv1')!.ip, lab.hosts.get('hv2')!.ip];
+      const args = ['-F', noConfig, '--known-hosts', lab.knownHosts, '--libvirt-uri', lab.libvirtUri, '--quiet', `root@${a}`, `root@${b}`];
+      const withAgent = await cli(args, { SSH_AUTH_SOCK: sock, HOME: out });
+      expect(withAgent.stderr).toBe('');
+      expect(withAgent.code).toBe(0);
+      const without = await cli([...args, '--json', '-'], { SSH_AUTH_SOCK: '', HOME: out });
+      expect(without.code).toBe(3);
+      expect((JSON.parse(without.stdout) as Report).hosts.src.error).toMatchObject({ code: 'MP_SSH_AUTH', message: expect.stringMatching(/no identity to offer/) });
+    } finally {
+      process.kill(pid);
+    }
+  });
+
+  it('a key the host does not accept is an authentication failure, exit 3', async () => {
+    // No ssh_config (its IdentityFile would add the right key): only the impostor key is offered.
+    const [a, b] = [lab.hosts.get('hv1')!.ip, lab.hosts.get('hv2')!.ip];
+    const empty = join(out, 'empty_ssh_config2');
+    writeFileSync(empty, '');
+    const bad = await cli(['-F', empty, '--known-hosts', lab.knownHosts, '-i', join(lab.dir, 'impostor_key'), '--json', '-', `root@${a}`, `root@${b}`], { HOME: out });
+    expect(bad.code).toBe(3);
+    expect((JSON.parse(bad.stdout) as Report).hosts.dst.error).toMatchObject({ code: 'MP_SSH_AUTH', message: expect.stringMatching(/every key was rejected/) });
+  });
+
   it('the lab hosts are real sshd processes with their own identity', () => {
     for (const h of ['hv1', 'hv2', 'hv3', 'hv5']) expect(existsSync(`/proc/${lab.hosts.get(h)!.pid}`)).toBe(true);
   });

@@ -36,7 +36,8 @@ const CORE2_NO_NX = 'core2quad-q6600-nx-off.cpuinfo';
 
 /**
  * The standard lab: hv1 -> hv2 is a clean pair; hv3 lacks NX (and newer flags) and already has a
- * domain named web01; hv4's address answers but runs no sshd; hv5 reports i686.
+ * domain named web01; hv4's address answers but runs no sshd; hv5 reports i686;
+ * hv6 accepts SSH only from hv2 (reach it with -J hv2).
  */
 export const STANDARD: Scenario = {
   hosts: [
@@ -65,5 +66,19 @@ export const STANDARD: Scenario = {
     { name: 'hv4', cpuinfo: cpuinfo(XEON), nodeXml: nodeXml([]), noSshd: true },
     // A 32-bit personality (setarch i686): uname -m says i686, as on a 32-bit host kernel.
     { name: 'hv5', cpuinfo: cpuinfo(XEON), arch: 'i686', bridges: ['br0'], nodeXml: nodeXml([]) },
+    // Behind a bastion: SSH only from hv2 (a real nftables ruleset drops everyone else).
+    {
+      name: 'hv6',
+      cpuinfo: cpuinfo(XEON),
+      bridges: ['br0'],
+      nodeXml: nodeXml([]),
+      nft: (ip) => `table inet filter {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport 22 ip saddr != ${ip('hv2')} drop
+  }
+}
+`,
+    },
   ],
 };
