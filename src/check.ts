@@ -52,7 +52,7 @@ function probeContext(o: CheckOptions): ProbeContext {
 }
 
 function unprobed(target: string, e: PreflightError): HostReport {
-  return { target, hostname: null, reachable: false, error: { code: e.code, message: e.message }, facts: {}, probes: {}, probeErrors: [] };
+  return { target, hostname: null, reachable: false, error: { code: e.code, message: e.message }, hostKey: null, facts: {}, probes: {}, probeErrors: [] };
 }
 
 /**
@@ -96,7 +96,7 @@ export async function probeHost(
       error = { code: e.code, message: e.message };
     }
     const hostname = facts.host?.hostname ?? null;
-    return { target: t.target, hostname, reachable: true, error, facts, probes: split.outputs, probeErrors: failures };
+    return { target: t.target, hostname, reachable: true, error, hostKey: session.hostKey, facts, probes: split.outputs, probeErrors: failures };
   } finally {
     session.close();
   }

@@ -94,7 +94,7 @@ async function withProgress(io: Io, quiet: boolean, run: (onProgress: CheckOptio
       pending.set(side, { phase, detail });
       return;
     }
-    w.title(`${side}: ${phase}${detail ? ` (${detail})` : ''}`);
+    w.title(phase === 'failed' ? `${side}: not probed` : `${side}: ${phase}${detail ? ` (${detail})` : ''}`);
     if (phase === 'done') w.done();
     if (phase === 'failed') w.done(new Error(`${side}: ${detail ?? 'failed'}`));
   };

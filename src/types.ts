@@ -67,6 +67,8 @@ export interface HostReport {
   readonly hostname: string | null;
   readonly reachable: boolean;
   readonly error: { code: string; message: string } | null;
+  /** The SSH host key seen, and whether it was known or accepted as new (null when not connected). */
+  readonly hostKey: { type: string; fingerprint: string; status: 'known' | 'accepted-new' } | null;
   readonly facts: HostFacts;
   readonly probes: Readonly<Record<string, ProbeOutput>>;
   readonly probeErrors: readonly ProbeFailure[];

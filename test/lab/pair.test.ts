@@ -60,6 +60,9 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     expect(rep).toMatchObject({ schemaVersion: 1, tool: { name: 'migrate-preflight' }, summary: { total: 5, pass: 5, exitCode: 0 } });
     expect(rep.hosts.src).toMatchObject({ target: 'hv1', hostname: 'hv1', reachable: true, error: null });
     expect(rep.hosts.dst.facts.os).toEqual({ arch: 'x86_64', longBit: 64 });
+    const { execFileSync } = await import('node:child_process');
+    const fp = execFileSync('ssh-keygen', ['-lf', join(lab.dir, 'hv2', 'ssh_host_ed25519_key.pub'), '-E', 'sha256'], { encoding: 'utf8' }).split(' ')[1];
+    expect(rep.hosts.dst.hostKey).toEqual({ type: 'ssh-ed25519', status: 'known', fingerprint: fp });
     // The evidence is what the host really printed: the bind-mounted cpuinfo, byte for byte.
     const fixture = readFileSync(cpuinfo('lab-machine-xeon-2core.cpuinfo'));
     const probe = rep.hosts.src.probes.cpuinfo;

@@ -405,6 +405,10 @@ describe('resolveTarget ProxyJump', () => {
       'admin@10.0.0.99:2022=admin@10.0.0.99:2022',
       'outer=o@outer.example:22',
     ]);
+    expect(summary(resolveTarget('hv1', lab, { jump: 'ssh://ops@bastion:2201' }).jump)).toEqual([
+      'outer=o@outer.example:22',
+      'ssh://ops@bastion:2201=ops@192.0.2.10:2201',
+    ]);
     expect(resolveTarget('hv2-alias', lab, { jump: 'none' }).jump).toEqual([]);
     expect(resolveTarget('hv2-alias', lab, { jump: 'NONE' }).jump).toEqual([]);
   });
