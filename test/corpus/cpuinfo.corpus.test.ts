@@ -7,16 +7,16 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CORPUS_URL } from './corpus-dir.js';
 import { parseCpuinfo } from '../../src/checks/probes/cpuinfo.js';
 import type { CpuFacts } from '../../src/types.js';
 
-const CORPUS_URL = new URL('../../../shared/corpus/', import.meta.url);
 const CPUINFO_DIR = fileURLToPath(new URL('cpuinfo/', CORPUS_URL));
 const PRESENT = existsSync(CPUINFO_DIR);
 if (!PRESENT) {
   console.warn(
     `\n!!! CORPUS MISSING: ${CPUINFO_DIR} does not exist.\n` +
-      '!!! The cpuinfo corpus tests are SKIPPED (not passed). Provide /work/shared/corpus to run them.\n',
+      '!!! The cpuinfo corpus tests are SKIPPED (not passed). Set MP_CORPUS_DIR or place the corpus at ../shared/corpus to run them.\n',
   );
 }
 

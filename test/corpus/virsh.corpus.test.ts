@@ -6,16 +6,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CORPUS_URL } from './corpus-dir.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
 import { parseVirshList } from '../../src/checks/probes/virsh.js';
 
-const CORPUS_URL = new URL('../../../shared/corpus/', import.meta.url);
 const VIRSH_DIR = fileURLToPath(new URL('virsh/', CORPUS_URL));
 const PRESENT = existsSync(VIRSH_DIR);
 if (!PRESENT) {
   console.warn(
     `\n!!! CORPUS MISSING: ${VIRSH_DIR} does not exist.\n` +
-      '!!! The virsh corpus tests are SKIPPED (not passed). Provide /work/shared/corpus to run them.\n',
+      '!!! The virsh corpus tests are SKIPPED (not passed). Set MP_CORPUS_DIR or place the corpus at ../shared/corpus to run them.\n',
   );
 }
 
