@@ -214,6 +214,15 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     expect((JSON.parse(bad.stdout) as Report).hosts.dst.error).toMatchObject({ code: 'MP_SSH_AUTH', message: expect.stringMatching(/every key was rejected/) });
   });
 
+  it('the library API gives the same verdicts as the CLI, with typed results', async () => {
+    const { check, renderConsole } = await import('../../src/index.js');
+    const rep = await check({ src: 'hv1', dst: 'hv3', sshConfigFile: lab.sshConfig, libvirtUri: lab.libvirtUri });
+    expect(rep.summary).toMatchObject({ exitCode: 1, fail: 3 });
+    const nx = rep.results.find((r) => r.id === 'cpu.nx');
+    expect(nx?.status === 'fail' && nx.messageId).toBe('equal.differs');
+    expect(renderConsole(rep, { color: false, quiet: true })).toContain('NO-GO');
+  });
+
   it('the lab hosts are real sshd processes with their own identity', () => {
     for (const h of ['hv1', 'hv2', 'hv3', 'hv5']) expect(existsSync(`/proc/${lab.hosts.get(h)!.pid}`)).toBe(true);
   });
