@@ -1,0 +1,398 @@
+/**
+ * Pure parsers for libvirt XML (`virsh dumpxml`, `net-dumpxml`, `pool-dumpxml`) and `virsh version`.
+ *
+ * The probes run one virsh command per object in a shell loop, so each parser takes the
+ * concatenation of several XML documents (no separator, possibly empty). They are parsed as the
+ * children of a synthetic root element after `<?xml ...?>` declarations are removed.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type {
+  DomainDisk,
+  DomainInterface,
+  DomainXmlFacts,
+  NetworkFacts,
+  PoolFacts,
+  VirshVersionFacts,
+} from './facts-types.js';
+import { ParseError } from './parse-error.js';
+
+/** Synthetic root wrapped around the concatenated documents; not a name libvirt uses. */
+const ROOT = 'mp-virsh-output';
+/** Element depth limit (the synthetic root counts). Deep qcow2 backing chains nest <backingStore>, so not 100. */
+const MAX_DEPTH = 256;
+
+/** One parsed element: attributes under '@name', text under '#text', CDATA under '#cdata', children as arrays. */
+type XmlNode = { readonly [key: string]: unknown };
+
+const XML_DECL = /<\?xml(?:\s[^>]*)?\?>/g;
+
+function parseDocuments(probe: string, text: string, rootTag: string): XmlNode[] {
+  const body = text.replace(/^\uFEFF/, '').replace(XML_DECL, '');
+  if (body.trim() === '') return [];
+  // virsh never prints a DTD; refusing it up front rules out entity-expansion tricks entirely.
+  if (/<!DOCTYPE|<!ENTITY/i.test(body)) {
+    throw new ParseError(probe, 'DOCTYPE/ENTITY declarations are not accepted (virsh never prints them)');
+  }
+  const wrapped = `<${ROOT}>${body}</${ROOT}>`;
+  const valid = XMLValidator.validate(wrapped, { allowBooleanAttributes: false });
+  if (valid !== true) {
+    throw new ParseError(probe, `malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '@',
+      textNodeName: '#text',
+      cdataPropName: '#cdata',
+      alwaysCreateTextNode: true,
+      parseTagValue: false,
+      parseAttributeValue: false,
+      // Entities are decoded by decodeXml (predefined + numeric only), never by the library.
+      processEntities: false,
+      htmlEntities: false,
+      ignoreDeclaration: true,
+      ignorePiTags: true,
+      allowBooleanAttributes: false,
+      // Every element is an array, so a repeated <disk>/<feature>/<host> never changes shape.
+      isArray: (_tag, _path, _leaf, isAttribute) => !isAttribute,
+      maxNestedTags: MAX_DEPTH,
+    }).parse(wrapped);
+  } catch (e) {
+    throw new ParseError(probe, `unparsable XML: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  // Exactly the one synthetic root: a stray "</mp-virsh-output>" in the input would make several.
+  const top = asNode(parsed);
+  const roots = all(top, ROOT);
+  const root = roots[0];
+  if (!root || roots.length !== 1 || Object.keys(top).length !== 1) throw new ParseError(probe, 'unexpected document structure');
+  for (const key of Object.keys(root)) {
+    if (key === rootTag) continue;
+    if (key === '#text' && textOf(root, probe) === '') continue;
+    const what = key === '#text' ? `text ${JSON.stringify(textOf(root, probe).slice(0, 80))}` : key === '#cdata' ? 'CDATA' : `<${key}>`;
+    throw new ParseError(probe, `unexpected ${what} at top level, expected only <${rootTag}> documents`);
+  }
+  return all(root, rootTag);
+}
+
+function asNode(v: unknown): XmlNode {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as XmlNode) : {};
+}
+
+function all(node: XmlNode | undefined, tag: string): XmlNode[] {
+  const v = node?.[tag];
+  return Array.isArray(v) ? v.map(asNode) : [];
+}
+
+function first(node: XmlNode | undefined, tag: string): XmlNode | undefined {
+  return all(node, tag)[0];
+}
+
+const PREDEFINED: ReadonlyMap<string, string> = new Map([
+  ['lt', '<'],
+  ['gt', '>'],
+  ['amp', '&'],
+  ['apos', "'"],
+  ['quot', '"'],
+]);
+
+/** Decodes the five predefined entities and character references; anything else is not well-formed here. */
+function decodeXml(raw: string, probe: string): string {
+  if (!raw.includes('&')) return raw;
+  const out = raw.replace(/&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|([A-Za-z][A-Za-z0-9._-]*));/g, (m, hex?: string, dec?: string, name?: string) => {
+    if (name !== undefined) {
+      const c = PREDEFINED.get(name); // a Map: '&constructor;' must not find Object.prototype
+      if (c === undefined) throw new ParseError(probe, `undefined entity ${m}`);
+      return c;
+    }
+    const cp = hex !== undefined ? Number.parseInt(hex, 16) : Number(dec);
+    const ok = cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+    if (!ok) throw new ParseError(probe, `invalid character reference ${m}`);
+    return String.fromCodePoint(cp);
+  });
+  // A stray '&' left over means the regex did not match: e.g. "a & b" or "&#xZZ;".
+  if (/&(?!(?:#x[0-9A-Fa-f]+|#[0-9]+|[A-Za-z][A-Za-z0-9._-]*);)/.test(raw)) {
+    throw new ParseError(probe, `bare '&' in ${JSON.stringify(raw.slice(0, 80))}`);
+  }
+  return out;
+}
+
+/** Element text (trimmed by the parser), entities decoded; CDATA (which libvirt does not emit) appended raw. */
+function textOf(node: XmlNode, probe: string): string {
+  const t = node['#text'];
+  const cdata = all(node, '#cdata').map((c) => (typeof c['#text'] === 'string' ? c['#text'] : '')).join('');
+  return (typeof t === 'string' ? decodeXml(t, probe) : '') + cdata;
+}
+
+/** Attribute value, entities decoded; null when absent. */
+function attr(node: XmlNode | undefined, name: string, probe: string): string | null {
+  const v = node?.[`@${name}`];
+  return typeof v === 'string' ? decodeXml(v, probe) : null;
+}
+
+/** Attribute value, null when absent or empty (e.g. an empty cdrom's file=""). */
+function attrValue(node: XmlNode | undefined, name: string, probe: string): string | null {
+  const v = attr(node, name, probe);
+  return v === null || v === '' ? null : v;
+}
+
+/** Text of the first <tag> child, null when absent or empty. */
+function childText(node: XmlNode | undefined, tag: string, probe: string): string | null {
+  const c = first(node, tag);
+  if (!c) return null;
+  const t = textOf(c, probe);
+  return t === '' ? null : t;
+}
+
+function requiredChildText(node: XmlNode, tag: string, probe: string, what: string): string {
+  const t = childText(node, tag, probe);
+  if (t === null) throw new ParseError(probe, `${what} without <${tag}>`);
+  return t;
+}
+
+/**
+ * Multiplier of a libvirt scaled-integer unit, as libvirt's virScaleInteger reads it
+ * (case-insensitive): b/byte/bytes = 1; k, KiB, M, MiB, ... = powers of 1024; KB, MB, ... = powers of 1000.
+ */
+function unitFactor(unit: string): bigint | null {
+  const u = unit.toLowerCase();
+  if (u === 'b' || u === 'byte' || u === 'bytes') return 1n;
+  const power = 'kmgtpe'.indexOf(u[0] ?? '') + 1;
+  if (power === 0) return null;
+  const rest = u.slice(1);
+  const base = rest === '' || rest === 'ib' ? 1024n : rest === 'b' ? 1000n : null;
+  return base === null ? null : base ** BigInt(power);
+}
+
+/** A scaled integer element (<memory unit='MiB'>2048</memory>, <capacity unit='bytes'>...) in bytes. */
+function scaledBytes(node: XmlNode, defaultUnit: string, probe: string, what: string): bigint {
+  const raw = textOf(node, probe);
+  if (!/^\d+$/.test(raw)) throw new ParseError(probe, `${what}: not an unsigned integer: ${JSON.stringify(raw.slice(0, 40))}`);
+  const unit = attr(node, 'unit', probe);
+  const factor = unitFactor(unit === null || unit === '' ? defaultUnit : unit);
+  if (factor === null) throw new ParseError(probe, `${what}: unknown unit ${JSON.stringify(unit)}`);
+  return BigInt(raw) * factor;
+}
+
+/** Bytes to KiB, rounded up as libvirt's virDomainParseMemory does. */
+function toKiB(bytes: bigint): number {
+  return Number((bytes + 1023n) / 1024n);
+}
+
+function optionalBytes(node: XmlNode, tag: string, probe: string, what: string): number | null {
+  const c = first(node, tag);
+  return c ? Number(scaledBytes(c, 'bytes', probe, `${what} <${tag}>`)) : null;
+}
+
+const DOMXML = 'virsh-domxml';
+
+function parseInterface(iface: XmlNode): DomainInterface {
+  // libvirt defaults a missing type to 'user'.
+  const type = attrValue(iface, 'type', DOMXML) ?? 'user';
+  const source = first(iface, 'source');
+  return {
+    type,
+    // Live XML of type=network also carries the bridge the network gave it (virbr0); that is the
+    // network's business on the destination, so only a type=bridge interface names a bridge.
+    bridge: type === 'bridge' ? attrValue(source, 'bridge', DOMXML) : null,
+    network: type === 'network' ? attrValue(source, 'network', DOMXML) : null,
+    dev: type === 'direct' ? attrValue(source, 'dev', DOMXML) : null,
+    mac: attrValue(first(iface, 'mac'), 'address', DOMXML)?.toLowerCase() ?? null,
+    virtualport: attrValue(first(iface, 'virtualport'), 'type', DOMXML),
+  };
+}
+
+function networkSource(source: XmlNode): string {
+  const protocol = attrValue(source, 'protocol', DOMXML) ?? '';
+  let host = attrValue(first(source, 'host'), 'name', DOMXML) ?? '';
+  if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`; // IPv6 literal
+  const name = (attrValue(source, 'name', DOMXML) ?? '').replace(/^\/+/, '');
+  return `${protocol}://${host}/${name}`;
+}
+
+function parseDisk(disk: XmlNode): DomainDisk {
+  // libvirt defaults a missing type to 'file' and a missing device to 'disk'.
+  const type = attrValue(disk, 'type', DOMXML) ?? 'file';
+  const device = attrValue(disk, 'device', DOMXML) ?? 'disk';
+  const source = first(disk, 'source'); // direct child only: <backingStore><source> is not the disk's
+  const driver = first(disk, 'driver');
+  let path: string | null = null;
+  let pool: string | null = null;
+  let volume: string | null = null;
+  let protocol: string | null = null;
+  if (source) {
+    if (type === 'network') {
+      protocol = attrValue(source, 'protocol', DOMXML);
+      path = networkSource(source);
+    } else if (type === 'volume') {
+      pool = attrValue(source, 'pool', DOMXML);
+      volume = attrValue(source, 'volume', DOMXML);
+      path = pool !== null && volume !== null ? `${pool}/${volume}` : null;
+    } else {
+      path = attrValue(source, 'file', DOMXML) ?? attrValue(source, 'dev', DOMXML) ?? attrValue(source, 'dir', DOMXML);
+    }
+  }
+  return {
+    type,
+    device,
+    source: path,
+    pool,
+    volume,
+    protocol,
+    format: attrValue(driver, 'type', DOMXML),
+    cache: attrValue(driver, 'cache', DOMXML),
+    readonly: first(disk, 'readonly') !== undefined,
+    shareable: first(disk, 'shareable') !== undefined,
+    target: attrValue(first(disk, 'target'), 'dev', DOMXML),
+  };
+}
+
+function parseDomain(d: XmlNode, index: number): DomainXmlFacts {
+  const name = requiredChildText(d, 'name', DOMXML, `<domain> #${index + 1}`);
+  const what = `domain ${JSON.stringify(name)}`;
+  const memory = first(d, 'memory');
+  if (!memory) throw new ParseError(DOMXML, `${what} without <memory>`);
+  const memoryKiB = toKiB(scaledBytes(memory, 'KiB', DOMXML, `${what} <memory>`));
+  const current = first(d, 'currentMemory');
+  const currentMemoryKiB = current ? toKiB(scaledBytes(current, 'KiB', DOMXML, `${what} <currentMemory>`)) : memoryKiB;
+  const vcpuText = childText(d, 'vcpu', DOMXML);
+  if (vcpuText !== null && !/^\d+$/.test(vcpuText)) throw new ParseError(DOMXML, `${what}: <vcpu> is not a count: ${JSON.stringify(vcpuText)}`);
+  const osType = first(first(d, 'os'), 'type');
+  const cpu = first(d, 'cpu');
+  const devices = first(d, 'devices');
+  return {
+    name,
+    uuid: childText(d, 'uuid', DOMXML)?.toLowerCase() ?? null,
+    memoryKiB,
+    currentMemoryKiB,
+    // The maximum (text); current='N' (hot-plugged count) is ignored. libvirt defaults to 1.
+    vcpus: vcpuText === null ? 1 : Number(vcpuText),
+    arch: attrValue(osType, 'arch', DOMXML),
+    machine: attrValue(osType, 'machine', DOMXML),
+    // libvirt omits mode='custom' when it is the default (e.g. a <cpu> holding only <topology>).
+    cpuMode: cpu ? (attrValue(cpu, 'mode', DOMXML) ?? 'custom') : null,
+    cpuModel: childText(cpu, 'model', DOMXML),
+    cpuFeatures: all(cpu, 'feature').map((f) => {
+      const fname = attrValue(f, 'name', DOMXML);
+      if (fname === null) throw new ParseError(DOMXML, `${what}: <cpu><feature> without name`);
+      return { name: fname, policy: attrValue(f, 'policy', DOMXML) ?? 'require' };
+    }),
+    interfaces: all(devices, 'interface').map(parseInterface),
+    disks: all(devices, 'disk').map(parseDisk),
+  };
+}
+
+/**
+ * Parses the concatenated output of `virsh dumpxml` for several domains (a shell loop, no
+ * separators). Empty text gives []. Memory is converted to KiB from any libvirt unit
+ * (KB = 1000 bytes, KiB = k = 1024 bytes, ...), rounded up as libvirt does.
+ * @throws ParseError ('virsh-domxml') on malformed XML, text or other elements between the
+ *   documents, a domain without <name> or <memory>, or an unknown unit.
+ */
+export function parseDomainXmlList(text: string): DomainXmlFacts[] {
+  return parseDocuments(DOMXML, text, 'domain').map(parseDomain);
+}
+
+const NETS = 'virsh-nets';
+
+/**
+ * Parses the concatenated output of `virsh net-dumpxml` for several networks. A <forward>
+ * without mode is libvirt's default, 'nat'; no <forward> at all (isolated) gives null.
+ * @throws ParseError ('virsh-nets') on malformed XML, stray content or a network without <name>.
+ */
+export function parseNetworkXmlList(text: string): NetworkFacts[] {
+  return parseDocuments(NETS, text, 'network').map((n, i) => {
+    const forward = first(n, 'forward');
+    return {
+      name: requiredChildText(n, 'name', NETS, `<network> #${i + 1}`),
+      uuid: childText(n, 'uuid', NETS)?.toLowerCase() ?? null,
+      bridge: attrValue(first(n, 'bridge'), 'name', NETS),
+      forwardMode: forward ? (attrValue(forward, 'mode', NETS) ?? 'nat') : null,
+    };
+  });
+}
+
+const POOLS = 'virsh-pools';
+
+/**
+ * Parses the concatenated output of `virsh pool-dumpxml` for several storage pools.
+ * capacity/allocation/available are converted to bytes (default unit bytes); null when absent
+ * (as in pool definitions rather than live dumps). Exact up to 2^53 bytes (8 PiB).
+ * @throws ParseError ('virsh-pools') on malformed XML, stray content, a pool without type or
+ *   <name>, or an unknown unit.
+ */
+export function parsePoolXmlList(text: string): PoolFacts[] {
+  return parseDocuments(POOLS, text, 'pool').map((p, i) => {
+    const name = requiredChildText(p, 'name', POOLS, `<pool> #${i + 1}`);
+    const what = `pool ${JSON.stringify(name)}`;
+    const type = attrValue(p, 'type', POOLS);
+    if (type === null) throw new ParseError(POOLS, `${what} without type`);
+    const source = first(p, 'source');
+    return {
+      name,
+      uuid: childText(p, 'uuid', POOLS)?.toLowerCase() ?? null,
+      type,
+      targetPath: childText(first(p, 'target'), 'path', POOLS),
+      sourceHosts: all(source, 'host').flatMap((h) => attrValue(h, 'name', POOLS) ?? []),
+      sourceDir: attrValue(first(source, 'dir'), 'path', POOLS),
+      sourceDevices: all(source, 'device').flatMap((d) => attrValue(d, 'path', POOLS) ?? []),
+      sourceName: childText(source, 'name', POOLS),
+      capacityBytes: optionalBytes(p, 'capacity', POOLS, what),
+      allocationBytes: optionalBytes(p, 'allocation', POOLS, what),
+      availableBytes: optionalBytes(p, 'available', POOLS, what),
+    };
+  });
+}
+
+/**
+ * Parses `virsh version`:
+ *   Compiled against library: libvirt 9.0.0
+ *   Using library: libvirt 9.0.0
+ *   Using API: QEMU 9.0.0
+ *   Running hypervisor: QEMU 7.2.0
+ * A missing "Using library" or "Running hypervisor" line (virsh could not ask the driver) gives null.
+ * @throws ParseError ('virsh-version') when no "library: libvirt" line is present at all.
+ */
+export function parseVirshVersion(text: string): VirshVersionFacts {
+  let sawLibrary = false;
+  let libvirt: string | null = null;
+  let hypervisor: VirshVersionFacts['hypervisor'] = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const lib = /^(Compiled against|Using) library:\s*libvirt\s+(\S+)$/.exec(line);
+    if (lib) {
+      sawLibrary = true;
+      if (lib[1] === 'Using') libvirt = lib[2] ?? null;
+      continue;
+    }
+    const hv = /^Running hypervisor:\s*(.+?)\s+(\d\S*)$/.exec(line);
+    if (hv) hypervisor = { name: hv[1] as string, version: hv[2] as string };
+  }
+  if (!sawLibrary) {
+    const head = text.trim().split('\n')[0] ?? '';
+    throw new ParseError('virsh-version', `no "library: libvirt" line: not \`virsh version\` output: ${JSON.stringify(head.slice(0, 80))}`);
+  }
+  return { libvirt, hypervisor };
+}
+
+function versionParts(v: string): number[] {
+  const m = /^\s*(\d+(?:\.\d+)*)/.exec(v);
+  if (!m) throw new RangeError(`not a dotted numeric version: ${JSON.stringify(v)}`);
+  return (m[1] as string).split('.').map(Number);
+}
+
+/**
+ * Compares dotted numeric versions part by part, missing parts counting as 0
+ * ("7.2" equals "7.2.0"; "10.1" is newer than "9.0.0"). A non-numeric suffix ("4.11.4-pre") is ignored.
+ * @throws RangeError when a version does not start with a number.
+ */
+export function compareVersions(a: string, b: string): -1 | 0 | 1 {
+  const pa = versionParts(a);
+  const pb = versionParts(b);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? 0;
+    const y = pb[i] ?? 0;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
