@@ -1,12 +1,14 @@
 import { CollectError, isPreflightError, PreflightError } from './errors.js';
 import { buildScript, capture, newBoundary, splitOutput, type ScriptProbe } from './checks/collect.js';
-import { evaluateRule, summarize } from './checks/evaluate.js';
-import { buildFacts, PROBE_IDS, PROBES, selectDomains, type ProbeContext } from './checks/probes/index.js';
+import { evaluateRule, summarize, type EvalContext } from './checks/evaluate.js';
+import { firewallVerdict } from './checks/firewall-check.js';
+import { migrationFacts } from './checks/migration.js';
+import { buildFacts, PROBES, probesFor, type ProbeContext, type ProbeId } from './checks/probes/index.js';
 import { loadRules, selectRules, type RuleSet } from './checks/rules.js';
 import { TOOL } from './paths.js';
-import { connect } from './ssh/connect.js';
+import { connect, type SshSession } from './ssh/connect.js';
 import { loadSshConfig, resolveTarget, type ResolvedTarget, type TargetOverrides } from './ssh/target.js';
-import type { FailOn, HostReport, Report, RuleResult, Side } from './types.js';
+import type { FailOn, HostReport, ProbeOutput, Report, RuleResult, Side } from './types.js';
 
 /** Everything a pair check needs. Only `src` and `dst` are required. */
 export interface CheckOptions {
@@ -47,66 +49,112 @@ export const DEFAULTS = {
   failOn: 'major',
 } as const;
 
-function probeContext(o: CheckOptions): ProbeContext {
-  return { libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri };
-}
-
 function unprobed(target: string, e: PreflightError): HostReport {
   return { target, hostname: null, reachable: false, error: { code: e.code, message: e.message }, hostKey: null, facts: {}, probes: {}, probeErrors: [] };
 }
 
-/**
- * Probes one host: one SSH connection, one exec of the generated script. Never throws for a
- * host-side problem: an unreachable host comes back with reachable=false and the reason.
- */
-export async function probeHost(
-  t: ResolvedTarget,
-  o: CheckOptions,
-  progress: (phase: 'connecting' | 'collecting', detail?: string) => void = () => {},
-): Promise<HostReport> {
-  const ctx = probeContext(o);
-  const probes: ScriptProbe[] = PROBE_IDS.map((id) => ({ id, command: PROBES[id].command(ctx) }));
+interface Round {
+  readonly outputs: Record<string, ProbeOutput>;
+  readonly missing: string[];
+  readonly error: HostReport['error'];
+}
+
+/** Runs one round of probes in one exec and splits the output. */
+async function runRound(session: SshSession, t: ResolvedTarget, ids: readonly ProbeId[], ctx: ProbeContext, o: CheckOptions): Promise<Round> {
+  const probes: ScriptProbe[] = ids.map((id) => ({ id, command: PROBES[id].command(ctx) }));
   const boundary = newBoundary();
   const timeoutMs = o.timeoutMs ?? DEFAULTS.timeoutMs;
-  let session;
+  const script = buildScript(probes, boundary, Math.max(1, Math.min(30, Math.floor(timeoutMs / 1000))));
+  const r = await session.exec(o.sudo ? 'sudo -n /bin/sh -s' : '/bin/sh -s', script, timeoutMs);
+  const split = splitOutput(probes, boundary, capture(r.stdout), capture(r.stderr));
+  let error: HostReport['error'] = null;
+  if (r.interrupted === 'timeout') error = { code: 'MP_COLLECT_TIMEOUT', message: `collection timed out after ${timeoutMs} ms; ${split.missing.length} probes did not run` };
+  else if (r.interrupted === 'dropped') error = { code: 'MP_COLLECT_DROPPED', message: `connection dropped during collection; ${split.missing.length} probes did not run` };
+  else if (Object.keys(split.outputs).length === 0) {
+    const stderr = Buffer.concat(r.stderr.map((c) => c.data)).toString('utf8').trim();
+    const e = new CollectError(
+      /sudo:.*password/i.test(stderr)
+        ? `${t.target}: sudo -n needs a password here; grant NOPASSWD for the probe commands or run as root (needs root)`
+        : `${t.target}: the probe script did not run (exit ${r.exitCode ?? 'none'}): ${stderr.slice(0, 200) || 'no output'}`,
+    );
+    error = { code: e.code, message: e.message };
+  }
+  return { outputs: split.outputs, missing: split.missing, error };
+}
+
+function hostReport(t: ResolvedTarget, session: SshSession, rounds: readonly Round[]): HostReport {
+  const outputs = Object.assign({}, ...rounds.map((r) => r.outputs)) as Record<string, ProbeOutput>;
+  const { facts, failures } = buildFacts(outputs, rounds.flatMap((r) => r.missing));
+  const error = rounds.find((r) => r.error !== null)?.error ?? null;
+  return { target: t.target, hostname: facts.host?.hostname ?? null, reachable: true, error, hostKey: session.hostKey, facts, probes: outputs, probeErrors: failures };
+}
+
+type Progress = (phase: 'connecting' | 'collecting', detail?: string) => void;
+
+async function open(t: ResolvedTarget, o: CheckOptions, progress: Progress): Promise<SshSession | PreflightError> {
   progress('connecting', `${t.user}@${t.host}:${t.port}`);
   try {
-    session = await connect(t, { connectTimeoutMs: o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs });
+    return await connect(t, { connectTimeoutMs: o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs });
   } catch (e) {
-    if (isPreflightError(e)) return unprobed(t.target, e);
+    if (isPreflightError(e)) return e;
     throw e;
-  }
-  try {
-    progress('collecting', `${probes.length} probes`);
-    const script = buildScript(probes, boundary, Math.max(1, Math.floor(timeoutMs / 1000)));
-    const command = o.sudo ? 'sudo -n /bin/sh -s' : '/bin/sh -s';
-    const r = await session.exec(command, script, timeoutMs);
-    const split = splitOutput(probes, boundary, capture(r.stdout), capture(r.stderr));
-    const { facts, failures } = buildFacts(split.outputs, split.missing);
-    let error: HostReport['error'] = null;
-    if (r.interrupted === 'timeout') error = { code: 'MP_COLLECT_TIMEOUT', message: `collection timed out after ${timeoutMs} ms; ${split.missing.length} probes did not run` };
-    else if (r.interrupted === 'dropped') error = { code: 'MP_COLLECT_DROPPED', message: `connection dropped during collection; ${split.missing.length} probes did not run` };
-    else if (Object.keys(split.outputs).length === 0) {
-      const stderr = Buffer.concat(r.stderr.map((c) => c.data)).toString('utf8').trim();
-      const e = new CollectError(
-        /sudo:.*password/i.test(stderr)
-          ? `${t.target}: sudo -n needs a password here; grant NOPASSWD for the probe commands or run as root (needs root)`
-          : `${t.target}: the probe script did not run (exit ${r.exitCode ?? 'none'}): ${stderr.slice(0, 200) || 'no output'}`,
-      );
-      error = { code: e.code, message: e.message };
-    }
-    const hostname = facts.host?.hostname ?? null;
-    return { target: t.target, hostname, reachable: true, error, hostKey: session.hostKey, facts, probes: split.outputs, probeErrors: failures };
-  } finally {
-    session.close();
   }
 }
 
-/** Adds the derived facts of the move itself (which domains leave the source). */
+/**
+ * Probes one host on its own (no peer): one SSH connection, one exec of the generated script.
+ * Never throws for a host-side problem: an unreachable host comes back with reachable=false.
+ */
+export async function probeHost(t: ResolvedTarget, o: CheckOptions, progress: Progress = () => {}): Promise<HostReport> {
+  const s = await open(t, o, progress);
+  if (s instanceof PreflightError) return unprobed(t.target, s);
+  try {
+    progress('collecting', 'probes');
+    const ctx: ProbeContext = { libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri, transport: o.transport ?? DEFAULTS.transport };
+    return hostReport(t, s, [await runRound(s, t, probesFor('dst', 1), ctx, o)]);
+  } finally {
+    s.close();
+  }
+}
+
+/**
+ * Probes the pair: both hosts at once, one exec each; then, on the source only, one more short
+ * exec for what needs the destination's own facts (resolving its hostname as libvirt will).
+ */
+async function probePair(targets: { src: ResolvedTarget; dst: ResolvedTarget }, o: CheckOptions, onProgress: (side: Side, phase: 'connecting' | 'collecting', detail?: string) => void) {
+  const base: ProbeContext = { libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri, transport: o.transport ?? DEFAULTS.transport };
+  const dstP = (async (): Promise<HostReport> => {
+    const s = await open(targets.dst, o, (p, d) => onProgress('dst', p, d));
+    if (s instanceof PreflightError) return unprobed(targets.dst.target, s);
+    try {
+      onProgress('dst', 'collecting', `${probesFor('dst', 1).length} probes`);
+      return hostReport(targets.dst, s, [await runRound(s, targets.dst, probesFor('dst', 1), base, o)]);
+    } finally {
+      s.close();
+    }
+  })();
+  const srcP = (async (): Promise<HostReport> => {
+    const s = await open(targets.src, o, (p, d) => onProgress('src', p, d));
+    if (s instanceof PreflightError) return unprobed(targets.src.target, s);
+    try {
+      const ctx: ProbeContext = { ...base, peer: { host: targets.dst.host, sshPort: targets.dst.port } };
+      onProgress('src', 'collecting', `${probesFor('src', 1).length} probes`);
+      const rounds = [await runRound(s, targets.src, probesFor('src', 1), ctx, o)];
+      const dstHostname = (await dstP).hostname;
+      if (dstHostname && rounds[0]?.error === null) rounds.push(await runRound(s, targets.src, probesFor('src', 2), { ...ctx, peerHostname: dstHostname }, o));
+      return hostReport(targets.src, s, rounds);
+    } finally {
+      s.close();
+    }
+  })();
+  const [src, dst] = await Promise.all([srcP, dstP]);
+  return { src, dst };
+}
+
+/** Adds the derived facts of the move itself to the source. */
 function withMigration(src: HostReport, domains: readonly string[]): HostReport {
-  const all = src.facts.libvirt?.domains;
-  if (!all) return src;
-  return { ...src, facts: { ...src.facts, migration: selectDomains(all, domains) } };
+  const migration = migrationFacts(src.facts, domains);
+  return migration ? { ...src, facts: { ...src.facts, migration } } : src;
 }
 
 /** Results that come from the run itself rather than from a rule file. */
@@ -153,14 +201,14 @@ export async function check(o: CheckOptions, ruleSet: RuleSet = rulesFor(o)): Pr
     acceptNewHostKeys: o.acceptNewHostKeys,
   };
   const targets = { src: resolveTarget(o.src, config, overrides), dst: resolveTarget(o.dst, config, overrides) };
-  const run = async (side: Side): Promise<HostReport> => {
-    const h = await probeHost(targets[side], o, (phase, detail) => o.onProgress?.(side, phase, detail));
+  const probed = await probePair(targets, o, (side, phase, detail) => o.onProgress?.(side, phase, detail));
+  for (const side of ['src', 'dst'] as const) {
+    const h = probed[side];
     o.onProgress?.(side, h.error ? 'failed' : 'done', h.error?.message ?? h.hostname ?? undefined);
-    return h;
-  };
-  const [srcRaw, dst] = await Promise.all([run('src'), run('dst')]);
-  const hosts = { src: withMigration(srcRaw, o.domains ?? []), dst };
-  const results = [...selectionResults(hosts.src), ...ruleSet.rules.map((r) => evaluateRule(r, hosts, { hypervisor: 'kvm' }))];
+  }
+  const hosts = { src: withMigration(probed.src, o.domains ?? []), dst: probed.dst };
+  const ctx: EvalContext = { hypervisor: 'kvm', transport: o.transport ?? DEFAULTS.transport, dstSshPort: targets.dst.port, firewall: firewallVerdict };
+  const results = [...selectionResults(hosts.src), ...ruleSet.rules.map((r) => evaluateRule(r, hosts, ctx))];
   const failOn = o.failOn ?? DEFAULTS.failOn;
   return {
     schemaVersion: 1,

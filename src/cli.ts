@@ -3,8 +3,8 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { check, DEFAULTS, rulesFor, type CheckOptions } from './check.js';
-import { loadRules, parseRuleFile } from './checks/rules.js';
-import { RULE_FILE_SCHEMA } from './checks/rule-schema.js';
+import { loadRules, parseRuleFile, type Rule } from './checks/rules.js';
+import { asList, RULE_FILE_SCHEMA } from './checks/rule-schema.js';
 import { formatError, isPreflightError, ReportWriteError, UsageError } from './errors.js';
 import { TOOL } from './paths.js';
 import { renderConsole } from './report/console.js';
@@ -28,6 +28,25 @@ function positiveSeconds(v: string): number {
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+function renderRule(r: Rule): string {
+  const para = (t: string | undefined): string => (t ?? '').trim().replace(/\s*\n\s*/g, ' ');
+  const asserts = asList(r.assert).map((a) => `  ${a.op} ${a.path ?? `${a.src ?? '-'} -> ${a.dst ?? '-'}`}${a.side ? ` (${a.side})` : ''}`);
+  return [
+    `${r.id}  [${r.severity}]  ${r.title}`,
+    `defined at ${r.source.file}:${r.source.line}`,
+    ...(r.tags?.length ? [`tags: ${r.tags.join(', ')}`] : []),
+    ...(r.hypervisors ? [`hypervisors: ${r.hypervisors.join(', ')}`] : []),
+    ...(r.transports ? [`transports: ${r.transports.join(', ')}`] : []),
+    ...(r.facts?.length ? [`facts: ${r.facts.join(', ')}`] : []),
+    'asserts:',
+    ...asserts,
+    ...(r.rationale ? ['', 'Why:', `  ${para(r.rationale)}`] : []),
+    ...(r.remediation ? ['', 'Fix:', `  ${para(r.remediation)}`] : []),
+    ...(r.references?.length ? ['', 'References:', ...r.references.map((x) => `  ${x}`)] : []),
+    '',
+  ].join('\n');
+}
 
 /** Writes a report file atomically (temp file + rename), or to stdout for '-'. */
 export function writeReport(path: string, text: string, io: Io): void {
@@ -182,6 +201,17 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
     .option('-r, --rules <file|dir>', 'extra rule file or directory (repeatable)', collect)
     .action((o: { rules?: string[] }) => {
       for (const r of loadRules(o.rules ?? []).rules) io.stdout.write(`${r.id.padEnd(28)} ${r.severity.padEnd(8)} ${r.title}  [${r.source.file}:${r.source.line}]\n`);
+      setExit(0);
+    });
+  rules
+    .command('show')
+    .argument('<id>', 'rule id')
+    .description('explain a rule: what it checks, why, how to fix a failure')
+    .option('-r, --rules <file|dir>', 'extra rule file or directory (repeatable)', collect)
+    .action((id: string, o: { rules?: string[] }) => {
+      const r = loadRules(o.rules ?? []).rules.find((x) => x.id === id);
+      if (!r) throw new UsageError(`no rule "${id}" (see: migrate-preflight rules list)`);
+      io.stdout.write(renderRule(r));
       setExit(0);
     });
   rules

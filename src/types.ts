@@ -1,3 +1,6 @@
+import type { DomainXmlFacts, MountFacts, NetworkFacts, PoolFacts } from './checks/probes/facts-types.js';
+import type { HostIds, LsmFacts, MeminfoFacts } from './checks/probes/system.js';
+
 /** Severities, most severe first. */
 export const SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -17,6 +20,8 @@ export interface ProbeOutput {
   /** sha256 of the stdout bytes as received (before any truncation marker). */
   readonly sha256: string;
   readonly durationMs: number;
+  /** When the probe's output had fully arrived, ms since the epoch on the checking machine's clock. */
+  readonly receivedAt?: number;
   /** true when stdout was cut at the per-probe cap. */
   readonly truncated?: boolean;
 }
@@ -41,6 +46,27 @@ export interface DomainFact {
   readonly id: number | null;
   readonly state: DomainState;
   readonly uuid: string | null;
+  /** What `virsh dumpxml` says (null when that probe failed). */
+  readonly xml?: DomainXmlFacts | null;
+}
+
+/** The move itself, derived on the source from -d (default: running domains) and the source's facts. */
+export interface MigrationFacts {
+  readonly domains: readonly DomainFact[];
+  /** -d names the source does not have. */
+  readonly missing: readonly string[];
+  /** Host bridges the moving domains plug into (directly, or through a forward-mode=bridge network). */
+  readonly bridges: readonly string[];
+  /** libvirt networks the moving domains use, as defined on the source. */
+  readonly networks: readonly NetworkFacts[];
+  /** Storage pools holding the moving domains' disks, as defined on the source. */
+  readonly pools: readonly PoolFacts[];
+  /** Network-filesystem mounts on the source (shared storage). */
+  readonly sharedMounts: readonly MountFacts[];
+  readonly memoryKiB: readonly number[];
+  readonly vcpus: readonly number[];
+  /** CPU modes of the moving domains (host-passthrough, host-model, custom). */
+  readonly cpuModes: readonly string[];
 }
 
 /**
@@ -49,11 +75,41 @@ export interface DomainFact {
  */
 export interface HostFacts {
   cpu?: CpuFacts;
-  os?: { arch?: string; longBit?: number };
-  host?: { hostname?: string };
-  libvirt?: { domains?: readonly DomainFact[] };
-  /** Derived on the source: the domains this run will move (from -d, default: running domains). */
-  migration?: { domains: readonly DomainFact[]; missing: readonly string[] };
+  os?: { arch?: string; bits?: number; longBit?: number };
+  host?: {
+    hostname?: string;
+    /** The host UUID libvirt uses: the SMBIOS system UUID (placeholders included, as libvirt does), else machine-id. */
+    uuid?: string | null;
+    ids?: HostIds;
+    /** Online CPUs. */
+    cpus?: number;
+    memory?: MeminfoFacts;
+    /** Addresses this host's own hostname resolves to, on this host. */
+    selfResolution?: readonly string[];
+  };
+  security?: LsmFacts;
+  clock?: { remoteEpochMs: number; receivedAtMs?: number; offsetMs?: number };
+  storage?: { mounts: readonly MountFacts[]; networkMounts: readonly MountFacts[] };
+  network?: { bridges?: readonly string[]; addresses?: readonly string[] };
+  /** Parsed rulesets; null where the tool is not installed. */
+  firewall?: { nft: unknown; iptables: unknown };
+  libvirt?: {
+    version?: string | null;
+    hypervisor?: { name: string; version: string } | null;
+    domains?: readonly DomainFact[];
+    networks?: readonly NetworkFacts[];
+    pools?: readonly PoolFacts[];
+  };
+  /** Source only: how it reaches the destination. */
+  peer?: {
+    route?: unknown;
+    srcAddr?: string | null;
+    tcp?: readonly { port: number; state: string }[];
+    controlReachable?: boolean;
+    dstHostnameResolution?: readonly string[];
+  };
+  /** Source only: the move. */
+  migration?: MigrationFacts;
 }
 
 /** A probe that failed, keyed by probe id, with the reason: lets rules explain an `error`. */

@@ -168,6 +168,7 @@ export function splitOutput(
       stderr: (forged.includes(p.id) ? 'boundary marker forged in output; result not trusted\n' : '') + errRaw.subarray(0, 64 * 1024).toString('utf8'),
       sha256: createHash('sha256').update(raw).digest('hex'),
       durationMs: Math.max(0, Math.round(stdout.timeAt(s.end) - stdout.timeAt(s.start > 0 ? s.start - 1 : 0))),
+      receivedAt: Math.round(performance.timeOrigin + stdout.timeAt(s.end)),
     };
     outputs[p.id] = truncated ? { ...o, truncated } : o;
   }

@@ -1,14 +1,14 @@
-import type { ExitCode, FailOn, HostFacts, HostReport, RuleResult, Severity, Side, Summary } from '../types.js';
+import type { ExitCode, FailOn, HostReport, RuleResult, Severity, Side, Summary } from '../types.js';
 import { SEVERITIES } from '../types.js';
-import { formatMessage, OperandError, OPS } from './operators.js';
+import { CROSS, formatMessage, HOST, isHostOperator, OperandError, type OpContext } from './operators.js';
 import { PROBES } from './probes/index.js';
-import type { Hypervisor, RuleSpec } from './rule-schema.js';
+import { asList, type AssertSpec, type Hypervisor, type RuleSpec, type SideSel, type WhenSpec } from './rule-schema.js';
 
 /** Reads a dotted fact path; a list on the way is mapped over (`migration.domains.name` gives every name). */
 export function readPath(facts: unknown, path: string): unknown {
   let cur: unknown = facts;
   for (const key of path.split('.')) {
-    if (Array.isArray(cur)) cur = cur.map((x) => (x !== null && typeof x === 'object' ? (x as Record<string, unknown>)[key] : undefined));
+    if (Array.isArray(cur)) cur = cur.flatMap((x) => (x !== null && typeof x === 'object' ? [(x as Record<string, unknown>)[key]] : [])).flat();
     else if (cur !== null && typeof cur === 'object') cur = (cur as Record<string, unknown>)[key];
     else return undefined;
     if (cur === undefined) return undefined;
@@ -23,65 +23,146 @@ function whyMissing(host: HostReport, path: string): string {
   return failure ? `probe ${failure.probe} failed: ${failure.reason}` : `fact ${path} was not collected`;
 }
 
-export interface EvalContext {
+export interface EvalContext extends OpContext {
   readonly hypervisor: Hypervisor;
 }
 
 const SIDE_NAME: Record<Side, string> = { src: 'source', dst: 'destination' };
+const sidesOf = (s: SideSel | undefined): Side[] => (s === 'src' ? ['src'] : s === 'dst' ? ['dst'] : ['src', 'dst']);
 
-function base(rule: RuleSpec) {
-  return {
+type Hosts = { src: HostReport; dst: HostReport };
+type Base = Omit<RuleResult, 'status' | 'message' | 'messageId' | 'data' | 'evidence'>;
+
+class Missing extends Error {
+  constructor(
+    readonly side: Side,
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${SIDE_NAME[side]}: ${reason}`);
+  }
+}
+
+function read(hosts: Hosts, side: Side, path: string): unknown {
+  const v = readPath(hosts[side].facts, path);
+  if (v === undefined) throw new Missing(side, path, whyMissing(hosts[side], path));
+  return v;
+}
+
+/** Whether a condition holds; a missing fact makes it throw Missing. */
+function holds(w: WhenSpec, hosts: Hosts): { ok: true } | { ok: false; side: Side; value: unknown } {
+  for (const side of sidesOf(w.side)) {
+    const v = read(hosts, side, w.path);
+    const ok =
+      (w.in === undefined || w.in.some((x) => x === v)) &&
+      (w.includes === undefined || (Array.isArray(v) && v.includes(w.includes))) &&
+      (w.nonEmpty === undefined || (Array.isArray(v) && v.length > 0) === w.nonEmpty);
+    if (!ok) return { ok: false, side, value: v };
+  }
+  return { ok: true };
+}
+
+type Outcome =
+  | { status: 'pass'; data: Record<string, unknown>; evidence: Record<string, unknown> }
+  | { status: 'fail' | 'error'; message: string; messageId: string; data: Record<string, unknown>; evidence: Record<string, unknown> };
+
+function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext, single: boolean): Outcome {
+  const template = a.message ?? (single ? rule.message : undefined);
+  if (isHostOperator(a.op)) {
+    const evidence: Record<string, unknown> = {};
+    const bad: string[] = [];
+    const path = a.path ?? '';
+    for (const side of sidesOf(a.side)) {
+      const p = side === 'src' ? (a.src ?? path) : (a.dst ?? path);
+      const v = read(hosts, side, p);
+      evidence[side] = v;
+      const r = HOST[a.op](v, a);
+      if (!r.ok) bad.push(`${SIDE_NAME[side]} ${p}: ${r.detail}`);
+    }
+    if (bad.length === 0) return { status: 'pass', data: {}, evidence };
+    const data = { failed: bad, ...Object.fromEntries(Object.entries(evidence)) };
+    return { status: 'fail', message: formatMessage(template ?? '{failed}', data), messageId: `${a.op}.failed`, data, evidence };
+  }
+  const src = read(hosts, 'src', a.path ?? a.src ?? '');
+  const dst = read(hosts, 'dst', a.path ?? a.dst ?? '');
+  const evidence = { src, dst };
+  const r = CROSS[a.op](src, dst, a, ctx);
+  if (r.undecided) return { status: 'error', message: r.undecided, messageId: r.messageId, data: { ...r.data }, evidence };
+  if (r.ok) return { status: 'pass', data: { ...r.data }, evidence };
+  return { status: 'fail', message: formatMessage(template ?? r.defaultMessage, r.data), messageId: r.messageId, data: { ...r.data }, evidence };
+}
+
+/** Evaluates one rule on the pair. Pure. */
+export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResult {
+  const base: Base = {
     id: rule.id,
     title: rule.title,
     severity: rule.severity,
     remediation: rule.remediation ?? null,
     references: rule.references ?? [],
     waiver: null,
-  } as const;
-}
+  };
+  const result = (status: RuleResult['status'], message: string, messageId: string, data: Record<string, unknown> = {}, evidence: Record<string, unknown> = {}): RuleResult =>
+    ({ ...base, status, message, messageId, data, evidence }) as RuleResult;
 
-/** Evaluates one rule on the pair. Pure. */
-export function evaluateRule(rule: RuleSpec, hosts: { src: HostReport; dst: HostReport }, ctx: EvalContext): RuleResult {
-  const b = base(rule);
-  if (rule.hypervisors && !rule.hypervisors.includes(ctx.hypervisor)) {
-    return { ...b, status: 'skip', message: `not applicable to ${ctx.hypervisor} hosts`, messageId: 'skip.hypervisor', data: {}, evidence: {} };
-  }
+  if (rule.hypervisors && !rule.hypervisors.includes(ctx.hypervisor)) return result('skip', `not applicable to ${ctx.hypervisor} hosts`, 'skip.hypervisor');
+  if (rule.transports && !rule.transports.includes(ctx.transport)) return result('skip', `not applicable to the ${ctx.transport} transport`, 'skip.transport');
   for (const side of ['src', 'dst'] as const) {
     const h = hosts[side];
-    if (!h.reachable) {
-      return { ...b, status: 'error', message: `${SIDE_NAME[side]} host ${h.target} was not probed: ${h.error?.message ?? 'unreachable'}`, messageId: 'error.unreachable', data: { side }, evidence: {} };
-    }
+    if (!h.reachable) return result('error', `${SIDE_NAME[side]} host ${h.target} was not probed: ${h.error?.message ?? 'unreachable'}`, 'error.unreachable', { side });
   }
-  const a = rule.assert;
-  const paths: Record<Side, string> = { src: a.path ?? a.src ?? '', dst: a.path ?? a.dst ?? '' };
-  const values: Partial<Record<Side, unknown>> = {};
-  for (const side of ['src', 'dst'] as const) {
-    const facts: HostFacts = hosts[side].facts;
-    if (rule.when) {
-      const v = readPath(facts, rule.when.path);
-      if (v === undefined) {
-        return { ...b, status: 'error', message: `${SIDE_NAME[side]}: ${whyMissing(hosts[side], rule.when.path)}`, messageId: 'error.fact-missing', data: { side, path: rule.when.path }, evidence: {} };
-      }
-      if (!rule.when.in.some((x) => x === v)) {
-        return { ...b, status: 'skip', message: `not applicable: ${SIDE_NAME[side]} ${rule.when.path} is ${String(v)}`, messageId: 'skip.when', data: { side, path: rule.when.path, value: v }, evidence: { [side]: v } };
-      }
-    }
-    const v = readPath(facts, paths[side]);
-    if (v === undefined) {
-      return { ...b, status: 'error', message: `${SIDE_NAME[side]}: ${whyMissing(hosts[side], paths[side])}`, messageId: 'error.fact-missing', data: { side, path: paths[side] }, evidence: values };
-    }
-    values[side] = v;
-  }
-  const evidence = { src: values.src, dst: values.dst };
-  let r;
   try {
-    r = OPS[a.op]({ src: values.src, dst: values.dst, ignore: a.ignore ?? [] });
+    for (const w of asList(rule.when)) {
+      const h = holds(w, hosts);
+      if (!h.ok) return result('skip', `not applicable: ${SIDE_NAME[h.side]} ${w.path} is ${formatMessage('{v}', { v: h.value })}`, 'skip.when', { side: h.side, path: w.path, value: h.value }, { [h.side]: h.value });
+    }
+    let severity = rule.severity;
+    if (rule.escalate) {
+      try {
+        if (holds(rule.escalate.when, hosts).ok) severity = rule.escalate.severity;
+      } catch (e) {
+        if (!(e instanceof Missing)) throw e; // cannot tell: keep the rule's own severity
+      }
+    }
+    const asserts = asList(rule.assert);
+    const evidence: Record<string, unknown> = {};
+    const data: Record<string, unknown> = {};
+    let errored: Outcome | null = null;
+    const failures: Outcome[] = [];
+    for (const a of asserts) {
+      let o: Outcome;
+      try {
+        o = runAssert(a, rule, hosts, ctx, asserts.length === 1);
+      } catch (e) {
+        if (!(e instanceof OperandError)) throw e;
+        o = { status: 'error', message: `operator ${a.op} cannot compare these facts: ${e.message}`, messageId: 'error.operand', data: {}, evidence: {} };
+      }
+      mergeEvidence(evidence, o.evidence, asserts.length > 1 ? (a.path ?? a.src ?? a.dst ?? a.op) : null);
+      Object.assign(data, o.data);
+      if (o.status === 'fail') failures.push(o);
+      if (o.status === 'error' && !errored) errored = o;
+    }
+    const withSeverity = (r: RuleResult): RuleResult => ({ ...r, severity }) as RuleResult;
+    if (failures.length > 0) {
+      const fails = failures as Extract<Outcome, { status: 'fail' | 'error' }>[];
+      const msg = fails.map((f) => f.message).join('; ');
+      const first = fails[0] as Extract<Outcome, { status: 'fail' | 'error' }>;
+      return withSeverity(result('fail', msg, first.messageId, data, evidence));
+    }
+    if (errored !== null && errored.status === 'error') return withSeverity(result('error', errored.message, errored.messageId, data, evidence));
+    return withSeverity(result('pass', 'ok', 'pass', data, evidence));
   } catch (e) {
-    if (!(e instanceof OperandError)) throw e;
-    return { ...b, status: 'error', message: `operator ${a.op} cannot compare these facts: ${e.message}`, messageId: 'error.operand', data: {}, evidence };
+    if (!(e instanceof Missing)) throw e;
+    if (rule.missing === 'fail') return result('fail', e.message, 'fail.fact-missing', { side: e.side, path: e.path });
+    return result('error', e.message, 'error.fact-missing', { side: e.side, path: e.path });
   }
-  if (r.ok) return { ...b, status: 'pass', message: 'ok', messageId: 'pass', data: r.data, evidence };
-  return { ...b, status: 'fail', message: formatMessage(rule.message ?? r.defaultMessage, r.data), messageId: r.messageId, data: r.data, evidence };
+}
+
+function mergeEvidence(into: Record<string, unknown>, from: Record<string, unknown>, label: string | null): void {
+  for (const [side, v] of Object.entries(from)) {
+    if (label === null) into[side] = v;
+    else into[side] = { ...((into[side] as Record<string, unknown> | undefined) ?? {}), [label]: v };
+  }
 }
 
 function atOrAbove(sev: Severity, failOn: FailOn): boolean {
@@ -89,7 +170,7 @@ function atOrAbove(sev: Severity, failOn: FailOn): boolean {
 }
 
 /** Counts and the exit code of the contract: 3 beats 1 (an unprobed host means the verdict is incomplete). */
-export function summarize(results: readonly RuleResult[], hosts: { src: HostReport; dst: HostReport }, failOn: FailOn): Summary {
+export function summarize(results: readonly RuleResult[], hosts: Hosts, failOn: FailOn): Summary {
   const n = (s: RuleResult['status']): number => results.filter((r) => r.status === s).length;
   const unprobed = hosts.src.error !== null || hosts.dst.error !== null;
   const erroredGate = results.some((r) => r.status === 'error' && atOrAbove(r.severity, failOn));

@@ -1,8 +1,11 @@
-import type { Operator } from './rule-schema.js';
+import { compareVersions } from './probes/libvirt-xml.js';
+import type { AssertSpec, CrossOperator, HostOperator, Transport } from './rule-schema.js';
 
 /** An operator's verdict with the data its message is built from. */
 export interface OpResult {
   readonly ok: boolean;
+  /** Set when the facts cannot decide (e.g. a firewall rule we do not understand): the rule ends in `error`. */
+  readonly undecided?: string;
   /** Stable id of the failure message (e.g. "subset.missing"). */
   readonly messageId: string;
   readonly data: Readonly<Record<string, unknown>>;
@@ -10,20 +13,30 @@ export interface OpResult {
   readonly defaultMessage: string;
 }
 
-export interface OpArgs {
-  readonly src: unknown;
-  readonly dst: unknown;
-  readonly ignore: readonly string[];
+/** What an operator may know about the run besides the facts. */
+export interface OpContext {
+  readonly transport: Transport;
+  /** The destination's SSH port (the control port for qemu+ssh). */
+  readonly dstSshPort: number;
+  /** Evaluates a destination firewall for a source address; injected so this module stays small. */
+  readonly firewall?: (ruleset: unknown, srcAddr: string, transport: Transport, sshPort: number) => FirewallVerdict;
 }
 
+export interface FirewallVerdict {
+  readonly blocked: readonly string[];
+  readonly unknown: readonly string[];
+  readonly admitted: readonly string[];
+}
+
+/** Operand types that an operator cannot compare. */
 export class OperandError extends Error {}
 
-function asList(v: unknown, side: string): string[] {
-  if (!Array.isArray(v)) throw new OperandError(`${side} value is not a list`);
-  return v.map((x) => String(x));
+function asList(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : v === null || v === undefined ? [] : [v];
 }
+const strings = (v: unknown): string[] => asList(v).map((x) => String(x));
 
-function canonical(v: unknown): string {
+export function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
     x !== null && typeof x === 'object' && !Array.isArray(x)
       ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
@@ -31,36 +44,162 @@ function canonical(v: unknown): string {
   );
 }
 
-const show = (v: unknown): string => (typeof v === 'string' ? v : canonical(v));
+function num(v: unknown, what: string): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) return Number(v);
+  throw new OperandError(`${what} is not a number: ${canonical(v)}`);
+}
 
-/** Cross-host comparisons; every one is pure and total over its operand types. */
-export const OPS: Record<Operator, (a: OpArgs) => OpResult> = {
-  equal({ src, dst }) {
-    const ok = canonical(src) === canonical(dst);
-    return { ok, messageId: 'equal.differs', data: { src, dst }, defaultMessage: 'source has {src}, destination has {dst}' };
+type Cross = (src: unknown, dst: unknown, a: AssertSpec, ctx: OpContext) => OpResult;
+
+/** Cross-host comparisons; each is pure and throws OperandError for operands it cannot compare. */
+export const CROSS: Record<CrossOperator, Cross> = {
+  equal(src, dst) {
+    return { ok: canonical(src) === canonical(dst), messageId: 'equal.differs', data: { src, dst }, defaultMessage: 'source has {src}, destination has {dst}' };
   },
-  subset({ src, dst, ignore }) {
-    const have = new Set(asList(dst, 'destination'));
-    const missing = [...new Set(asList(src, 'source'))].filter((x) => !have.has(x) && !ignore.includes(x)).sort();
+  subset(src, dst, a) {
+    const have = new Set(strings(dst));
+    const missing = [...new Set(strings(src))].filter((x) => !have.has(x) && !(a.ignore ?? []).includes(x)).sort();
+    return { ok: missing.length === 0, messageId: 'subset.missing', data: { missing, src, dst }, defaultMessage: 'destination lacks {missing} (source has them)' };
+  },
+  superset(src, dst, a) {
+    const have = new Set(strings(src));
+    const extra = [...new Set(strings(dst))].filter((x) => !have.has(x) && !(a.ignore ?? []).includes(x)).sort();
+    return { ok: extra.length === 0, messageId: 'superset.extra', data: { extra, src, dst }, defaultMessage: 'destination has {extra}, which the source lacks' };
+  },
+  disjoint(src, dst, a) {
+    const other = new Set(strings(dst));
+    const common = [...new Set(strings(src))].filter((x) => other.has(x) && !(a.ignore ?? []).includes(x)).sort();
+    return { ok: common.length === 0, messageId: 'disjoint.common', data: { common, src, dst }, defaultMessage: 'present on both hosts: {common}' };
+  },
+  match(src, dst, a) {
+    const key = a.key ?? 'name';
+    const fields = a.fields ?? [];
+    const get = (o: unknown, f: string): unknown => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[f] : undefined);
+    const byKey = new Map(asList(dst).map((d) => [String(get(d, key)), d]));
+    const missing: string[] = [];
+    const differing: string[] = [];
+    for (const s of asList(src)) {
+      const k = String(get(s, key));
+      const d = byKey.get(k);
+      if (d === undefined) {
+        missing.push(k);
+        continue;
+      }
+      for (const f of fields) {
+        if (canonical(get(s, f)) !== canonical(get(d, f))) differing.push(`${k} ${f}: source ${show(get(s, f))}, destination ${show(get(d, f))}`);
+      }
+    }
+    const parts = [missing.length ? 'destination lacks {missing}' : '', differing.length ? 'differs: {differing}' : ''].filter(Boolean);
     return {
-      ok: missing.length === 0,
-      messageId: 'subset.missing',
-      data: { missing, src, dst },
-      defaultMessage: 'destination lacks {missing} (source has them)',
+      ok: missing.length === 0 && differing.length === 0,
+      messageId: missing.length ? 'match.missing' : 'match.differs',
+      data: { missing, differing },
+      defaultMessage: parts.join('; '),
     };
   },
-  disjoint({ src, dst, ignore }) {
-    const other = new Set(asList(dst, 'destination'));
-    const common = [...new Set(asList(src, 'source'))].filter((x) => other.has(x) && !ignore.includes(x)).sort();
-    return { ok: common.length === 0, messageId: 'disjoint.common', data: { common, src, dst }, defaultMessage: 'present on both hosts: {common}' };
+  'not-older'(src, dst) {
+    const s = String(src);
+    const d = String(dst);
+    let cmp: number;
+    try {
+      cmp = compareVersions(d, s);
+    } catch (e) {
+      throw new OperandError((e as Error).message);
+    }
+    return { ok: cmp >= 0, messageId: 'not-older.older', data: { src: s, dst: d }, defaultMessage: 'destination has {dst}, older than the source ({src})' };
+  },
+  within(src, dst, a) {
+    const difference = Math.abs(num(src, 'source value') - num(dst, 'destination value'));
+    const tolerance = a.tolerance ?? 0;
+    return { ok: difference <= tolerance, messageId: 'within.exceeds', data: { src, dst, difference, tolerance }, defaultMessage: 'differs by {difference} (tolerance {tolerance})' };
+  },
+  capacity(src, dst, a) {
+    const values = asList(src).map((v) => num(v, 'source value'));
+    const needed = (a.aggregate === 'max' ? Math.max(0, ...values) : values.reduce((x, y) => x + y, 0)) + (a.reserve ?? 0);
+    const available = num(dst, 'destination value');
+    return {
+      ok: available >= needed,
+      messageId: 'capacity.short',
+      data: { needed, available, reserve: a.reserve ?? 0, shortBy: Math.max(0, needed - available) },
+      defaultMessage: 'destination has {available}, needs {needed}',
+    };
+  },
+  'firewall-admits'(src, dst, _a, ctx) {
+    if (!ctx.firewall) throw new OperandError('no firewall evaluator');
+    if (typeof src !== 'string') throw new OperandError('source address is not a string');
+    const v = ctx.firewall(dst, src, ctx.transport, ctx.dstSshPort);
+    const data = { srcAddr: src, blocked: v.blocked, unknown: v.unknown, admitted: v.admitted };
+    if (v.blocked.length > 0) {
+      return { ok: false, messageId: 'firewall.blocked', data, defaultMessage: 'destination firewall blocks {srcAddr}: {blocked}' };
+    }
+    if (v.unknown.length > 0) {
+      return { ok: false, undecided: `cannot decide the destination firewall for ${src}: ${v.unknown.join('; ')}`, messageId: 'firewall.unknown', data, defaultMessage: '' };
+    }
+    return { ok: true, messageId: 'pass', data, defaultMessage: '' };
   },
 };
 
-/** Fills `{name}` placeholders from the operator's data; lists are joined with ", ". */
+type Host = (value: unknown, a: AssertSpec) => { ok: boolean; detail: string };
+
+/** Per-host predicates: `detail` says why a host failed. */
+export const HOST: Record<HostOperator, Host> = {
+  present(v) {
+    const ok = v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0) && v !== '';
+    return { ok, detail: ok ? '' : 'not present' };
+  },
+  empty(v) {
+    const list = asList(v);
+    return { ok: list.length === 0, detail: `has ${list.map(show).join(', ')}` };
+  },
+  matches(v, a) {
+    const re = new RegExp(a.pattern ?? '');
+    const values = strings(v);
+    const bad = values.filter((x) => re.test(x) === (a.negate ?? false));
+    return { ok: bad.length === 0, detail: a.negate ? `${bad.join(', ')} matches ${a.pattern}` : `${bad.join(', ')} does not match ${a.pattern}` };
+  },
+  in(v, a) {
+    const ok = (a.values ?? []).some((x) => canonical(x) === canonical(v));
+    return { ok, detail: `${show(v)} is not one of ${(a.values ?? []).map(show).join(', ')}` };
+  },
+  'at-least'(v, a) {
+    const n = num(v, 'value');
+    return { ok: n >= (a.value ?? 0), detail: `${n} is below ${a.value ?? 0}` };
+  },
+};
+
+export function isHostOperator(op: string): op is HostOperator {
+  return op in HOST;
+}
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? v : canonical(v);
+}
+
+const UNITS: Record<string, (n: number) => string> = {
+  kib: (n) => human(n * 1024),
+  bytes: (n) => human(n),
+  ms: (n) => (Math.abs(n) >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`),
+};
+
+function human(bytes: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  let n = bytes;
+  while (Math.abs(n) >= 1024 && i < u.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${u[i]}`;
+}
+
+/** Fills `{name}` / `{name|kib}` placeholders from the operator's data; lists are joined with ", ". */
 export function formatMessage(template: string, data: Readonly<Record<string, unknown>>): string {
-  return template.replace(/\{([a-zA-Z]+)\}/g, (all, k: string) => {
+  return template.replace(/\{([a-zA-Z]+)(?:\|([a-z]+))?\}/g, (all, k: string, unit?: string) => {
     if (!(k in data)) return all;
     const v = data[k];
+    const conv = unit ? UNITS[unit] : undefined;
+    if (conv && typeof v === 'number') return conv(v);
     if (Array.isArray(v)) return v.length === 0 ? '(none)' : v.map(show).join(', ');
     return v === null || v === undefined ? '(none)' : show(v);
   });

@@ -1,38 +1,83 @@
 import type { JSONSchemaType } from 'ajv';
 import { SEVERITIES, type Severity } from '../types.js';
 
-/** Cross-host comparison operators (see operators.ts for what each means). */
-export const OPERATORS = ['equal', 'subset', 'disjoint'] as const;
-export type Operator = (typeof OPERATORS)[number];
+/**
+ * Assertion operators. Cross-host ones compare a fact on the source with one on the destination;
+ * per-host ones (present, empty, matches, in, at-least) test each host named by `side`.
+ * See operators.ts for the exact meaning of each.
+ */
+export const CROSS_OPERATORS = ['equal', 'subset', 'superset', 'disjoint', 'match', 'not-older', 'within', 'capacity', 'firewall-admits'] as const;
+export const HOST_OPERATORS = ['present', 'empty', 'matches', 'in', 'at-least'] as const;
+export const OPERATORS = [...CROSS_OPERATORS, ...HOST_OPERATORS] as const;
+export type CrossOperator = (typeof CROSS_OPERATORS)[number];
+export type HostOperator = (typeof HOST_OPERATORS)[number];
+export type Operator = CrossOperator | HostOperator;
 
 export const HYPERVISORS = ['kvm', 'xen'] as const;
 export type Hypervisor = (typeof HYPERVISORS)[number];
+export const TRANSPORTS = ['ssh', 'tcp', 'tls', 'tunnelled'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+export type SideSel = 'src' | 'dst' | 'both';
+type Scalar = string | number | boolean;
 
-/** A per-host condition: the rule applies only when both hosts satisfy it, else `skip`. */
+/** A condition on facts: when it does not hold the rule is `skip` (or, under `escalate`, not escalated). */
 export interface WhenSpec {
+  /** Which host the condition reads (default both: it must hold on each). */
+  side?: SideSel;
   path: string;
-  in: (string | number | boolean)[];
+  /** The value is one of these. */
+  in?: Scalar[];
+  /** The value (a list) contains this. */
+  includes?: Scalar;
+  /** The value is a non-empty list. */
+  nonEmpty?: boolean;
 }
 
-/** What a rule asserts about the pair. `path` reads the same fact on both hosts; `src`/`dst` read different ones. */
+/** One assertion. `path` reads the same fact on both hosts; `src`/`dst` read different ones. */
 export interface AssertSpec {
   op: Operator;
   path?: string;
   src?: string;
   dst?: string;
-  /** Values left out of set comparisons (kernel-synthesised CPU flags, say). */
+  /** Per-host operators: which host(s) to test (default both). */
+  side?: SideSel;
+  /** Set operators: values left out (kernel-synthesised CPU flags, say). */
   ignore?: string[];
+  /** match: the field that pairs list items across hosts, and the fields that must then be equal. */
+  key?: string;
+  fields?: string[];
+  /** within: the largest allowed |src - dst|. */
+  tolerance?: number;
+  /** capacity: dst must have at least aggregate(src) + reserve. */
+  reserve?: number;
+  aggregate?: 'sum' | 'max';
+  /** matches: a regular expression every value must match (or, with negate, none may). */
+  pattern?: string;
+  negate?: boolean;
+  /** in: allowed values. */
+  values?: Scalar[];
+  /** at-least: the minimum. */
+  value?: number;
+  /** Failure message for this assertion (default: the rule's message, else the operator's). */
+  message?: string;
 }
 
-/** One rule as written in YAML. */
+/** One rule as written in YAML. `when` and `assert` take one item or a list (all must hold). */
 export interface RuleSpec {
   id: string;
   title: string;
   severity: Severity;
   tags?: string[];
   hypervisors?: Hypervisor[];
-  when?: WhenSpec;
-  assert: AssertSpec;
+  transports?: Transport[];
+  /** The facts it reads (shown by `rules show`). */
+  facts?: string[];
+  when?: WhenSpec | WhenSpec[];
+  /** How a fact that could not be collected counts: `error` (default) or `fail` (its absence is the finding). */
+  missing?: 'error' | 'fail';
+  /** Raise the severity when a condition holds (e.g. cpu.model when a domain uses host-passthrough). */
+  escalate?: { when: WhenSpec; severity: Severity };
+  assert: AssertSpec | AssertSpec[];
   /** Failure message template; `{name}` takes a value from the operator's data (src, dst, missing, common ...). */
   message?: string;
   rationale?: string;
@@ -46,6 +91,45 @@ export interface RuleFile {
 
 const id = { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)+$' } as const;
 const factPath = { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9]*(\\.[a-zA-Z][a-zA-Z0-9]*)*$' } as const;
+const scalar = { type: ['string', 'number', 'boolean'] } as never;
+const side = { type: 'string', enum: ['src', 'dst', 'both'], nullable: true } as const;
+
+const whenSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path'],
+  properties: {
+    side,
+    path: factPath,
+    in: { type: 'array', minItems: 1, items: scalar, nullable: true },
+    includes: { ...(scalar as object), nullable: true },
+    nonEmpty: { type: 'boolean', nullable: true },
+  },
+} as const;
+
+const assertSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['op'],
+  properties: {
+    op: { type: 'string', enum: [...OPERATORS] },
+    path: { ...factPath, nullable: true },
+    src: { ...factPath, nullable: true },
+    dst: { ...factPath, nullable: true },
+    side,
+    ignore: { type: 'array', items: { type: 'string' }, nullable: true },
+    key: { type: 'string', nullable: true },
+    fields: { type: 'array', items: { type: 'string' }, minItems: 1, nullable: true },
+    tolerance: { type: 'number', minimum: 0, nullable: true },
+    reserve: { type: 'number', minimum: 0, nullable: true },
+    aggregate: { type: 'string', enum: ['sum', 'max'], nullable: true },
+    pattern: { type: 'string', nullable: true },
+    negate: { type: 'boolean', nullable: true },
+    values: { type: 'array', items: scalar, nullable: true },
+    value: { type: 'number', nullable: true },
+    message: { type: 'string', nullable: true },
+  },
+} as const;
 
 /** The rule-file schema; written to rules/schema.json and published by `migrate-preflight schema rules`. */
 export const RULE_FILE_SCHEMA: JSONSchemaType<RuleFile> = {
@@ -67,29 +151,19 @@ export const RULE_FILE_SCHEMA: JSONSchemaType<RuleFile> = {
           title: { type: 'string', minLength: 1 },
           severity: { type: 'string', enum: [...SEVERITIES] },
           tags: { type: 'array', items: { type: 'string' }, nullable: true },
-          hypervisors: { type: 'array', items: { type: 'string', enum: ['kvm', 'xen'] }, nullable: true },
-          when: {
+          hypervisors: { type: 'array', items: { type: 'string', enum: [...HYPERVISORS] }, nullable: true },
+          transports: { type: 'array', items: { type: 'string', enum: [...TRANSPORTS] }, nullable: true },
+          facts: { type: 'array', items: factPath, nullable: true },
+          when: { anyOf: [whenSchema, { type: 'array', minItems: 1, items: whenSchema }] } as never,
+          missing: { type: 'string', enum: ['error', 'fail'], nullable: true },
+          escalate: {
             type: 'object',
             nullable: true,
             additionalProperties: false,
-            required: ['path', 'in'],
-            properties: {
-              path: factPath,
-              in: { type: 'array', minItems: 1, items: { type: ['string', 'number', 'boolean'] } as never },
-            },
+            required: ['when', 'severity'],
+            properties: { when: whenSchema as never, severity: { type: 'string', enum: [...SEVERITIES] } },
           },
-          assert: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['op'],
-            properties: {
-              op: { type: 'string', enum: [...OPERATORS] },
-              path: { ...factPath, nullable: true },
-              src: { ...factPath, nullable: true },
-              dst: { ...factPath, nullable: true },
-              ignore: { type: 'array', items: { type: 'string' }, nullable: true },
-            },
-          },
+          assert: { anyOf: [assertSchema, { type: 'array', minItems: 1, items: assertSchema }] } as never,
           message: { type: 'string', nullable: true },
           rationale: { type: 'string', nullable: true },
           remediation: { type: 'string', nullable: true },
@@ -99,3 +173,8 @@ export const RULE_FILE_SCHEMA: JSONSchemaType<RuleFile> = {
     },
   },
 };
+
+/** `when` or `assert` as a list. */
+export function asList<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}

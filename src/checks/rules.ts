@@ -5,7 +5,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { EVENT_ID, getScalarValue, load, parseEvents, YAMLException, type Event } from 'js-yaml';
 import { RuleFileError } from '../errors.js';
 import { BUILTIN_RULES_DIR, PACKAGE_ROOT } from '../paths.js';
-import { OPERATORS, RULE_FILE_SCHEMA, type RuleFile, type RuleSpec } from './rule-schema.js';
+import { asList, HOST_OPERATORS, OPERATORS, RULE_FILE_SCHEMA, type RuleFile, type RuleSpec } from './rule-schema.js';
 
 /** A rule with where it came from. */
 export interface Rule extends RuleSpec {
@@ -164,13 +164,26 @@ export function parseRuleFile(text: string, file: string): Rule[] {
     const prev = seen.get(r.id);
     if (prev !== undefined) fail(`/rules/${i}/id`, `duplicate id (first defined at ${at(`/rules/${prev}/id`)})`);
     seen.set(r.id, i);
-    const a = r.assert;
-    if (a.path === undefined && (a.src === undefined || a.dst === undefined)) {
-      fail(`/rules/${i}/assert`, 'assert needs "path", or both "src" and "dst"');
-    }
-    if (a.path !== undefined && (a.src !== undefined || a.dst !== undefined)) {
-      fail(`/rules/${i}/assert`, 'assert takes "path" or "src"/"dst", not both');
-    }
+    const asserts = asList(r.assert);
+    asserts.forEach((a, j) => {
+      const ptr = Array.isArray(r.assert) ? `/rules/${i}/assert/${j}` : `/rules/${i}/assert`;
+      const host = (HOST_OPERATORS as readonly string[]).includes(a.op);
+      if (a.path !== undefined && (a.src !== undefined || a.dst !== undefined)) fail(ptr, 'assert takes "path" or "src"/"dst", not both');
+      if (!host && a.path === undefined && (a.src === undefined || a.dst === undefined)) fail(ptr, 'assert needs "path", or both "src" and "dst"');
+      if (host && a.path === undefined && a.src === undefined && a.dst === undefined) fail(ptr, 'assert needs "path" (or "src"/"dst" for one side)');
+      if (a.op === 'matches') {
+        if (a.pattern === undefined) fail(ptr, 'matches needs "pattern"');
+        try {
+          new RegExp(a.pattern as string);
+        } catch (e) {
+          fail(`${ptr}/pattern`, `bad regular expression: ${(e as Error).message}`);
+        }
+      }
+      if (a.op === 'within' && a.tolerance === undefined) fail(ptr, 'within needs "tolerance"');
+      if (a.op === 'match' && a.key === undefined) fail(ptr, 'match needs "key"');
+      if (a.op === 'in' && a.values === undefined) fail(ptr, 'in needs "values"');
+      if (a.op === 'at-least' && a.value === undefined) fail(ptr, 'at-least needs "value"');
+    });
     return { ...r, source: { file: shown, line: lineCol(text, pos.get(`/rules/${i}`)?.value ?? 0).line } };
   });
 }

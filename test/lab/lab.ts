@@ -27,6 +27,16 @@ export interface HostSpec {
   readonly extraHosts?: string;
   /** Start no sshd: the address exists but refuses connections. */
   readonly noSshd?: boolean;
+  /** /etc/machine-id (32 hex digits); default a fresh one. Give two hosts the same to clone them. */
+  readonly machineId?: string;
+  /** Map the hostname to 127.0.1.1 in /etc/hosts (the Debian installer's default) instead of the lab address. */
+  readonly loopbackHostname?: boolean;
+  /** Directories this host exports over SFTP (it is then a file server for the others' sshfs mounts). */
+  readonly exports?: readonly string[];
+  /** sshfs mounts (a real network filesystem, fuse.sshfs): `at` must lie under /srv. */
+  readonly mounts?: readonly { readonly from: string; readonly export: string; readonly at: string }[];
+  /** Shift the clock that SSH sessions see (libfaketime), e.g. '+300s'. */
+  readonly clockOffset?: string;
 }
 
 export interface Scenario {
@@ -63,7 +73,17 @@ const PACKAGES: Record<string, string> = {
   '/usr/bin/virsh': 'libvirt-clients',
   '/usr/sbin/nft': 'nftables',
   '/usr/bin/sshfs': 'sshfs',
+  '/usr/bin/faketime': 'faketime',
 };
+
+/** libfaketime's preload library (its directory is architecture-specific). */
+function libfaketime(): string {
+  for (const d of readdirSync('/usr/lib')) {
+    const f = join('/usr/lib', d, 'faketime', 'libfaketime.so.1');
+    if (existsSync(f)) return f;
+  }
+  throw new Error('lab: libfaketime.so.1 not found (apt-get install faketime)');
+}
 
 function sh(cmd: string, args: readonly string[]): string {
   try {
@@ -232,14 +252,21 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
 
     const hosts = new Map<string, LabHost>();
     const ips = new Map(scenario.hosts.map((h, i) => [h.name, `${subnet}.${10 + i}`]));
-    const etcHosts = ['127.0.0.1 localhost', ...[...ips].map(([n, ip]) => `${ip} ${n}.lab ${n}`)].join('\n');
+    const ipOf = (n: string): string => {
+      const a = ips.get(n);
+      if (!a) throw new Error(`lab: unknown host ${n}`);
+      return a;
+    };
     const known: string[] = [];
     const wrong: string[] = [];
     const sshConfig: string[] = [];
+    const exportPath = (host: string, e: string): string => join(dir, host, 'exports', e);
 
+    // First every host's namespace, files and keys (sshfs mounts need the complete known_hosts) ...
+    const inner = new Map<string, string>();
     for (const [i, h] of scenario.hosts.entries()) {
       if (!/^[a-z][a-z0-9-]{0,20}$/.test(h.name)) throw new Error(`lab: bad host name ${h.name}`);
-      const ip = ips.get(h.name) as string;
+      const ip = ipOf(h.name);
       const ns = `mplab${slot}-${h.name}`;
       const hd = join(dir, h.name);
       mkdirSync(join(hd, 'etc-lab'), { recursive: true });
@@ -259,17 +286,16 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
         sh('ip', ['-n', ns, 'link', 'set', br, 'up']);
       }
       if (h.nft) {
-        const ipOf = (n: string): string => {
-          const a = ips.get(n);
-          if (!a) throw new Error(`lab: nft ruleset of ${h.name} names unknown host ${n}`);
-          return a;
-        };
         writeFileSync(join(hd, 'rules.nft'), typeof h.nft === 'string' ? h.nft : h.nft(ipOf));
         sh('ip', ['netns', 'exec', ns, 'nft', '-f', join(hd, 'rules.nft')]);
       }
+      for (const e of h.exports ?? []) mkdirSync(exportPath(h.name, e), { recursive: true });
       writeFileSync(join(hd, 'etc-lab', 'node.xml'), h.nodeXml);
-      writeFileSync(join(hd, 'hosts'), `${etcHosts}\n127.0.1.1 ${h.name}.lab ${h.name}\n${h.extraHosts ?? ''}`);
+      const self = h.loopbackHostname ? `127.0.1.1 ${h.name}.lab ${h.name}` : '';
+      const others = [...ips].filter(([n]) => !(h.loopbackHostname && n === h.name)).map(([n, a]) => `${a} ${n}.lab ${n}`);
+      writeFileSync(join(hd, 'hosts'), `127.0.0.1 localhost\n${self ? `${self}\n` : ''}${others.join('\n')}\n${h.extraHosts ?? ''}`);
       writeFileSync(join(hd, 'hostname'), `${h.name}\n`);
+      writeFileSync(join(hd, 'machine-id'), `${h.machineId ?? randomBytes(16).toString('hex')}\n`);
       sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', h.name, '-f', join(hd, 'ssh_host_ed25519_key')]);
       const pub = readFileSync(join(hd, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
       known.push(`${ip} ${pub}`);
@@ -291,6 +317,7 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
           'MaxSessions 64',
           'LogLevel ERROR',
           'Subsystem sftp /usr/lib/openssh/sftp-server',
+          ...(h.clockOffset ? [`SetEnv LD_PRELOAD=${libfaketime()} FAKETIME=${h.clockOffset}`] : []),
           '',
         ].join('\n'),
       );
@@ -304,34 +331,51 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
         '  StrictHostKeyChecking yes',
         '',
       );
-      let pid: number | null = null;
-      if (!h.noSshd) {
-        const sshd = [...(h.arch ? ['setarch', h.arch] : []), '/usr/sbin/sshd', '-D', '-e', '-f', join(hd, 'sshd_config')];
-        const inner = [
+      const sshfsOpts = `IdentityFile=${identity},UserKnownHostsFile=${join(dir, 'known_hosts')},StrictHostKeyChecking=yes,BatchMode=yes`;
+      const mounts = (h.mounts ?? []).flatMap((m) => {
+        if (!m.at.startsWith('/srv/')) throw new Error(`lab: mount point ${m.at} of ${h.name} is not under /srv`);
+        const src = `root@${ipOf(m.from)}:${exportPath(m.from, m.export)}`;
+        // The file server may still be starting: retry for a few seconds.
+        return [`mkdir -p ${q(m.at)}`, `i=0; until sshfs -o ${q(sshfsOpts)} ${q(src)} ${q(m.at)}; do i=$((i+1)); [ $i -ge 50 ] && exit 1; sleep 0.1; done`];
+      });
+      const sshd = [...(h.arch ? ['setarch', h.arch] : []), '/usr/sbin/sshd', '-D', '-e', '-f', join(hd, 'sshd_config')];
+      inner.set(
+        h.name,
+        [
           `mount --bind ${q(h.cpuinfo)} /proc/cpuinfo`,
           `mount --bind ${q(join(hd, 'hosts'))} /etc/hosts`,
           `mount --bind ${q(join(hd, 'hostname'))} /etc/hostname`,
+          `mount --bind ${q(join(hd, 'machine-id'))} /etc/machine-id`,
           `mount --bind ${q(join(hd, 'etc-lab'))} ${MOUNTPOINT}`,
+          ...(mounts.length > 0 ? ['mount -t tmpfs lab-srv /srv', ...mounts] : []),
           `hostname ${q(h.name)}`,
           `exec ${sshd.map(q).join(' ')}`,
-        ].join(' && ');
-        const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', inner], {
-          detached: true,
-          stdio: ['ignore', 'ignore', 'ignore'],
-        });
-        child.unref();
-        pid = child.pid ?? null;
-        if (pid !== null) state.pids.push(pid);
-        save();
-      }
-      hosts.set(h.name, { name: h.name, ip, ns, pid });
+        ].join(' && '),
+      );
+      hosts.set(h.name, { name: h.name, ip, ns, pid: null });
     }
     writeFileSync(join(dir, 'known_hosts'), `${known.join('\n')}\n`);
     writeFileSync(join(dir, 'known_hosts.wrong'), `${wrong.join('\n')}\n`);
     writeFileSync(join(dir, 'ssh_config'), sshConfig.join('\n'));
-    await Promise.all(
-      [...hosts.values()].flatMap((h) => (h.pid === null ? [] : [waitForPidFile(join(dir, h.name, 'sshd.pid'), h.pid, 10_000)])),
-    );
+
+    // ... then the sshds: file servers first, so the others' sshfs mounts find them.
+    const order = [...scenario.hosts].sort((a, b) => Number((a.mounts?.length ?? 0) > 0) - Number((b.mounts?.length ?? 0) > 0));
+    const start = (h: HostSpec): Promise<void> => {
+      if (h.noSshd) return Promise.resolve();
+      const lh = hosts.get(h.name) as LabHost;
+      const child = spawn('ip', ['netns', 'exec', lh.ns, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', inner.get(h.name) as string], {
+        detached: true,
+        stdio: ['ignore', 'ignore', 'ignore'],
+      });
+      child.unref();
+      if (child.pid === undefined) throw new Error(`lab: could not start ${h.name}`);
+      state.pids.push(child.pid);
+      save();
+      hosts.set(h.name, { ...lh, pid: child.pid });
+      return waitForPidFile(join(dir, h.name, 'sshd.pid'), child.pid, 15_000);
+    };
+    await Promise.all(order.filter((h) => !(h.mounts?.length ?? 0)).map(start));
+    await Promise.all(order.filter((h) => (h.mounts?.length ?? 0) > 0).map(start));
     let stopped = false;
     return {
       dir,

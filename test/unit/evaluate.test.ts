@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { evaluateRule, readPath, summarize } from '../../src/checks/evaluate.js';
 import type { RuleSpec } from '../../src/checks/rule-schema.js';
 import { buildFacts, selectDomains } from '../../src/checks/probes/index.js';
-import type { HostFacts, HostReport, ProbeOutput, RuleResult } from '../../src/types.js';
+import type { DomainFact, HostFacts, HostReport, MigrationFacts, ProbeOutput, RuleResult } from '../../src/types.js';
 
 function host(facts: HostFacts, extra: Partial<HostReport> = {}): HostReport {
   return { target: 'h', hostname: 'h', reachable: true, error: null, hostKey: null, facts, probes: {}, probeErrors: [], ...extra };
 }
+const CTX = { hypervisor: 'kvm', transport: 'ssh', dstSshPort: 22 } as const;
 const cpu = (flags: string[], vendor = 'GenuineIntel') => ({ vendor, modelName: 'x', family: 6, model: 1, flags, count: 1, nx: flags.includes('nx'), virtExt: null });
 
 const rules: Record<string, RuleSpec> = {
@@ -15,7 +16,8 @@ const rules: Record<string, RuleSpec> = {
   flags: { id: 't.flags', title: 'flags', severity: 'major', assert: { op: 'subset', path: 'cpu.flags', ignore: ['hypervisor'] } },
   names: { id: 't.names', title: 'names', severity: 'critical', assert: { op: 'disjoint', src: 'migration.domains.name', dst: 'libvirt.domains.name' }, message: 'destination already has {common}' },
 };
-const dom = (name: string, state: 'running' | 'shut off' = 'running') => ({ name, id: state === 'running' ? 1 : null, state, uuid: null });
+const mig = (domains: DomainFact[]): MigrationFacts => ({ domains, missing: [], bridges: [], networks: [], pools: [], sharedMounts: [], memoryKiB: [], vcpus: [], cpuModes: [] });
+const dom = (name: string, state: 'running' | 'shut off' = 'running'): DomainFact => ({ name, id: state === 'running' ? 1 : null, state, uuid: null });
 
 const cases: { name: string; rule: RuleSpec; src: HostFacts; dst: HostFacts; status: RuleResult['status']; messageId: string; message?: string }[] = [
   { name: 'equal arch passes', rule: rules.arch!, src: { os: { arch: 'x86_64' } }, dst: { os: { arch: 'x86_64' } }, status: 'pass', messageId: 'pass' },
@@ -24,15 +26,15 @@ const cases: { name: string; rule: RuleSpec; src: HostFacts; dst: HostFacts; sta
   { name: 'nx rule skips off x86', rule: rules.nx!, src: { os: { arch: 'aarch64' }, cpu: cpu([]) }, dst: { os: { arch: 'aarch64' }, cpu: cpu([]) }, status: 'skip', messageId: 'skip.when', message: 'not applicable: source os.arch is aarch64' },
   { name: 'flag subset passes, ignored flags do not count', rule: rules.flags!, src: { cpu: cpu(['sse2', 'hypervisor']) }, dst: { cpu: cpu(['sse2', 'avx']) }, status: 'pass', messageId: 'pass' },
   { name: 'missing flags are listed sorted', rule: rules.flags!, src: { cpu: cpu(['sse2', 'pku', 'avx512f']) }, dst: { cpu: cpu(['sse2']) }, status: 'fail', messageId: 'subset.missing', message: 'destination lacks avx512f, pku (source has them)' },
-  { name: 'domain already on dst fails', rule: rules.names!, src: { migration: { domains: [dom('web01')], missing: [] } }, dst: { libvirt: { domains: [dom('web01', 'shut off'), dom('x')] } }, status: 'fail', messageId: 'disjoint.common', message: 'destination already has web01' },
-  { name: 'distinct domains pass', rule: rules.names!, src: { migration: { domains: [dom('a')], missing: [] } }, dst: { libvirt: { domains: [dom('b')] } }, status: 'pass', messageId: 'pass' },
+  { name: 'domain already on dst fails', rule: rules.names!, src: { migration: mig([dom('web01')]) }, dst: { libvirt: { domains: [dom('web01', 'shut off'), dom('x')] } }, status: 'fail', messageId: 'disjoint.common', message: 'destination already has web01' },
+  { name: 'distinct domains pass', rule: rules.names!, src: { migration: mig([dom('a')]) }, dst: { libvirt: { domains: [dom('b')] } }, status: 'pass', messageId: 'pass' },
   { name: 'missing fact is an error', rule: rules.arch!, src: { os: { arch: 'x86_64' } }, dst: {}, status: 'error', messageId: 'error.fact-missing', message: 'destination: fact os.arch was not collected' },
 ];
 
 describe('evaluateRule (table)', () => {
   for (const c of cases) {
     it(c.name, () => {
-      const r = evaluateRule(c.rule, { src: host(c.src), dst: host(c.dst) }, { hypervisor: 'kvm' });
+      const r = evaluateRule(c.rule, { src: host(c.src), dst: host(c.dst) }, CTX);
       expect(r.status).toBe(c.status);
       expect(r.messageId).toBe(c.messageId);
       if (c.message) expect(r.message).toBe(c.message);
@@ -41,18 +43,18 @@ describe('evaluateRule (table)', () => {
 
   it('names the failed probe when a fact is missing', () => {
     const dst = host({}, { probeErrors: [{ probe: 'uname-m', reason: 'command not found: sh: uname: not found' }] });
-    const r = evaluateRule(rules.arch!, { src: host({ os: { arch: 'x86_64' } }), dst }, { hypervisor: 'kvm' });
+    const r = evaluateRule(rules.arch!, { src: host({ os: { arch: 'x86_64' } }), dst }, CTX);
     expect(r.message).toBe('destination: probe uname-m failed: command not found: sh: uname: not found');
   });
 
   it('an unreachable host makes every rule an error naming it', () => {
     const dst = host({}, { reachable: false, target: 'hv9', error: { code: 'MP_SSH_CONNECT', message: 'refused' } });
-    const r = evaluateRule(rules.arch!, { src: host({ os: { arch: 'x86_64' } }), dst }, { hypervisor: 'kvm' });
+    const r = evaluateRule(rules.arch!, { src: host({ os: { arch: 'x86_64' } }), dst }, CTX);
     expect(r).toMatchObject({ status: 'error', message: 'destination host hv9 was not probed: refused' });
   });
 
   it('skips rules for another hypervisor', () => {
-    const r = evaluateRule({ ...rules.arch!, hypervisors: ['xen'] }, { src: host({}), dst: host({}) }, { hypervisor: 'kvm' });
+    const r = evaluateRule({ ...rules.arch!, hypervisors: ['xen'] }, { src: host({}), dst: host({}) }, CTX);
     expect(r).toMatchObject({ status: 'skip', messageId: 'skip.hypervisor' });
   });
 });
@@ -88,8 +90,8 @@ describe('facts', () => {
       'long-bit': out('sixty-four\n'),
     });
     expect(facts.libvirt?.domains).toEqual([
-      { id: 1, name: 'web01', state: 'running', uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f' },
-      { id: null, name: 'db01', state: 'shut off', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1940' },
+      { id: 1, name: 'web01', state: 'running', uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f', xml: null },
+      { id: null, name: 'db01', state: 'shut off', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1940', xml: null },
     ]);
     expect(failures).toEqual([
       { probe: 'uname-m', reason: 'command not found: sh: 1: uname: not found' },

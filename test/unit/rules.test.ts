@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRules, parseRuleFile, selectRules } from '../../src/checks/rules.js';
-import { RULE_FILE_SCHEMA } from '../../src/checks/rule-schema.js';
+import { OPERATORS, RULE_FILE_SCHEMA } from '../../src/checks/rule-schema.js';
 import { RuleFileError } from '../../src/errors.js';
 import { readFileSync } from 'node:fs';
 
@@ -34,7 +34,7 @@ describe('rule files', () => {
 
   it('names file, line, column and rule for an unknown operator', () => {
     const text = ok.replace('op: equal', 'op: equals');
-    expect(errorOf(text)).toBe('/tmp/site.yaml:6:19 rule site.arch: unknown operator "equals"; expected one of equal, subset, disjoint');
+    expect(errorOf(text)).toBe(`/tmp/site.yaml:6:19 rule site.arch: unknown operator "equals"; expected one of ${OPERATORS.join(', ')}`);
   });
 
   it('points at an unknown key', () => {
@@ -84,7 +84,7 @@ describe('rule files', () => {
     const flags = set.rules.filter((r) => r.id === 'cpu.flags');
     expect(flags).toHaveLength(1);
     expect(flags[0]).toMatchObject({ severity: 'minor', title: 'relaxed' });
-    expect(set.files.map((f) => f.path)).toEqual(['rules/cpu.yaml', 'rules/kvm.yaml', join(dir, 'site.yaml')]);
+    expect(set.files.map((f) => f.path)).toEqual(['rules/cpu.yaml', 'rules/host.yaml', 'rules/kvm.yaml', join(dir, 'site.yaml')]);
     expect(set.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
   });
 
@@ -95,9 +95,11 @@ describe('rule files', () => {
 
   it('selects by id, glob and tag; skip wins', () => {
     const rules = loadRules().rules;
-    expect(selectRules(rules, ['cpu.*'], []).map((r) => r.id).sort()).toEqual(['cpu.arch', 'cpu.flags', 'cpu.nx', 'cpu.vendor']);
-    expect(selectRules(rules, ['tag:domain'], []).map((r) => r.id)).toEqual(['domain.names-unique']);
-    expect(selectRules(rules, ['cpu'], ['cpu.flags']).map((r) => r.id).sort()).toEqual(['cpu.arch', 'cpu.nx', 'cpu.vendor']);
+    const cpu = ['cpu.arch', 'cpu.bits', 'cpu.flags', 'cpu.model', 'cpu.nx', 'cpu.vendor', 'cpu.virt-ext'];
+    expect(selectRules(rules, ['cpu.*'], []).map((r) => r.id).sort()).toEqual(cpu);
+    expect(selectRules(rules, ['tag:domain'], []).map((r) => r.id)).toEqual(['domain.names-unique', 'domain.uuids-unique']);
+    expect(selectRules(rules, ['cpu'], ['cpu.flags']).map((r) => r.id).sort()).toEqual(cpu.filter((x) => x !== 'cpu.flags'));
+    expect(selectRules(rules, ['storage.*', 'tag:firewall'], []).map((r) => r.id).sort()).toEqual(['firewall.migration-ports', 'storage.pools', 'storage.shared-mounts']);
   });
 
   it('rules/schema.json is the schema the loader validates with', () => {

@@ -1,13 +1,32 @@
 import type { DomainFact, HostFacts, ProbeFailure, ProbeOutput } from '../../types.js';
+import type { Transport } from '../rule-schema.js';
 import { shq } from '../shell.js';
 import { parseCpuinfo } from './cpuinfo.js';
+import { parseIptablesSave, parseNftRuleset } from './firewall.js';
+import { parseDomainXmlList, parseNetworkXmlList, parsePoolXmlList, parseVirshVersion } from './libvirt-xml.js';
 import { ParseError } from './parse-error.js';
-import { parseHostname, parseLongBit, parseUnameM } from './simple.js';
-import { joinDomains, parseVirshList, parseVirshUuids, type ListedDomain } from './virsh.js';
+import { parseClock, parseHostname, parseLongBit, parsePeerTcp, parseUnameM } from './simple.js';
+import {
+  parseGetentAhosts,
+  parseHostIds,
+  parseIpLinkBridges,
+  parseIpOAddr,
+  parseIpRouteGet,
+  parseLsm,
+  parseMeminfo,
+  parseOnlineCpus,
+  parseProcMounts,
+} from './system.js';
+import { joinDomains, parseVirshList, parseVirshUuids } from './virsh.js';
 
 /** What a probe's command may depend on. */
 export interface ProbeContext {
   readonly libvirtUri: string;
+  readonly transport: Transport;
+  /** The other host of the pair as this one should reach it (source-side probes only). */
+  readonly peer?: { readonly host: string; readonly sshPort: number };
+  /** The destination's own hostname, learnt in the first round (second-round probes only). */
+  readonly peerHostname?: string;
 }
 
 /** A read-only command and the pure parser for what it prints. */
@@ -15,6 +34,9 @@ export interface Probe<T = unknown> {
   readonly id: string;
   /** Fact paths this probe feeds; a rule reading one of them ends in `error` when the probe fails. */
   readonly provides: readonly string[];
+  /** both: every host; src: only the source (it needs the destination's address); round 2 needs round-1 facts. */
+  readonly side?: 'both' | 'src';
+  readonly round?: 1 | 2;
   /** The shell command, every value quoted with shq(). */
   command(ctx: ProbeContext): string;
   parse(stdout: string): T;
@@ -24,14 +46,49 @@ function probe<T>(p: Probe<T>): Probe<T> {
   return p;
 }
 
+/** Lists objects of one kind and dumps each; read-only, names passed as arguments, never spliced. */
+const dumpEach = (uri: string, list: string, dump: string): string =>
+  `virsh -c ${shq(uri)} ${list} --all --name | while read -r n; do [ -n "$n" ] && virsh -c ${shq(uri)} ${dump} -- "$n"; done; exit 0`;
+
+/** The control port of the libvirt transport (qemu+ssh uses the SSH port). */
+export function controlPort(transport: Transport, sshPort: number): number {
+  return transport === 'tcp' ? 16509 : transport === 'tls' ? 16514 : sshPort;
+}
+
+/** First port of QEMU's default migration data range (49152-49215). */
+export const MIGRATION_DATA_PORT = 49152;
+
 export const PROBES = {
   cpuinfo: probe({ id: 'cpuinfo', provides: ['cpu'], command: () => 'cat /proc/cpuinfo', parse: parseCpuinfo }),
-  'uname-m': probe({ id: 'uname-m', provides: ['os.arch'], command: () => 'uname -m', parse: parseUnameM }),
+  'uname-m': probe({ id: 'uname-m', provides: ['os.arch', 'os.bits'], command: () => 'uname -m', parse: parseUnameM }),
   'long-bit': probe({ id: 'long-bit', provides: ['os.longBit'], command: () => 'getconf LONG_BIT', parse: parseLongBit }),
   hostname: probe({ id: 'hostname', provides: ['host.hostname'], command: () => 'uname -n', parse: parseHostname }),
+  'host-ids': probe({
+    id: 'host-ids',
+    provides: ['host.uuid'],
+    command: () => `printf 'product_uuid=%s\\n' "$(cat /sys/class/dmi/id/product_uuid 2>/dev/null)"; printf 'machine_id=%s\\n' "$(cat /etc/machine-id 2>/dev/null)"`,
+    parse: parseHostIds,
+  }),
+  'online-cpus': probe({ id: 'online-cpus', provides: ['host.cpus'], command: () => 'cat /sys/devices/system/cpu/online', parse: parseOnlineCpus }),
+  meminfo: probe({ id: 'meminfo', provides: ['host.memory'], command: () => 'cat /proc/meminfo', parse: parseMeminfo }),
+  lsm: probe({
+    id: 'lsm',
+    provides: ['security'],
+    command: () =>
+      `printf 'lsm=%s\\n' "$(cat /sys/kernel/security/lsm 2>/dev/null)"; printf 'selinux=%s\\n' "$(cat /sys/fs/selinux/enforce 2>/dev/null)"; printf 'apparmor=%s\\n' "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)"`,
+    parse: parseLsm,
+  }),
+  clock: probe({ id: 'clock', provides: ['clock'], command: () => 'date +%s.%N', parse: parseClock }),
+  mounts: probe({ id: 'mounts', provides: ['storage.mounts', 'storage.networkMounts', 'migration.sharedMounts'], command: () => 'cat /proc/mounts', parse: parseProcMounts }),
+  bridges: probe({ id: 'bridges', provides: ['network.bridges'], command: () => 'ip -o link show type bridge', parse: parseIpLinkBridges }),
+  addresses: probe({ id: 'addresses', provides: ['network.addresses'], command: () => 'ip -o addr show', parse: parseIpOAddr }),
+  'self-resolve': probe({ id: 'self-resolve', provides: ['host.selfResolution'], command: () => 'getent ahosts "$(uname -n)"', parse: parseGetentAhosts }),
+  nft: probe({ id: 'nft', provides: ['firewall.nft'], command: () => 'nft list ruleset', parse: parseNftRuleset }),
+  iptables: probe({ id: 'iptables', provides: ['firewall.iptables'], command: () => 'iptables-save', parse: parseIptablesSave }),
+  'virsh-version': probe({ id: 'virsh-version', provides: ['libvirt.version', 'libvirt.hypervisor'], command: (c) => `virsh -c ${shq(c.libvirtUri)} version`, parse: parseVirshVersion }),
   'virsh-list': probe({
     id: 'virsh-list',
-    provides: ['libvirt.domains', 'migration.domains'],
+    provides: ['libvirt.domains', 'migration'],
     command: (ctx) => `virsh -c ${shq(ctx.libvirtUri)} list --all`,
     parse: parseVirshList,
   }),
@@ -41,12 +98,65 @@ export const PROBES = {
     command: (ctx) => `virsh -c ${shq(ctx.libvirtUri)} list --all --uuid --name`,
     parse: parseVirshUuids,
   }),
+  'virsh-domxml': probe({
+    id: 'virsh-domxml',
+    provides: ['libvirt.domains.xml', 'migration.domains.xml', 'migration.bridges', 'migration.networks', 'migration.pools', 'migration.cpuModes'],
+    command: (c) => dumpEach(c.libvirtUri, 'list', 'dumpxml'),
+    parse: parseDomainXmlList,
+  }),
+  'virsh-nets': probe({ id: 'virsh-nets', provides: ['libvirt.networks', 'migration.networks', 'migration.bridges'], command: (c) => dumpEach(c.libvirtUri, 'net-list', 'net-dumpxml'), parse: parseNetworkXmlList }),
+  'virsh-pools': probe({ id: 'virsh-pools', provides: ['libvirt.pools', 'migration.pools'], command: (c) => dumpEach(c.libvirtUri, 'pool-list', 'pool-dumpxml'), parse: parsePoolXmlList }),
+  'peer-route': probe({
+    id: 'peer-route',
+    side: 'src',
+    provides: ['peer.route', 'peer.srcAddr'],
+    // The source address the destination will see: the route the kernel picks towards it.
+    command: (c) =>
+      `a=$(getent ahosts ${shq(c.peer?.host ?? '')} | awk 'NR==1{print $1}'); [ -n "$a" ] || { echo 'cannot resolve' ${shq(c.peer?.host ?? '')} >&2; exit 2; }; ip -o route get "$a"`,
+    parse: parseIpRouteGet,
+  }),
+  'peer-tcp': probe({
+    id: 'peer-tcp',
+    side: 'src',
+    provides: ['peer.tcp', 'peer.controlReachable'],
+    // A TCP connect from the source to the destination: open (connected), closed (refused: reachable,
+    // nothing listening) or timeout (silently dropped on the way).
+    command: (c) => {
+      const ports = [controlPort(c.transport, c.peer?.sshPort ?? 22), MIGRATION_DATA_PORT];
+      const h = shq(c.peer?.host ?? '');
+      return ports
+        .map(
+          (p) =>
+            `if command -v bash >/dev/null 2>&1; then timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ ${h} ${p} 2>/dev/null; r=$?; ` +
+            `elif command -v nc >/dev/null 2>&1; then timeout 3 nc -z ${h} ${p} 2>/dev/null; r=$?; else r=127; fi; ` +
+            `case $r in 0) s=open;; 124) s=timeout;; 127) s=untested;; *) s=closed;; esac; echo "port=${p} state=$s"`,
+        )
+        .join('\n');
+    },
+    parse: parsePeerTcp,
+  }),
+  'peer-resolve': probe({
+    id: 'peer-resolve',
+    side: 'src',
+    round: 2,
+    provides: ['peer.dstHostnameResolution'],
+    command: (c) => `getent ahosts ${shq(c.peerHostname ?? '')}`,
+    parse: parseGetentAhosts,
+  }),
 } as const satisfies Record<string, Probe>;
 
 export type ProbeId = keyof typeof PROBES;
 export const PROBE_IDS = Object.keys(PROBES) as ProbeId[];
 
-type Parsed = { [K in ProbeId]?: ReturnType<(typeof PROBES)[K]['parse']> };
+/** The probes one host runs in one round. */
+export function probesFor(side: 'src' | 'dst', round: 1 | 2): ProbeId[] {
+  return PROBE_IDS.filter((id) => {
+    const p: Probe = PROBES[id];
+    return (p.round ?? 1) === round && (p.side === 'src' ? side === 'src' : true);
+  });
+}
+
+type Parsed = { -readonly [K in ProbeId]?: ReturnType<(typeof PROBES)[K]['parse']> };
 
 /** A short reason for a failed probe, from its exit code and stderr (127: command not found). */
 export function probeFailureReason(out: ProbeOutput): string | null {
@@ -55,7 +165,15 @@ export function probeFailureReason(out: ProbeOutput): string | null {
   if (out.exitCode === null) return `did not finish${err ? `: ${err}` : ''}`;
   if (out.exitCode === 127) return `command not found${err ? `: ${err}` : ''}`;
   if (out.exitCode === 124) return 'timed out on the host';
+  if (/not permitted|permission denied|must be root|are you root/i.test(err)) return `needs root (use --sudo): ${err}`;
   return `exit code ${out.exitCode}${err ? `: ${err}` : ''}`;
+}
+
+const BITS: Record<string, number> = { x86_64: 64, amd64: 64, aarch64: 64, arm64: 64, ppc64: 64, ppc64le: 64, s390x: 64, riscv64: 64, loongarch64: 64, mips64: 64, sparc64: 64 };
+
+/** Kernel word size from `uname -m` (32-bit kernels: i386..i686, armv7l, s390, ppc ...). */
+export function bitsOf(arch: string): number {
+  return BITS[arch] ?? 32;
 }
 
 /**
@@ -83,17 +201,56 @@ export function buildFacts(
       failures.push({ probe: id, reason: `unparsable output: ${e.message}` });
     }
   }
-  const facts: HostFacts = {};
-  if (parsed.cpuinfo) facts.cpu = parsed.cpuinfo;
-  if (parsed['uname-m'] !== undefined || parsed['long-bit'] !== undefined) {
-    facts.os = {};
-    if (parsed['uname-m'] !== undefined) facts.os.arch = parsed['uname-m'];
-    if (parsed['long-bit'] !== undefined) facts.os.longBit = parsed['long-bit'];
+  const f: HostFacts = {};
+  if (parsed.cpuinfo) f.cpu = parsed.cpuinfo;
+  const arch = parsed['uname-m'];
+  if (arch !== undefined || parsed['long-bit'] !== undefined) {
+    f.os = {};
+    if (arch !== undefined) Object.assign(f.os, { arch, bits: bitsOf(arch) });
+    if (parsed['long-bit'] !== undefined) f.os.longBit = parsed['long-bit'];
   }
-  if (parsed.hostname !== undefined) facts.host = { hostname: parsed.hostname };
-  const list: ListedDomain[] | undefined = parsed['virsh-list'];
-  if (list) facts.libvirt = { domains: joinDomains(list, parsed['virsh-uuids'] ?? null) };
-  return { facts, failures };
+  const host: NonNullable<HostFacts['host']> = {};
+  if (parsed.hostname !== undefined) host.hostname = parsed.hostname;
+  if (parsed['host-ids']) Object.assign(host, { uuid: parsed['host-ids'].hostUuid, ids: parsed['host-ids'] });
+  if (parsed['online-cpus'] !== undefined) host.cpus = parsed['online-cpus'];
+  if (parsed.meminfo) host.memory = parsed.meminfo;
+  if (parsed['self-resolve']) host.selfResolution = parsed['self-resolve'];
+  if (Object.keys(host).length > 0) f.host = host;
+  if (parsed.lsm) f.security = parsed.lsm;
+  if (parsed.clock !== undefined) {
+    // The remote clock minus ours when its output arrived; the error is at most the one-way latency.
+    const receivedAtMs = outputs.clock?.receivedAt;
+    f.clock = receivedAtMs === undefined ? { remoteEpochMs: parsed.clock } : { remoteEpochMs: parsed.clock, receivedAtMs, offsetMs: parsed.clock - receivedAtMs };
+  }
+  if (parsed.mounts) f.storage = { mounts: parsed.mounts, networkMounts: parsed.mounts.filter((m) => m.network) };
+  if (parsed.bridges || parsed.addresses) {
+    f.network = {};
+    if (parsed.bridges) f.network.bridges = parsed.bridges;
+    if (parsed.addresses) f.network.addresses = parsed.addresses.map((a) => a.address);
+  }
+  if (parsed.nft !== undefined || parsed.iptables !== undefined) {
+    f.firewall = { nft: parsed.nft ?? null, iptables: parsed.iptables ?? null };
+  }
+  const list = parsed['virsh-list'];
+  if (list || parsed['virsh-version'] || parsed['virsh-nets'] || parsed['virsh-pools']) {
+    const lv: NonNullable<HostFacts['libvirt']> = {};
+    if (parsed['virsh-version']) Object.assign(lv, { version: parsed['virsh-version'].libvirt, hypervisor: parsed['virsh-version'].hypervisor });
+    if (list) {
+      const xml = new Map((parsed['virsh-domxml'] ?? []).map((d) => [d.name, d]));
+      lv.domains = joinDomains(list, parsed['virsh-uuids'] ?? null).map((d) => ({ ...d, xml: xml.get(d.name) ?? null }));
+    }
+    if (parsed['virsh-nets']) lv.networks = parsed['virsh-nets'];
+    if (parsed['virsh-pools']) lv.pools = parsed['virsh-pools'];
+    f.libvirt = lv;
+  }
+  if (parsed['peer-route'] || parsed['peer-tcp'] || parsed['peer-resolve']) {
+    const peer: NonNullable<HostFacts['peer']> = {};
+    if (parsed['peer-route']) Object.assign(peer, { route: parsed['peer-route'], srcAddr: parsed['peer-route'].src });
+    if (parsed['peer-tcp']) Object.assign(peer, { tcp: parsed['peer-tcp'], controlReachable: parsed['peer-tcp'][0]?.state === 'open' });
+    if (parsed['peer-resolve']) peer.dstHostnameResolution = parsed['peer-resolve'];
+    f.peer = peer;
+  }
+  return { facts: f, failures };
 }
 
 /**

@@ -20,3 +20,24 @@ export function parseHostname(text: string): string {
   if (v === '') throw new ParseError('hostname', 'empty output');
   return v;
 }
+
+/** `date +%s.%N`: the host's clock as ms since the epoch (busybox prints a literal N: seconds only). */
+export function parseClock(text: string): number {
+  const m = /^(\d{9,})(?:\.(\d+|N))?\s*$/.exec(text.trim());
+  if (!m) throw new ParseError('clock', `not an epoch time: ${JSON.stringify(text.trim().slice(0, 40))}`);
+  const frac = m[2] && m[2] !== 'N' ? Number(`0.${m[2]}`) : 0;
+  return Math.round((Number(m[1]) + frac) * 1000);
+}
+
+/** The peer-tcp probe's lines: `port=22 state=open|closed|timeout|untested`. */
+export function parsePeerTcp(text: string): { port: number; state: 'open' | 'closed' | 'timeout' | 'untested' }[] {
+  const out: { port: number; state: 'open' | 'closed' | 'timeout' | 'untested' }[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const m = /^port=(\d+) state=(open|closed|timeout|untested)$/.exec(line.trim());
+    if (!m) throw new ParseError('peer-tcp', `unexpected line: ${JSON.stringify(line.slice(0, 80))}`);
+    out.push({ port: Number(m[1]), state: m[2] as 'open' });
+  }
+  if (out.length === 0) throw new ParseError('peer-tcp', 'no result lines');
+  return out;
+}
