@@ -85,8 +85,8 @@ function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext
   }
   const src = read(hosts, 'src', a.path ?? a.src ?? '');
   const dst = read(hosts, 'dst', a.path ?? a.dst ?? '');
-  const evidence = { src, dst };
   const r = CROSS[a.op](src, dst, a, ctx);
+  const evidence = r.evidence ?? { src, dst };
   if (r.undecided) return { status: 'error', message: r.undecided, messageId: r.messageId, data: { ...r.data }, evidence };
   if (r.ok) return { status: 'pass', data: { ...r.data }, evidence };
   return { status: 'fail', message: formatMessage(template ?? r.defaultMessage, r.data), messageId: r.messageId, data: { ...r.data }, evidence };
@@ -137,7 +137,7 @@ export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): Ru
         if (!(e instanceof OperandError)) throw e;
         o = { status: 'error', message: `operator ${a.op} cannot compare these facts: ${e.message}`, messageId: 'error.operand', data: {}, evidence: {} };
       }
-      mergeEvidence(evidence, o.evidence, asserts.length > 1 ? (a.path ?? a.src ?? a.dst ?? a.op) : null);
+      mergeEvidence(evidence, o.evidence, asserts.length > 1 ? { src: a.path ?? a.src ?? a.op, dst: a.path ?? a.dst ?? a.op } : null);
       Object.assign(data, o.data);
       if (o.status === 'fail') failures.push(o);
       if (o.status === 'error' && !errored) errored = o;
@@ -158,10 +158,11 @@ export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): Ru
   }
 }
 
-function mergeEvidence(into: Record<string, unknown>, from: Record<string, unknown>, label: string | null): void {
+/** One assertion's evidence goes in as is; several go in side by side, keyed by the fact path each side read. */
+function mergeEvidence(into: Record<string, unknown>, from: Record<string, unknown>, labels: Record<Side, string> | null): void {
   for (const [side, v] of Object.entries(from)) {
-    if (label === null) into[side] = v;
-    else into[side] = { ...((into[side] as Record<string, unknown> | undefined) ?? {}), [label]: v };
+    if (labels === null) into[side] = v;
+    else into[side] = { ...((into[side] as Record<string, unknown> | undefined) ?? {}), [labels[side as Side]]: v };
   }
 }
 

@@ -11,6 +11,8 @@ export interface OpResult {
   readonly data: Readonly<Record<string, unknown>>;
   /** The message used when the rule gives none. */
   readonly defaultMessage: string;
+  /** What to show as evidence when the raw operands are too bulky (a whole firewall ruleset). */
+  readonly evidence?: { readonly src: unknown; readonly dst: unknown };
 }
 
 /** What an operator may know about the run besides the facts. */
@@ -91,7 +93,10 @@ export const CROSS: Record<CrossOperator, Cross> = {
       }
     }
     const parts = [missing.length ? 'destination lacks {missing}' : '', differing.length ? 'differs: {differing}' : ''].filter(Boolean);
+    // Evidence: just the key and the compared fields of each item (the whole objects are in the facts).
+    const project = (list: unknown): unknown[] => asList(list).map((o) => Object.fromEntries([key, ...fields].map((f) => [f, get(o, f)])));
     return {
+      evidence: { src: project(src), dst: project(dst) },
       ok: missing.length === 0 && differing.length === 0,
       messageId: missing.length ? 'match.missing' : 'match.differs',
       data: { missing, differing },
@@ -130,13 +135,15 @@ export const CROSS: Record<CrossOperator, Cross> = {
     if (typeof src !== 'string') throw new OperandError('source address is not a string');
     const v = ctx.firewall(dst, src, ctx.transport, ctx.dstSshPort);
     const data = { srcAddr: src, blocked: v.blocked, unknown: v.unknown, admitted: v.admitted };
+    // The rulesets themselves are in the host facts; the evidence is the verdict per port.
+    const evidence = { src, dst: { blocked: v.blocked, unknown: v.unknown, admitted: v.admitted } };
     if (v.blocked.length > 0) {
-      return { ok: false, messageId: 'firewall.blocked', data, defaultMessage: 'destination firewall blocks {srcAddr}: {blocked}' };
+      return { ok: false, messageId: 'firewall.blocked', data, evidence, defaultMessage: 'destination firewall blocks {srcAddr}: {blocked}' };
     }
     if (v.unknown.length > 0) {
-      return { ok: false, undecided: `cannot decide the destination firewall for ${src}: ${v.unknown.join('; ')}`, messageId: 'firewall.unknown', data, defaultMessage: '' };
+      return { ok: false, undecided: `cannot decide the destination firewall for ${src}: ${v.unknown.join('; ')}`, messageId: 'firewall.unknown', data, evidence, defaultMessage: '' };
     }
-    return { ok: true, messageId: 'pass', data, defaultMessage: '' };
+    return { ok: true, messageId: 'pass', data, evidence, defaultMessage: '' };
   },
 };
 

@@ -16,7 +16,7 @@ try {
   const common = ['-F', lab.sshConfig, '--libvirt-uri', lab.libvirtUri];
   process.stdout.write('\n$ migrate-preflight hv1 hv2      # a clean pair\n');
   code = await main([...common, 'hv1', 'hv2']);
-  process.stdout.write(`(exit ${code})\n\n$ migrate-preflight hv1 hv3      # hv3: NX off in firmware, older CPU, a stale web01\n`);
+  process.stdout.write(`(exit ${code})\n\n$ migrate-preflight hv1 hv3      # hv3: wrong in a dozen ways at once\n`);
   mkdirSync('reports', { recursive: true });
   code = await main([...common, '--json', 'reports/demo-hv1-hv3.json', 'hv1', 'hv3']);
   process.stdout.write(`(exit ${code}; JSON report: reports/demo-hv1-hv3.json)\n`);
