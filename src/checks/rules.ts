@@ -34,7 +34,7 @@ function positions(text: string, file: string): Map<string, { value: number; key
   const map = new Map<string, { value: number; key: number | null }>();
   type Frame = { kind: 'map' | 'seq'; pointer: string; index: number; pendingKey: { name: string; at: number } | null };
   const stack: Frame[] = [];
-  const place = (start: number): { pointer: string; key: number | null } | null => {
+  const place = (): { pointer: string; key: number | null } | null => {
     const top = stack[stack.length - 1];
     if (!top) return { pointer: '', key: null };
     if (top.kind === 'seq') return { pointer: `${top.pointer}/${top.index++}`, key: null };
@@ -45,7 +45,7 @@ function positions(text: string, file: string): Map<string, { value: number; key
   };
   for (const ev of events) {
     if (ev.type === EVENT_ID.MAPPING || ev.type === EVENT_ID.SEQUENCE) {
-      const p = place(ev.start);
+      const p = place();
       const pointer = p?.pointer ?? '';
       if (p) map.set(pointer, { value: ev.start, key: p.key });
       stack.push({ kind: ev.type === EVENT_ID.MAPPING ? 'map' : 'seq', pointer, index: 0, pendingKey: null });
@@ -56,7 +56,7 @@ function positions(text: string, file: string): Map<string, { value: number; key
         top.pendingKey = { name: getScalarValue(text, ev), at: start };
         continue;
       }
-      const p = place(start);
+      const p = place();
       if (p) map.set(p.pointer, { value: start, key: p.key });
     } else if (ev.type === EVENT_ID.POP) {
       stack.pop();

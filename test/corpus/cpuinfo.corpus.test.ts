@@ -5,20 +5,12 @@
  * `<name>.lscpu` captured by chef/ohai), the parse is cross-checked against it.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CORPUS_URL } from './corpus-dir.js';
+import { corpusDirs } from './corpus-dir.js';
 import { parseCpuinfo } from '../../src/checks/probes/cpuinfo.js';
 import type { CpuFacts } from '../../src/types.js';
 
-const CPUINFO_DIR = fileURLToPath(new URL('cpuinfo/', CORPUS_URL));
-const PRESENT = existsSync(CPUINFO_DIR);
-if (!PRESENT) {
-  console.warn(
-    `\n!!! CORPUS MISSING: ${CPUINFO_DIR} does not exist.\n` +
-      '!!! The cpuinfo corpus tests are SKIPPED (not passed). Set MP_CORPUS_DIR or place the corpus at ../shared/corpus to run them.\n',
-  );
-}
+const { dirs: [CPUINFO_DIR = ''], present: PRESENT } = corpusDirs('cpuinfo', 'cpuinfo');
 
 const FILES = PRESENT
   ? readdirSync(CPUINFO_DIR)
@@ -135,7 +127,6 @@ describe.skipIf(!PRESENT)('cpuinfo corpus: every file', () => {
   describe.each(FILES)('%s', (file) => {
     const text = read(file);
     const isa = isaOf(text);
-    const name = file.replace(/\.cpuinfo$/, '');
 
     it('parses: no throw, count >= 1, flags sorted and unique, derived fields consistent', () => {
       const c = parseCpuinfo(text);

@@ -6,10 +6,9 @@
  * `nft -j` JSON and firewall-cmd outputs that are not rulesets. Expected verdicts were worked out
  * by reading each ruleset by hand.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CORPUS_URL } from './corpus-dir.js';
+import { corpusDirs } from './corpus-dir.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
 import {
   evaluateInbound,
@@ -21,14 +20,7 @@ import {
   type InboundResult,
 } from '../../src/checks/probes/firewall.js';
 
-const FW_DIR = fileURLToPath(new URL('firewall/', CORPUS_URL));
-const PRESENT = existsSync(FW_DIR);
-if (!PRESENT) {
-  console.warn(
-    `\n!!! CORPUS MISSING: ${FW_DIR} does not exist.\n` +
-      '!!! The firewall corpus tests are SKIPPED (not passed). Set MP_CORPUS_DIR or place the corpus at ../shared/corpus to run them.\n',
-  );
-}
+const { dirs: [FW_DIR = ''], present: PRESENT } = corpusDirs('firewall', 'firewall');
 
 const read = (file: string): string => readFileSync(`${FW_DIR}${file}`, 'utf8');
 const nft = (file: string): FirewallRuleset => parseNftRuleset(read(file));

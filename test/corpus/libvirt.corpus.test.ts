@@ -3,21 +3,13 @@
  * corpus (/work/shared/corpus/libvirt, from oVirt/vdsm, virt-manager and community.libvirt test data;
  * see SOURCES.md). Expected values were read off the files by hand.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CORPUS_URL } from './corpus-dir.js';
+import { corpusDirs } from './corpus-dir.js';
 import type { DomainDisk, DomainXmlFacts } from '../../src/checks/probes/facts-types.js';
 import { parseDomainXmlList, parseNetworkXmlList, parsePoolXmlList } from '../../src/checks/probes/libvirt-xml.js';
 
-const LIBVIRT_DIR = fileURLToPath(new URL('libvirt/', CORPUS_URL));
-const PRESENT = existsSync(LIBVIRT_DIR);
-if (!PRESENT) {
-  console.warn(
-    `\n!!! CORPUS MISSING: ${LIBVIRT_DIR} does not exist.\n` +
-      '!!! The libvirt XML corpus tests are SKIPPED (not passed). Set MP_CORPUS_DIR or place the corpus at ../shared/corpus to run them.\n',
-  );
-}
+const { dirs: [LIBVIRT_DIR = ''], present: PRESENT } = corpusDirs('libvirt XML', 'libvirt');
 
 const read = (file: string): string => readFileSync(`${LIBVIRT_DIR}${file}`, 'utf8');
 const list = (dir: string): string[] => (PRESENT ? readdirSync(`${LIBVIRT_DIR}${dir}`).filter((f) => f.endsWith('.xml')).sort() : []);

@@ -11,23 +11,17 @@
  * - facter-proc-self-mounts: the file starts and ends with a single quote (Ruby fixture);
  * - insights-ip-s-link-all-bond-lacp is an excerpt: eth0_1/eth0_2 name master bond0, which is not in it.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CORPUS_URL } from './corpus-dir.js';
+import { corpusDirs } from './corpus-dir.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
 import { parseIpLinkBridges, parseIpOLink, parseMountinfo, parseProcMounts } from '../../src/checks/probes/system.js';
 import type { MountFacts } from '../../src/checks/probes/facts-types.js';
 
-const MOUNTS_DIR = fileURLToPath(new URL('mounts/', CORPUS_URL));
-const NET_DIR = fileURLToPath(new URL('net/', CORPUS_URL));
-const PRESENT = existsSync(MOUNTS_DIR) && existsSync(NET_DIR);
-if (!PRESENT) {
-  console.warn(
-    `\n!!! CORPUS MISSING: ${MOUNTS_DIR} or ${NET_DIR} does not exist.\n` +
-      '!!! The mounts / ip link corpus tests are SKIPPED (not passed). Set MP_CORPUS_DIR or place the corpus at ../shared/corpus to run them.\n',
-  );
-}
+const {
+  dirs: [MOUNTS_DIR = '', NET_DIR = ''],
+  present: PRESENT,
+} = corpusDirs('mounts / ip link', 'mounts', 'net');
 
 const mounts = (file: string): string => readFileSync(`${MOUNTS_DIR}${file}`, 'utf8');
 const net = (file: string): string => readFileSync(`${NET_DIR}${file}`, 'utf8');

@@ -3,21 +3,13 @@
  * (/work/shared/corpus/virsh, from RedHatInsights/insights-core's test constants; see SOURCES.md).
  * The files keep the unstripped value, e.g. the leading space of " Id    Name ...".
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CORPUS_URL } from './corpus-dir.js';
+import { corpusDirs } from './corpus-dir.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
 import { parseVirshList } from '../../src/checks/probes/virsh.js';
 
-const VIRSH_DIR = fileURLToPath(new URL('virsh/', CORPUS_URL));
-const PRESENT = existsSync(VIRSH_DIR);
-if (!PRESENT) {
-  console.warn(
-    `\n!!! CORPUS MISSING: ${VIRSH_DIR} does not exist.\n` +
-      '!!! The virsh corpus tests are SKIPPED (not passed). Set MP_CORPUS_DIR or place the corpus at ../shared/corpus to run them.\n',
-  );
-}
+const { dirs: [VIRSH_DIR = ''], present: PRESENT } = corpusDirs('virsh', 'virsh');
 
 const read = (file: string): string => readFileSync(`${VIRSH_DIR}${file}`, 'utf8');
 

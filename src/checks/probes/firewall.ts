@@ -854,8 +854,11 @@ function braceDelta(line: string): number {
   return d;
 }
 
-/** Splits top-level comma-separated text (outside quotes and braces). */
-function splitTop(s: string): string[] {
+/**
+ * Splits text at `sep` where it is outside double quotes and the given brackets. The last piece
+ * is kept even when empty only with keepEmptyTail (a trailing `;` ends a statement list).
+ */
+function splitOutside(s: string, sep: string, open: string, close: string, keepEmptyTail: boolean): string[] {
   const out: string[] = [];
   let depth = 0;
   let inStr = false;
@@ -863,16 +866,21 @@ function splitTop(s: string): string[] {
   for (let i = 0; i < s.length; i++) {
     const c = s[i] as string;
     if (c === '"' && s[i - 1] !== '\\') inStr = !inStr;
-    if (!inStr && (c === '{' || c === '(')) depth++;
-    if (!inStr && (c === '}' || c === ')')) depth--;
-    if (!inStr && depth === 0 && c === ',') {
+    if (!inStr && open.includes(c)) depth++;
+    if (!inStr && close.includes(c)) depth--;
+    if (!inStr && depth === 0 && c === sep) {
       out.push(cur.trim());
       cur = '';
     } else cur += c;
   }
-  if (cur.trim() !== '') out.push(cur.trim());
+  if (keepEmptyTail || cur.trim() !== '') out.push(cur.trim());
   return out;
 }
+
+/** Top-level comma-separated items (set elements, anonymous sets). */
+const splitTop = (s: string): string[] => splitOutside(s, ',', '{(', '})', false);
+/** `a; b` (hand-written one-line chains) outside quotes and braces. */
+const splitStatements = (s: string): string[] => splitOutside(s, ';', '{', '}', true);
 
 const stripHandle = (s: string): string => s.replace(/\s+#\s*handle\s+\d+\s*$/, '').trim();
 
@@ -1013,26 +1021,6 @@ function parseNftChain(lines: readonly string[], open: number, end: number, fami
     }
   }
   return { name, hook, rules };
-}
-
-/** Splits `a; b` (hand-written one-line chains) outside quotes and braces. */
-function splitStatements(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let inStr = false;
-  let cur = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i] as string;
-    if (c === '"' && s[i - 1] !== '\\') inStr = !inStr;
-    if (!inStr && c === '{') depth++;
-    if (!inStr && c === '}') depth--;
-    if (!inStr && depth === 0 && c === ';') {
-      out.push(cur.trim());
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur.trim());
-  return out;
 }
 
 function parseNftSet(block: string, kind: 'set' | 'map', name: string): NftSet {
