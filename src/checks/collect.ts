@@ -113,9 +113,14 @@ function segments(buf: Buffer, ids: readonly string[], boundary: string, withRc:
     let exitCode: number | null = null;
     if (withRc) {
       const nl = buf.indexOf('\n', next);
-      const rcText = buf.subarray(next, nl < 0 ? buf.length : nl).toString('latin1');
+      if (nl < 0) {
+        // Cut inside the end line: "12" of "124" is no exit code, so the probe did not finish.
+        out.set(id, { start, end: e, complete: false, exitCode: null });
+        break;
+      }
+      const rcText = buf.subarray(next, nl).toString('latin1');
       exitCode = /^\d{1,3}$/.test(rcText) ? Number(rcText) : null;
-      next = nl < 0 ? buf.length : nl + 1;
+      next = nl + 1;
     }
     out.set(id, { start, end: e, complete: true, exitCode });
     pos = next;
@@ -146,8 +151,13 @@ export function splitOutput(
   const ids = probes.map((p) => p.id);
   const so = segments(stdout.buffer, ids, boundary, true);
   const se = segments(stderr.buffer, ids, boundary, false);
+  // Both streams: a copy of a marker on stderr would hand another probe's stderr (its failure reason) to the forger.
   const forged = ids.filter(
-    (id) => count(stdout.buffer, `${boundary} B ${id}\n`) > 1 || count(stdout.buffer, `\n${boundary} E ${id} `) > 1,
+    (id) =>
+      count(stdout.buffer, `${boundary} B ${id}\n`) > 1 ||
+      count(stdout.buffer, `\n${boundary} E ${id} `) > 1 ||
+      count(stderr.buffer, `${boundary} B ${id}\n`) > 1 ||
+      count(stderr.buffer, `\n${boundary} E ${id}\n`) > 1,
   );
   const outputs: Record<string, ProbeOutput> = {};
   const missing: string[] = [];

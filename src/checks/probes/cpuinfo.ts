@@ -101,7 +101,8 @@ export function parseCpuinfo(text: string): CpuFacts {
   const vendor =
     get('vendor_id') ??
     get('vendor') ??
-    (implementer !== undefined ? (ARM_IMPLEMENTERS[implementer] ?? `implementer ${implementer}`) : undefined) ??
+    // hasOwn: "CPU implementer : __proto__" must not find Object.prototype.
+    (implementer !== undefined ? ((Object.hasOwn(ARM_IMPLEMENTERS, implementer) ? ARM_IMPLEMENTERS[implementer] : undefined) ?? `implementer ${implementer}`) : undefined) ??
     // RISC-V: the JEDEC vendor id, printed as-is (as lscpu does, e.g. 0x489 = SiFive).
     get('mvendorid') ??
     (get('cpu')?.startsWith('POWER') ? 'IBM' : undefined) ??

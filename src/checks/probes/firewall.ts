@@ -439,21 +439,28 @@ function evalRule(rule: CRule, chain: string, p: Pkt, facts: Facts): Branch[] {
   if (matches.some((m) => tri(m, p, facts) === 'F')) return [{ facts, decisions: [], effect: { k: 'next' } }];
   const out: Branch[] = [];
   const dec = (m: MatchItem, holds: boolean): Decision => ({ chain, rule: rule.text, expr: m.text, holds, iface: m.iface === true });
-  const walk = (j: number, f: Facts, ds: readonly Decision[]): void => {
+  // A loop, not recursion (a rule of thousands of matches overflowed the stack). Undecided matches
+  // fork: the "does not hold" branches follow the deeper ones, innermost first.
+  const notHolding: Branch[] = [];
+  let f = facts;
+  let ds: readonly Decision[] = [];
+  for (let j = 0; ; j++) {
     if (j === matches.length) {
       for (const b of terminal(items[k], rule, chain, p, f)) out.push({ facts: b.facts, decisions: [...ds, ...b.decisions], effect: b.effect });
-      return;
+      break;
     }
     const m = matches[j] as MatchItem;
     const t = tri(m, p, f);
-    if (t === 'T') walk(j + 1, f, ds);
-    else if (t === 'F') out.push({ facts: f, decisions: ds, effect: { k: 'next' } });
-    else {
-      walk(j + 1, assume(m, f, true), [...ds, dec(m, true)]);
-      out.push({ facts: assume(m, f, false), decisions: [...ds, dec(m, false)], effect: { k: 'next' } });
+    if (t === 'T') continue;
+    if (t === 'F') {
+      out.push({ facts: f, decisions: ds, effect: { k: 'next' } });
+      break;
     }
-  };
-  walk(0, facts, []);
+    notHolding.push({ facts: assume(m, f, false), decisions: [...ds, dec(m, false)], effect: { k: 'next' } });
+    f = assume(m, f, true);
+    ds = [...ds, dec(m, true)];
+  }
+  for (let j = notHolding.length - 1; j >= 0; j--) out.push(notHolding[j] as Branch);
   return out;
 }
 
@@ -718,6 +725,11 @@ export function evaluateInbound(ruleset: FirewallRuleset, q: InboundQuery): Inbo
 // ---------------------------------------------------------------------------------------------
 // Values shared by nft and iptables matches
 
+/** A lookup in a name table that never finds Object.prototype ("constructor", "__proto__", "toString" are unknown names). */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 const SERVICES: Readonly<Record<string, number>> = {
   'ftp-data': 20, ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, bootps: 67, bootpc: 68, tftp: 69, http: 80, www: 80,
   kerberos: 88, pop3: 110, sunrpc: 111, ntp: 123, 'netbios-ns': 137, 'netbios-dgm': 138, 'netbios-ssn': 139, imap: 143, imap2: 143,
@@ -735,7 +747,7 @@ function portRange(s: string, sep: '-' | ':'): [number, number] | null {
   const num = (x: string, dflt: number): number | null => {
     if (x === '') return dflt;
     if (/^\d+$/.test(x)) return Number(x);
-    return SERVICES[x] ?? null;
+    return own(SERVICES, x) ?? null;
   };
   const i = s.indexOf(sep);
   const lo = num(i < 0 ? s : s.slice(0, i), 0);
@@ -777,7 +789,7 @@ function addrTri(fam: 4 | 6, v: bigint | null, s: string, remote = true): Tri {
 }
 
 function l4Tri(s: string): Tri {
-  const n = /^\d+$/.test(s) ? Number(s) : PROTOCOLS[s.toLowerCase()];
+  const n = /^\d+$/.test(s) ? Number(s) : own(PROTOCOLS, s.toLowerCase());
   if (n === undefined) return 'U';
   return n === 6 || n === 0 ? 'T' : 'F';
 }
@@ -812,8 +824,11 @@ function flagBits(words: readonly string[]): number | null {
   for (const w of words) {
     const lw = w.toLowerCase();
     if (/^(0x[0-9a-f]+|\d+)$/.test(lw)) n |= Number(lw);
-    else if (TCP_FLAGS[lw] === undefined) return null;
-    else n |= TCP_FLAGS[lw] as number;
+    else {
+      const bit = own(TCP_FLAGS, lw);
+      if (bit === undefined) return null;
+      n |= bit;
+    }
   }
   return n;
 }
@@ -836,7 +851,7 @@ function resolvePriority(text: string, family: string): number | null {
   const m = /^(-?\d+|[a-z]+)(?:\s*([+-])\s*(\d+))?$/.exec(text.trim());
   if (!m) return null;
   const names = family === 'bridge' ? BRIDGE_PRIO_NAMES : PRIO_NAMES;
-  const base = /^-?\d+$/.test(m[1] as string) ? Number(m[1]) : names[m[1] as string];
+  const base = /^-?\d+$/.test(m[1] as string) ? Number(m[1]) : own(names, m[1] as string);
   if (base === undefined) return null;
   return m[2] ? base + (m[2] === '+' ? 1 : -1) * Number(m[3]) : base;
 }
@@ -882,7 +897,8 @@ const splitTop = (s: string): string[] => splitOutside(s, ',', '{(', '})', false
 /** `a; b` (hand-written one-line chains) outside quotes and braces. */
 const splitStatements = (s: string): string[] => splitOutside(s, ';', '{', '}', true);
 
-const stripHandle = (s: string): string => s.replace(/\s+#\s*handle\s+\d+\s*$/, '').trim();
+/** `\s#`, not `\s+#`: the result is trimmed anyway, and `\s+` backtracks quadratically over a long run of blanks. */
+const stripHandle = (s: string): string => s.replace(/\s#\s*handle\s+\d+\s*$/, '').trim();
 
 /**
  * Parses `nft list ruleset` (text, as nft prints it; any version since 0.8). Tables of every
@@ -1681,7 +1697,7 @@ function compileNft(rs: NftRuleset, fam: 4 | 6): Program {
     for (const c of t.chains) {
       const h = c.hook;
       if (!h) continue;
-      let phase = HOOK_PHASE[h.hook];
+      let phase = own(HOOK_PHASE, h.hook);
       if (phase === undefined) continue;
       if (t.family === 'netdev' && h.hook !== 'ingress') continue;
       if (t.family === 'bridge') {

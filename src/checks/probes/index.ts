@@ -173,7 +173,8 @@ const BITS: Record<string, number> = { x86_64: 64, amd64: 64, aarch64: 64, arm64
 
 /** Kernel word size from `uname -m` (32-bit kernels: i386..i686, armv7l, s390, ppc ...). */
 export function bitsOf(arch: string): number {
-  return BITS[arch] ?? 32;
+  // hasOwn: `uname -m` printing "constructor" must not give a function.
+  return (Object.hasOwn(BITS, arch) ? BITS[arch] : undefined) ?? 32;
 }
 
 /**

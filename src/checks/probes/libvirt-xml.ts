@@ -24,7 +24,8 @@ const MAX_DEPTH = 256;
 /** One parsed element: attributes under '@name', text under '#text', CDATA under '#cdata', children as arrays. */
 type XmlNode = { readonly [key: string]: unknown };
 
-const XML_DECL = /<\?xml(?:\s[^>]*)?\?>/g;
+/** `[^<>]`, not `[^>]`: each candidate then stops at the next '<', so many unclosed `<?xml` stay linear. */
+const XML_DECL = /<\?xml(?:\s[^<>]*)?\?>/g;
 
 function parseDocuments(probe: string, text: string, rootTag: string): XmlNode[] {
   const body = text.replace(/^\uFEFF/, '').replace(XML_DECL, '');
@@ -365,8 +366,14 @@ export function parseVirshVersion(text: string): VirshVersionFacts {
       if (lib[1] === 'Using') libvirt = lib[2] ?? null;
       continue;
     }
-    const hv = /^Running hypervisor:\s*(.+?)\s+(\d\S*)$/.exec(line);
-    if (hv) hypervisor = { name: hv[1] as string, version: hv[2] as string };
+    // Name, blanks, version: split at the last blank by hand (`:\s*(.+?)\s+` backtracks cubically on blanks).
+    if (line.startsWith('Running hypervisor:')) {
+      const rest = line.slice('Running hypervisor:'.length).trim();
+      const cut = rest.search(/\s\S+$/);
+      const name = cut < 0 ? '' : rest.slice(0, cut).trimEnd();
+      const version = cut < 0 ? '' : rest.slice(cut + 1);
+      if (name !== '' && /^\d/.test(version)) hypervisor = { name, version };
+    }
   }
   if (!sawLibrary) {
     const head = text.trim().split('\n')[0] ?? '';

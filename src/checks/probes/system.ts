@@ -432,14 +432,24 @@ export function parseMeminfo(text: string): MeminfoFacts {
 export function parseOnlineCpus(text: string): number {
   const s = text.trim();
   if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(s)) throw new ParseError('online-cpus', `not a CPU list: ${show(s)}`);
-  const cpus = new Set<number>();
-  for (const part of s.split(',')) {
+  // Counted by merging ranges, not by enumerating CPUs: "0-99999999999" must not fill a Set.
+  const ranges = s.split(',').map((part) => {
     const [a, b] = part.split('-').map(Number) as [number, number | undefined];
     const hi = b ?? a;
+    if (!Number.isSafeInteger(hi)) throw new ParseError('online-cpus', `CPU number out of range in ${show(part)}`);
     if (hi < a) throw new ParseError('online-cpus', `descending range ${part}`);
-    for (let i = a; i <= hi; i++) cpus.add(i);
+    return [a, hi] as const;
+  });
+  ranges.sort((x, y) => x[0] - y[0]);
+  let count = 0;
+  let end = -1;
+  for (const [a, hi] of ranges) {
+    if (hi > end) {
+      count += hi - Math.max(a, end + 1) + 1;
+      end = hi;
+    }
   }
-  return cpus.size;
+  return count;
 }
 
 // ---------------------------------------------------------------------------------------------

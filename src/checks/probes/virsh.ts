@@ -25,11 +25,13 @@ export function parseVirshList(text: string): ListedDomain[] {
   const out: ListedDomain[] = [];
   for (const line of lines.slice(header + 1)) {
     if (/^-+$/.test(line.trim()) || line.trim() === '') continue;
-    const m = /^\s*(\d+|-)\s+(.+?)\s*$/.exec(line);
+    // No `(.+?)\s*$` nor `\s+\S+$`: both backtrack quadratically over a long run of blanks.
+    const m = /^\s*(\d+|-)\s+(\S[^]*)$/.exec(line);
     if (!m) throw new ParseError('virsh-list', `unexpected line: ${JSON.stringify(line.slice(0, 80))}`);
-    const rest = m[2] ?? '';
+    const rest = (m[2] ?? '').trimEnd();
     const state = STATES.find((s) => rest.endsWith(` ${s}`)) ?? null;
-    const name = state === null ? rest.replace(/\s+\S+$/, '') : rest.slice(0, rest.length - state.length).trim();
+    const last = rest.search(/\s\S+$/);
+    const name = state !== null ? rest.slice(0, rest.length - state.length).trim() : last < 0 ? rest : rest.slice(0, last).trimEnd();
     out.push({ id: m[1] === '-' ? null : Number(m[1]), name, state: state ?? 'other' });
   }
   return out;
