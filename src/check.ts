@@ -8,7 +8,12 @@ import { loadRules, selectRules, type RuleSet } from './checks/rules.js';
 import { TOOL } from './paths.js';
 import { connect, type SshSession } from './ssh/connect.js';
 import { loadSshConfig, resolveTarget, type ResolvedTarget, type TargetOverrides } from './ssh/target.js';
-import type { FailOn, HostReport, ProbeOutput, Report, RuleResult, Side } from './types.js';
+import { hostname as osHostname, userInfo } from 'node:os';
+import { compareWithBaseline } from './checks/drift.js';
+import type { Transport } from './checks/rule-schema.js';
+import { applyWaivers, loadWaivers } from './checks/waivers.js';
+import { readReport } from './report/read.js';
+import type { FailOn, HostReport, ProbeOutput, Report, ReportOptions, RuleResult, Side, Waiver } from './types.js';
 
 /** Everything a pair check needs. Only `src` and `dst` are required. */
 export interface CheckOptions {
@@ -28,6 +33,8 @@ export interface CheckOptions {
   readonly connectTimeoutMs?: number;
   /** Overall limit for collecting one host's facts, after connecting. */
   readonly timeoutMs?: number;
+  /** Limit for one probe on the host (killed with `timeout`); capped by timeoutMs. */
+  readonly probeTimeoutMs?: number;
   readonly libvirtUri?: string;
   /** Domains to move (default: every running domain on src). */
   readonly domains?: readonly string[];
@@ -37,6 +44,10 @@ export interface CheckOptions {
   readonly only?: readonly string[];
   readonly skip?: readonly string[];
   readonly failOn?: FailOn;
+  /** A waivers file (YAML): failures it covers become `waived`. */
+  readonly waivers?: string;
+  /** An earlier JSON report of this pair: the new one says what changed since. */
+  readonly baseline?: string;
   /** Per-host progress, for the CLI's live display. */
   readonly onProgress?: (side: Side, phase: 'connecting' | 'collecting' | 'done' | 'failed', detail?: string) => void;
 }
@@ -44,13 +55,14 @@ export interface CheckOptions {
 export const DEFAULTS = {
   connectTimeoutMs: 10_000,
   timeoutMs: 60_000,
+  probeTimeoutMs: 20_000,
   libvirtUri: 'qemu:///system',
   transport: 'ssh',
   failOn: 'major',
 } as const;
 
-function unprobed(target: string, e: PreflightError): HostReport {
-  return { target, hostname: null, reachable: false, error: { code: e.code, message: e.message }, hostKey: null, facts: {}, probes: {}, probeErrors: [] };
+function unprobed(t: ResolvedTarget, e: PreflightError): HostReport {
+  return { target: t.target, connection: { user: t.user, host: t.host, port: t.port }, hostname: null, reachable: false, error: { code: e.code, message: e.message }, hostKey: null, facts: {}, probes: {}, probeErrors: [] };
 }
 
 interface Round {
@@ -64,7 +76,8 @@ async function runRound(session: SshSession, t: ResolvedTarget, ids: readonly Pr
   const probes: ScriptProbe[] = ids.map((id) => ({ id, command: PROBES[id].command(ctx) }));
   const boundary = newBoundary();
   const timeoutMs = o.timeoutMs ?? DEFAULTS.timeoutMs;
-  const script = buildScript(probes, boundary, Math.max(1, Math.min(30, Math.floor(timeoutMs / 1000))));
+  const probeTimeoutMs = Math.min(o.probeTimeoutMs ?? DEFAULTS.probeTimeoutMs, timeoutMs);
+  const script = buildScript(probes, boundary, Math.max(1, Math.floor(probeTimeoutMs / 1000)));
   const r = await session.exec(o.sudo ? 'sudo -n /bin/sh -s' : '/bin/sh -s', script, timeoutMs);
   const split = splitOutput(probes, boundary, capture(r.stdout), capture(r.stderr));
   let error: HostReport['error'] = null;
@@ -86,7 +99,7 @@ function hostReport(t: ResolvedTarget, session: SshSession, rounds: readonly Rou
   const outputs = Object.assign({}, ...rounds.map((r) => r.outputs)) as Record<string, ProbeOutput>;
   const { facts, failures } = buildFacts(outputs, rounds.flatMap((r) => r.missing));
   const error = rounds.find((r) => r.error !== null)?.error ?? null;
-  return { target: t.target, hostname: facts.host?.hostname ?? null, reachable: true, error, hostKey: session.hostKey, facts, probes: outputs, probeErrors: failures };
+  return { target: t.target, connection: { user: t.user, host: t.host, port: t.port }, hostname: facts.host?.hostname ?? null, reachable: true, error, hostKey: session.hostKey, facts, probes: outputs, probeErrors: failures };
 }
 
 type Progress = (phase: 'connecting' | 'collecting', detail?: string) => void;
@@ -107,7 +120,7 @@ async function open(t: ResolvedTarget, o: CheckOptions, progress: Progress): Pro
  */
 export async function probeHost(t: ResolvedTarget, o: CheckOptions, progress: Progress = () => {}): Promise<HostReport> {
   const s = await open(t, o, progress);
-  if (s instanceof PreflightError) return unprobed(t.target, s);
+  if (s instanceof PreflightError) return unprobed(t, s);
   try {
     progress('collecting', 'probes');
     const ctx: ProbeContext = { libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri, transport: o.transport ?? DEFAULTS.transport };
@@ -125,7 +138,7 @@ async function probePair(targets: { src: ResolvedTarget; dst: ResolvedTarget }, 
   const base: ProbeContext = { libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri, transport: o.transport ?? DEFAULTS.transport };
   const dstP = (async (): Promise<HostReport> => {
     const s = await open(targets.dst, o, (p, d) => onProgress('dst', p, d));
-    if (s instanceof PreflightError) return unprobed(targets.dst.target, s);
+    if (s instanceof PreflightError) return unprobed(targets.dst, s);
     try {
       onProgress('dst', 'collecting', `${probesFor('dst', 1).length} probes`);
       return hostReport(targets.dst, s, [await runRound(s, targets.dst, probesFor('dst', 1), base, o)]);
@@ -135,7 +148,7 @@ async function probePair(targets: { src: ResolvedTarget; dst: ResolvedTarget }, 
   })();
   const srcP = (async (): Promise<HostReport> => {
     const s = await open(targets.src, o, (p, d) => onProgress('src', p, d));
-    if (s instanceof PreflightError) return unprobed(targets.src.target, s);
+    if (s instanceof PreflightError) return unprobed(targets.src, s);
     try {
       const ctx: ProbeContext = { ...base, peer: { host: targets.dst.host, sshPort: targets.dst.port } };
       onProgress('src', 'collecting', `${probesFor('src', 1).length} probes`);
@@ -191,6 +204,9 @@ export function rulesFor(o: Pick<CheckOptions, 'rules' | 'only' | 'skip'>): Rule
 export async function check(o: CheckOptions, ruleSet: RuleSet = rulesFor(o)): Promise<Report> {
   const started = new Date();
   const t0 = performance.now();
+  // Bad input ends the run before any host is contacted.
+  const waivers = o.waivers ? loadWaivers(o.waivers) : [];
+  const baseline = o.baseline ? readReport(o.baseline) : null;
   const config = loadSshConfig(o.sshConfigFile);
   const overrides: TargetOverrides = {
     sshConfigFile: o.sshConfigFile,
@@ -206,29 +222,71 @@ export async function check(o: CheckOptions, ruleSet: RuleSet = rulesFor(o)): Pr
     const h = probed[side];
     o.onProgress?.(side, h.error ? 'failed' : 'done', h.error?.message ?? h.hostname ?? undefined);
   }
-  const hosts = { src: withMigration(probed.src, o.domains ?? []), dst: probed.dst };
-  const ctx: EvalContext = { hypervisor: 'kvm', transport: o.transport ?? DEFAULTS.transport, dstSshPort: targets.dst.port, firewall: firewallVerdict };
-  const results = [...selectionResults(hosts.src), ...ruleSet.rules.map((r) => evaluateRule(r, hosts, ctx))];
-  const failOn = o.failOn ?? DEFAULTS.failOn;
+  const options: ReportOptions = {
+    libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri,
+    domains: o.domains ?? [],
+    transport: o.transport ?? DEFAULTS.transport,
+    failOn: o.failOn ?? DEFAULTS.failOn,
+    sudo: o.sudo ?? false,
+    rules: o.rules ?? [],
+    only: o.only ?? [],
+    skip: o.skip ?? [],
+    waivers: o.waivers ?? null,
+    baseline: o.baseline ?? null,
+  };
+  const evaluated = evaluateHosts({ hosts: probed, ruleSet, options, waivers, baseline, now: started });
   return {
     schemaVersion: 1,
     tool: { name: TOOL.name, version: TOOL.version },
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - t0),
-    options: {
-      libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri,
-      domains: o.domains ?? [],
-      transport: o.transport ?? DEFAULTS.transport,
-      failOn,
-      sudo: o.sudo ?? false,
-      rules: o.rules ?? [],
-      only: o.only ?? [],
-      skip: o.skip ?? [],
-    },
+    runBy: runBy(),
+    options,
     rulesets: ruleSet.files,
-    hosts,
-    results,
-    summary: summarize(results, hosts, failOn),
+    hosts: evaluated.hosts,
+    results: evaluated.results,
+    waivers: evaluated.waivers,
+    drift: evaluated.drift,
+    replayOf: null,
+    summary: evaluated.summary,
   };
+}
+
+/** The checking machine's user and hostname, for the audit trail. */
+export function runBy(): Report['runBy'] {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    /* no passwd entry (containers): keep 'unknown' */
+  }
+  return { user, host: osHostname() };
+}
+
+export interface EvaluateInput {
+  /** Both hosts as probed (the move's derived facts are added here). */
+  readonly hosts: { readonly src: HostReport; readonly dst: HostReport };
+  readonly ruleSet: RuleSet;
+  readonly options: ReportOptions;
+  readonly waivers: readonly Waiver[];
+  readonly baseline: { readonly report: Report; readonly path: string; readonly sha256: string } | null;
+  /** "Today" for waiver expiry. */
+  readonly now: Date;
+}
+
+/** Everything after probing, shared by check and replay. Pure. */
+export function evaluateHosts(input: EvaluateInput): Pick<Report, 'hosts' | 'results' | 'waivers' | 'drift' | 'summary'> {
+  const { options } = input;
+  const hosts = { src: withMigration(input.hosts.src, options.domains), dst: input.hosts.dst };
+  const ctx: EvalContext = {
+    hypervisor: 'kvm',
+    transport: options.transport as Transport,
+    dstSshPort: hosts.dst.connection?.port ?? 22,
+    firewall: firewallVerdict,
+  };
+  const evaluated = [...selectionResults(hosts.src), ...input.ruleSet.rules.map((r) => evaluateRule(r, hosts, ctx))];
+  const { results, waivers } = applyWaivers(evaluated, input.waivers, hosts, input.now);
+  const drift = input.baseline ? compareWithBaseline(input.baseline.report, results, input.baseline) : null;
+  return { hosts, results, waivers, drift, summary: summarize(results, hosts, options.failOn) };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -9,6 +9,10 @@ import { formatError, isPreflightError, ReportWriteError, UsageError } from './e
 import { TOOL } from './paths.js';
 import { renderConsole } from './report/console.js';
 import { renderJson } from './report/json.js';
+import { FILE_FORMATS, FORMAT_LABEL, REPORTERS, type FileFormat, type ReportContext } from './report/index.js';
+import { REPORT_SCHEMA } from './report/report-schema.js';
+import { WAIVER_FILE_SCHEMA } from './checks/waivers.js';
+import { replay } from './replay.js';
 import type { ExitCode, FailOn, Report, Side } from './types.js';
 import { SEVERITIES } from './types.js';
 
@@ -64,7 +68,9 @@ export function writeReport(path: string, text: string, io: Io): void {
   }
 }
 
-interface PairOpts {
+type OutputOpts = { [F in FileFormat]?: string } & { color: boolean; quiet?: boolean };
+
+interface PairOpts extends OutputOpts {
   sshConfig?: string;
   identity?: string[];
   user?: string;
@@ -74,16 +80,16 @@ interface PairOpts {
   sudo?: boolean;
   connectTimeout: number;
   timeout: number;
+  probeTimeout: number;
   libvirtUri: string;
   domain?: string[];
   transport: 'ssh' | 'tcp' | 'tls' | 'tunnelled';
   rules?: string[];
   only?: string[];
   skip?: string[];
-  json?: string;
+  waivers?: string;
+  baseline?: string;
   failOn: FailOn;
-  color: boolean;
-  quiet?: boolean;
 }
 
 /** Live per-host progress on stderr: listr2 on a TTY, plain lines otherwise (CI), nothing with --quiet. */
@@ -130,7 +136,6 @@ async function withProgress(io: Io, quiet: boolean, run: (onProgress: CheckOptio
 }
 
 async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<ExitCode> {
-  const color = o.color && io.stdout.isTTY === true && io.env.NO_COLOR === undefined;
   const options: CheckOptions = {
     src,
     dst,
@@ -143,6 +148,7 @@ async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<E
     sudo: o.sudo ?? false,
     connectTimeoutMs: o.connectTimeout * 1000,
     timeoutMs: o.timeout * 1000,
+    probeTimeoutMs: o.probeTimeout * 1000,
     libvirtUri: o.libvirtUri,
     domains: o.domain ?? [],
     transport: o.transport,
@@ -150,13 +156,39 @@ async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<E
     only: o.only ?? [],
     skip: o.skip ?? [],
     failOn: o.failOn,
+    waivers: o.waivers,
+    baseline: o.baseline,
   } as CheckOptions;
   const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
   const report = await withProgress(io, o.quiet ?? false, (onProgress) => check({ ...options, onProgress }, ruleSet));
-  const consoleOut = o.json === '-' ? io.stderr : io.stdout;
-  consoleOut.write(renderConsole(report, { color, quiet: o.quiet ?? false }));
-  if (o.json) writeReport(o.json, renderJson(report), io);
+  return emit(report, o, io);
+}
+
+/** Prints the console report and writes every requested file; returns the run's exit code. */
+async function emit(report: Report, o: OutputOpts, io: Io): Promise<ExitCode> {
+  const toStdout = FILE_FORMATS.filter((f) => o[f] === '-');
+  if (toStdout.length > 1) throw new UsageError(`only one report can go to stdout ('-'), got --${toStdout.join(' and --')}`);
+  const color = o.color && io.stdout.isTTY === true && io.env.NO_COLOR === undefined && toStdout.length === 0;
+  const json = renderJson(report);
+  const ctx: ReportContext = { color, quiet: o.quiet ?? false, reportSha256: createHash('sha256').update(json).digest('hex') };
+  (toStdout.length > 0 ? io.stderr : io.stdout).write(renderConsole(report, ctx));
+  for (const f of FILE_FORMATS) {
+    const dest = o[f];
+    if (dest === undefined) continue;
+    writeReport(dest, (await REPORTERS[f]())(report, ctx), io);
+  }
   return report.summary.exitCode;
+}
+
+const SCHEMAS = { report: REPORT_SCHEMA, rules: RULE_FILE_SCHEMA, waivers: WAIVER_FILE_SCHEMA } as const;
+
+/** The report options shared by the pair check and replay. */
+function outputOptions(c: Command, failOnDefault = true): void {
+  for (const f of FILE_FORMATS) c.option(`--${f} <file|->`, `write the ${FORMAT_LABEL[f]} report (atomically; '-' for stdout)`);
+  const failOn = new Option('--fail-on <severity>', 'lowest severity that fails the run').choices([...SEVERITIES.filter((s) => s !== 'info'), 'never']);
+  c.addOption(failOnDefault ? failOn.default(DEFAULTS.failOn) : failOn);
+  c.option('--no-color', 'no colour (also NO_COLOR)');
+  c.option('-q, --quiet', 'print only failures, errors and the summary');
 }
 
 function program(io: Io, setExit: (c: ExitCode) => void): Command {
@@ -165,6 +197,8 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
     .version(TOOL.version)
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride()
+    // Options after a subcommand belong to it (replay has its own --waivers, --fail-on ...).
+    .enablePositionalOptions()
     .showSuggestionAfterError()
     .argument('<src>', 'source host: [user@]host[:port] or an ssh_config alias')
     .argument('<dst>', 'destination host')
@@ -177,22 +211,37 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
     .option('--sudo', 'run the probes with sudo -n (never prompts)')
     .option('--connect-timeout <s>', 'connection timeout per host, seconds', positiveSeconds, DEFAULTS.connectTimeoutMs / 1000)
     .option('--timeout <s>', 'collection timeout per host, seconds', positiveSeconds, DEFAULTS.timeoutMs / 1000)
+    .option('--probe-timeout <s>', 'limit for one probe on a host (a hung virsh), seconds', positiveSeconds, DEFAULTS.probeTimeoutMs / 1000)
     .option('--libvirt-uri <uri>', 'libvirt connection URI on both hosts', DEFAULTS.libvirtUri)
     .option('-d, --domain <name>', 'domain to migrate (repeatable; default: every running domain on src)', collect)
     .addOption(new Option('--transport <kind>', 'migration transport').choices(['ssh', 'tcp', 'tls', 'tunnelled']).default(DEFAULTS.transport))
     .option('-r, --rules <file|dir>', 'extra rule file or directory (repeatable; same id overrides)', collect)
     .option('--only <sel>', 'evaluate only these rules: id, glob or tag (repeatable)', collect)
     .option('--skip <sel>', 'skip these rules: id, glob or tag (repeatable)', collect)
-    .option('--json <file|->', 'write the JSON report')
-    .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the run').choices([...SEVERITIES.filter((s) => s !== 'info'), 'never']).default(DEFAULTS.failOn))
-    .option('--no-color', 'no colour (also NO_COLOR)')
-    .option('-q, --quiet', 'print only failures, errors and the summary')
-    .addHelpText(
+    .option('--waivers <file>', 'waivers (YAML): failures they cover are waived until they expire')
+    .option('--baseline <report.json>', 'an earlier JSON report of this pair: say what is new, resolved, changed')
+  outputOptions(p);
+  p.addHelpText(
       'after',
       '\nExit codes: 0 go; 1 a failure at or above --fail-on; 2 usage or rule file error (nothing probed);\n' +
         '            3 a host could not be probed, or a rule at or above --fail-on ended in error.\n',
     )
     .action(async (src: string, dst: string, o: PairOpts) => setExit(await runPair(src, dst, o, io)));
+
+  const rp = p
+    .command('replay')
+    .argument('<report.json>', 'a saved JSON report')
+    .description("re-evaluate a saved report's raw evidence with the given rules and waivers; contacts no host")
+    .option('-r, --rules <file|dir>', 'extra rule file or directory (repeatable)', collect)
+    .option('--only <sel>', 'evaluate only these rules (repeatable)', collect)
+    .option('--skip <sel>', 'skip these rules (repeatable)', collect)
+    .option('--waivers <file>', 'waivers (YAML)')
+    .option('--baseline <report.json>', 'an earlier JSON report to compare with');
+  outputOptions(rp, false);
+  rp.action(async (file: string, o: OutputOpts & { rules?: string[]; only?: string[]; skip?: string[]; waivers?: string; baseline?: string; failOn?: FailOn }) => {
+    const report = replay(file, { rules: o.rules, only: o.only, skip: o.skip, waivers: o.waivers, baseline: o.baseline, failOn: o.failOn });
+    setExit(await emit(report, o, io));
+  });
 
   const rules = p.command('rules').description('list or validate rules');
   rules
@@ -226,11 +275,12 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
       setExit(0);
     });
   p.command('schema')
-    .argument('<which>', 'rules')
+    .argument('<which>', Object.keys(SCHEMAS).join(' | '))
     .description('print a published JSON Schema')
     .action((which: string) => {
-      if (which !== 'rules') throw new UsageError(`unknown schema "${which}"; available: rules`);
-      io.stdout.write(`${JSON.stringify(RULE_FILE_SCHEMA, null, 2)}\n`);
+      const schema = SCHEMAS[which as keyof typeof SCHEMAS];
+      if (!schema) throw new UsageError(`unknown schema "${which}"; available: ${Object.keys(SCHEMAS).join(', ')}`);
+      io.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
       setExit(0);
     });
   return p;

@@ -78,3 +78,15 @@ export function formatError(e: unknown): string {
   if (e instanceof Error) return e.stack ?? String(e);
   return String(e);
 }
+
+/** A waivers file that cannot be read, parsed or validated. */
+export class WaiverFileError extends PreflightError {
+  readonly code = 'MP_WAIVER_FILE';
+  readonly exitCode = 2;
+}
+
+/** A report given to replay or --baseline that cannot be read or is not a report. */
+export class ReportReadError extends PreflightError {
+  readonly code = 'MP_REPORT_READ';
+  readonly exitCode = 2;
+}

@@ -120,6 +120,8 @@ export interface ProbeFailure {
 
 export interface HostReport {
   readonly target: string;
+  /** Where it was reached (after ssh_config): lets a replay know the destination's SSH port. */
+  readonly connection: { readonly user: string; readonly host: string; readonly port: number } | null;
   readonly hostname: string | null;
   readonly reachable: boolean;
   readonly error: { code: string; message: string } | null;
@@ -128,6 +130,36 @@ export interface HostReport {
   readonly facts: HostFacts;
   readonly probes: Readonly<Record<string, ProbeOutput>>;
   readonly probeErrors: readonly ProbeFailure[];
+}
+
+/** A waiver as written in the waivers file. */
+export interface Waiver {
+  /** Rule id (or glob) it covers. */
+  readonly rule: string;
+  /** Host pattern (glob) matched against either host's target or hostname; null: any pair. */
+  readonly hosts: string | null;
+  readonly justification: string;
+  readonly approver: string;
+  /** Last day the waiver counts (YYYY-MM-DD, inclusive, UTC). */
+  readonly expires: string;
+  readonly source: { readonly file: string; readonly line: number };
+}
+
+/** What became of each waiver in this run. */
+export interface WaiverState extends Waiver {
+  /** applied: covered a failure; expired: past its date, ignored; unused: nothing to cover. */
+  readonly state: 'applied' | 'expired' | 'unused';
+}
+
+/** Findings compared with an earlier report (--baseline). */
+export interface Drift {
+  readonly baseline: { readonly path: string; readonly sha256: string; readonly startedAt: string };
+  /** Rules failing or in error now that passed (or were absent) then. */
+  readonly new: readonly string[];
+  /** Rules failing or in error then that pass now. */
+  readonly resolved: readonly string[];
+  /** Rules failing both times whose message or evidence changed. */
+  readonly changed: readonly { readonly id: string; readonly before: string; readonly after: string }[];
 }
 
 export interface RuleEvidence {
@@ -143,7 +175,8 @@ interface ResultBase {
   readonly evidence: RuleEvidence;
   readonly remediation: string | null;
   readonly references: readonly string[];
-  readonly waiver: null;
+  /** The waiver that turned a failure into `waived` (null otherwise). */
+  readonly waiver: Waiver | null;
   readonly messageId: string;
   readonly data: Readonly<Record<string, unknown>>;
 }
@@ -153,7 +186,8 @@ export type RuleResult =
   | (ResultBase & { readonly status: 'pass' })
   | (ResultBase & { readonly status: 'fail' })
   | (ResultBase & { readonly status: 'error' })
-  | (ResultBase & { readonly status: 'skip' });
+  | (ResultBase & { readonly status: 'skip' })
+  | (ResultBase & { readonly status: 'waived'; readonly waiver: Waiver });
 
 export interface Summary {
   readonly total: number;
@@ -175,6 +209,8 @@ export interface ReportOptions {
   readonly transport: string;
   readonly failOn: FailOn;
   readonly sudo: boolean;
+  readonly waivers: string | null;
+  readonly baseline: string | null;
   readonly rules: readonly string[];
   readonly only: readonly string[];
   readonly skip: readonly string[];
@@ -187,9 +223,15 @@ export interface Report {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationMs: number;
+  /** Who ran the check, from where (the checking machine's user and hostname). */
+  readonly runBy: { readonly user: string; readonly host: string };
   readonly options: ReportOptions;
   readonly rulesets: readonly { path: string; sha256: string }[];
   readonly hosts: { readonly src: HostReport; readonly dst: HostReport };
   readonly results: readonly RuleResult[];
+  readonly waivers: readonly WaiverState[];
+  readonly drift: Drift | null;
+  /** Set on a report made by `replay`: which saved report's evidence it re-evaluated, and when. */
+  readonly replayOf: { readonly path: string; readonly sha256: string; readonly replayedAt: string } | null;
   readonly summary: Summary;
 }

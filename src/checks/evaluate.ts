@@ -16,11 +16,12 @@ export function readPath(facts: unknown, path: string): unknown {
   return cur;
 }
 
-/** Why a fact is absent on a host: the failed probe that feeds it, if any. */
-function whyMissing(host: HostReport, path: string): string {
+/** Why a fact is absent on a host: the failed probe that feeds it, if any, and whether it ran at all. */
+function whyMissing(host: HostReport, path: string): { reason: string; ran: boolean } {
   const feeding = Object.values(PROBES).filter((p) => p.provides.some((f) => path === f || path.startsWith(`${f}.`) || f.startsWith(`${path}.`)));
   const failure = host.probeErrors.find((e) => feeding.some((p) => p.id === e.probe));
-  return failure ? `probe ${failure.probe} failed: ${failure.reason}` : `fact ${path} was not collected`;
+  if (!failure) return { reason: `fact ${path} was not collected`, ran: false };
+  return { reason: `probe ${failure.probe} failed: ${failure.reason}`, ran: host.probes[failure.probe]?.exitCode != null };
 }
 
 export interface EvalContext extends OpContext {
@@ -37,9 +38,11 @@ class Missing extends Error {
   constructor(
     readonly side: Side,
     readonly path: string,
-    reason: string,
+    why: { reason: string; ran: boolean },
+    /** The probe ran and failed (as opposed to never running): only then can its failure be a finding. */
+    readonly ran = why.ran,
   ) {
-    super(`${SIDE_NAME[side]}: ${reason}`);
+    super(`${SIDE_NAME[side]}: ${why.reason}`);
   }
 }
 
@@ -109,7 +112,9 @@ export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): Ru
   if (rule.transports && !rule.transports.includes(ctx.transport)) return result('skip', `not applicable to the ${ctx.transport} transport`, 'skip.transport');
   for (const side of ['src', 'dst'] as const) {
     const h = hosts[side];
-    if (!h.reachable) return result('error', `${SIDE_NAME[side]} host ${h.target} was not probed: ${h.error?.message ?? 'unreachable'}`, 'error.unreachable', { side });
+    // Unreachable, or reached but nothing collected (sudo refused, the script never ran).
+    const nothing = h.error !== null && Object.keys(h.probes).length === 0;
+    if (!h.reachable || nothing) return result('error', `${SIDE_NAME[side]} host ${h.target} was not probed: ${h.error?.message ?? 'unreachable'}`, 'error.unreachable', { side });
   }
   try {
     for (const w of asList(rule.when)) {
@@ -153,7 +158,7 @@ export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): Ru
     return withSeverity(result('pass', 'ok', 'pass', data, evidence));
   } catch (e) {
     if (!(e instanceof Missing)) throw e;
-    if (rule.missing === 'fail') return result('fail', e.message, 'fail.fact-missing', { side: e.side, path: e.path });
+    if (rule.missing === 'fail' && e.ran) return result('fail', e.message, 'fail.fact-missing', { side: e.side, path: e.path });
     return result('error', e.message, 'error.fact-missing', { side: e.side, path: e.path });
   }
 }
@@ -177,5 +182,5 @@ export function summarize(results: readonly RuleResult[], hosts: Hosts, failOn: 
   const erroredGate = results.some((r) => r.status === 'error' && atOrAbove(r.severity, failOn));
   const failedGate = results.some((r) => r.status === 'fail' && atOrAbove(r.severity, failOn));
   const exitCode: ExitCode = unprobed || erroredGate ? 3 : failedGate ? 1 : 0;
-  return { total: results.length, pass: n('pass'), fail: n('fail'), error: n('error'), skip: n('skip'), waived: 0, exitCode };
+  return { total: results.length, pass: n('pass'), fail: n('fail'), error: n('error'), skip: n('skip'), waived: n('waived'), exitCode };
 }

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
-import { EVENT_ID, getScalarValue, load, parseEvents, YAMLException, type Event } from 'js-yaml';
+import { join } from 'node:path';
 import { RuleFileError } from '../errors.js';
-import { BUILTIN_RULES_DIR, PACKAGE_ROOT } from '../paths.js';
-import { asList, HOST_OPERATORS, OPERATORS, RULE_FILE_SCHEMA, type RuleFile, type RuleSpec } from './rule-schema.js';
+import { BUILTIN_RULES_DIR } from '../paths.js';
+import { asList, HOST_OPERATORS, RULE_FILE_SCHEMA, type RuleFile, type RuleSpec } from './rule-schema.js';
+import { ajv, displayPath, loadYamlFile, valueAt } from './yaml-file.js';
 
 /** A rule with where it came from. */
 export interface Rule extends RuleSpec {
@@ -20,93 +19,7 @@ export interface RuleSet {
 /** Rule files larger than this are refused before parsing (a rule set is a few KiB). */
 export const MAX_RULE_FILE_BYTES = 1024 * 1024;
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const validateRuleFile = ajv.compile(RULE_FILE_SCHEMA);
-
-interface Pos {
-  line: number;
-  column: number;
-}
-
-/** Maps each JSON pointer in a YAML document to the position of its value and (in mappings) its key. */
-function positions(text: string, file: string): Map<string, { value: number; key: number | null }> {
-  const events: Event[] = parseEvents(text, { filename: file });
-  const map = new Map<string, { value: number; key: number | null }>();
-  type Frame = { kind: 'map' | 'seq'; pointer: string; index: number; pendingKey: { name: string; at: number } | null };
-  const stack: Frame[] = [];
-  const place = (): { pointer: string; key: number | null } | null => {
-    const top = stack[stack.length - 1];
-    if (!top) return { pointer: '', key: null };
-    if (top.kind === 'seq') return { pointer: `${top.pointer}/${top.index++}`, key: null };
-    if (top.pendingKey === null) return null; // this node is a key
-    const k = top.pendingKey;
-    top.pendingKey = null;
-    return { pointer: `${top.pointer}/${k.name.replace(/~/g, '~0').replace(/\//g, '~1')}`, key: k.at };
-  };
-  for (const ev of events) {
-    if (ev.type === EVENT_ID.MAPPING || ev.type === EVENT_ID.SEQUENCE) {
-      const p = place();
-      const pointer = p?.pointer ?? '';
-      if (p) map.set(pointer, { value: ev.start, key: p.key });
-      stack.push({ kind: ev.type === EVENT_ID.MAPPING ? 'map' : 'seq', pointer, index: 0, pendingKey: null });
-    } else if (ev.type === EVENT_ID.SCALAR || ev.type === EVENT_ID.ALIAS) {
-      const start = ev.type === EVENT_ID.SCALAR ? ev.valueStart : ev.anchorStart;
-      const top = stack[stack.length - 1];
-      if (top?.kind === 'map' && top.pendingKey === null && ev.type === EVENT_ID.SCALAR) {
-        top.pendingKey = { name: getScalarValue(text, ev), at: start };
-        continue;
-      }
-      const p = place();
-      if (p) map.set(p.pointer, { value: start, key: p.key });
-    } else if (ev.type === EVENT_ID.POP) {
-      stack.pop();
-    }
-  }
-  return map;
-}
-
-function lineCol(text: string, offset: number): Pos {
-  let line = 1;
-  let last = -1;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      last = i;
-    }
-  }
-  return { line, column: offset - last };
-}
-
-function describeAjvError(e: ErrorObject, data: unknown): { message: string; pointer: string; atKey: boolean } {
-  const field = e.instancePath.split('/').pop() ?? '';
-  switch (e.keyword) {
-    case 'enum': {
-      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.join(', ');
-      const value = JSON.stringify(valueAt(data, e.instancePath));
-      if (field === 'op') return { message: `unknown operator ${value}; expected one of ${OPERATORS.join(', ')}`, pointer: e.instancePath, atKey: false };
-      return { message: `${field} ${value} is not one of ${allowed}`, pointer: e.instancePath, atKey: false };
-    }
-    case 'additionalProperties': {
-      const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      return { message: `unknown key "${extra}"`, pointer: `${e.instancePath}/${extra}`, atKey: true };
-    }
-    case 'required':
-      return { message: `missing "${(e.params as { missingProperty: string }).missingProperty}"`, pointer: e.instancePath, atKey: false };
-    case 'pattern':
-      return { message: `${field} ${JSON.stringify(valueAt(data, e.instancePath))} is malformed (must match ${(e.params as { pattern: string }).pattern})`, pointer: e.instancePath, atKey: false };
-    default:
-      return { message: `${field || 'document'} ${e.message ?? 'is invalid'}`, pointer: e.instancePath, atKey: false };
-  }
-}
-
-function valueAt(data: unknown, pointer: string): unknown {
-  let cur: unknown = data;
-  for (const part of pointer.split('/').slice(1)) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return cur;
-}
 
 function ruleIdAt(data: unknown, pointer: string): string | null {
   const m = /^\/rules\/(\d+)/.exec(pointer);
@@ -115,49 +28,16 @@ function ruleIdAt(data: unknown, pointer: string): string | null {
   return typeof id === 'string' ? id : null;
 }
 
-function displayPath(file: string): string {
-  const rel = relative(PACKAGE_ROOT, file);
-  return rel.startsWith('..') ? file : rel;
-}
-
 /**
  * Parses and validates one rule file. Errors name the file, line, column and rule id:
  * "rules/site.yaml:14:5 rule cpu.x: unknown operator "equals"; expected one of ...".
  */
 export function parseRuleFile(text: string, file: string): Rule[] {
-  const shown = displayPath(file);
-  let data: unknown;
-  try {
-    data = load(text, { filename: shown, maxAliases: 100, maxTotalMergeKeys: 1000 });
-  } catch (e) {
-    if (e instanceof YAMLException) {
-      const where = e.mark ? `${shown}:${e.mark.line + 1}:${e.mark.column + 1}` : shown;
-      throw new RuleFileError(`${where} ${e.reason}`);
-    }
-    throw e;
-  }
-  const pos = positions(text, shown);
-  const at = (pointer: string, atKey = false): string => {
-    let p = pointer;
-    while (!pos.has(p) && p !== '') p = p.slice(0, p.lastIndexOf('/'));
-    const entry = pos.get(p);
-    const offset = entry ? (atKey && entry.key !== null ? entry.key : entry.value) : 0;
-    const { line, column } = lineCol(text, offset);
-    return `${shown}:${line}:${column}`;
-  };
-  const fail = (pointer: string, message: string, atKey = false): never => {
+  const doc = loadYamlFile(text, file, validateRuleFile, RuleFileError, (data, pointer) => {
     const id = ruleIdAt(data, pointer);
-    throw new RuleFileError(`${at(pointer, atKey)}${id ? ` rule ${id}` : ''}: ${message}`);
-  };
-
-  if (!validateRuleFile(data)) {
-    const errors = validateRuleFile.errors ?? [];
-    // The deepest error is the most specific one ("unknown operator" beats "rules/3 is invalid").
-    const e = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
-    if (!e) fail('', 'invalid rule file');
-    const d = describeAjvError(e as ErrorObject, data);
-    fail(d.pointer, d.message, d.atKey);
-  }
+    return id ? `rule ${id}` : null;
+  });
+  const { data, at, fail } = doc;
   const rf = data as RuleFile;
   const seen = new Map<string, number>();
   return rf.rules.map((r, i) => {
@@ -184,7 +64,7 @@ export function parseRuleFile(text: string, file: string): Rule[] {
       if (a.op === 'in' && a.values === undefined) fail(ptr, 'in needs "values"');
       if (a.op === 'at-least' && a.value === undefined) fail(ptr, 'at-least needs "value"');
     });
-    return { ...r, source: { file: shown, line: lineCol(text, pos.get(`/rules/${i}`)?.value ?? 0).line } };
+    return { ...r, source: { file: doc.file, line: doc.lineOf(`/rules/${i}`) } };
   });
 }
 

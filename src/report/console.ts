@@ -1,13 +1,10 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Report, RuleResult, Severity, Status } from '../types.js';
 import { SEVERITIES } from '../types.js';
+import type { ReportContext } from './index.js';
 import { sanitizeForTerminal as clean } from './sanitize.js';
 
-export interface ConsoleContext {
-  readonly color: boolean;
-  /** Only failures, errors and the summary. */
-  readonly quiet: boolean;
-}
+export type ConsoleContext = Pick<ReportContext, 'color' | 'quiet'>;
 
 const ORDER: Record<Status, number> = { fail: 0, error: 1, waived: 2, skip: 3, pass: 4 };
 
@@ -44,8 +41,10 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
   const name = (h: typeof src): string => `${clean(h.target)}${h.hostname && h.hostname !== h.target ? ` (${clean(h.hostname)})` : ''}`;
   const lines: string[] = [];
   lines.push(c.bold(`${report.tool.name} ${report.tool.version}: ${name(src)} -> ${name(dst)}`));
+  if (report.replayOf) lines.push(c.dim(`  replay of ${clean(report.replayOf.path)} (collected ${report.startedAt}, sha256 ${report.replayOf.sha256.slice(0, 16)}...)`));
   for (const [side, h] of [['source', src], ['destination', dst]] as const) {
     if (!h.reachable) lines.push(c.red(`  ${side} ${clean(h.target)} not probed: ${clean(h.error?.message ?? 'unreachable')}`));
+    else if (h.error) lines.push(c.red(`  ${side} ${clean(h.target)}: ${h.error.code}: ${clean(h.error.message)}`));
   }
   lines.push('');
   const sorted = [...report.results].sort((a, b) => ORDER[a.status] - ORDER[b.status] || sevRank(a.severity) - sevRank(b.severity) || a.id.localeCompare(b.id));
@@ -58,11 +57,25 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
     lines.push(`${paint(c, r)} ${r.severity.padEnd(8)} ${c.bold(r.id)}  ${r.title}`);
     if (r.status === 'pass') continue;
     lines.push(`      ${clean(r.message)}`);
-    if (r.status === 'fail') {
+    if (r.status === 'waived') lines.push(c.yellow(`      waived until ${r.waiver.expires} by ${clean(r.waiver.approver)}: ${clean(r.waiver.justification)}`));
+    if (r.status === 'fail' || r.status === 'waived') {
       lines.push(c.dim(`      source: ${value(r.evidence.src)}`));
       lines.push(c.dim(`      destination: ${value(r.evidence.dst)}`));
       if (r.remediation) lines.push(`      ${c.cyan('fix:')} ${r.remediation.trim().replace(/\s*\n\s*/g, ' ')}`);
     }
+  }
+  const expired = report.waivers.filter((w) => w.state === 'expired');
+  if (report.waivers.length > 0) {
+    const n = (st: string): number => report.waivers.filter((w) => w.state === st).length;
+    lines.push('', `Waivers: ${n('applied')} applied, ${n('expired')} expired, ${n('unused')} unused`);
+    for (const w of expired) lines.push(c.yellow(`  EXPIRED ${w.expires}: ${clean(w.rule)} (${clean(w.approver)}) at ${clean(w.source.file)}:${w.source.line}; not applied`));
+  }
+  if (report.drift) {
+    const d = report.drift;
+    lines.push('', `Since ${clean(d.baseline.path)} (${d.baseline.startedAt}): ${d.new.length} new, ${d.resolved.length} resolved, ${d.changed.length} changed`);
+    if (d.new.length) lines.push(c.red(`  new: ${d.new.join(', ')}`));
+    if (d.resolved.length) lines.push(c.green(`  resolved: ${d.resolved.join(', ')}`));
+    for (const ch of d.changed) lines.push(`  changed ${ch.id}: ${clean(ch.before)} -> ${clean(ch.after)}`);
   }
   const s = report.summary;
   const verdict = s.exitCode === 0 ? c.green.bold('GO') : s.exitCode === 1 ? c.red.bold('NO-GO') : c.magenta.bold('INCOMPLETE');

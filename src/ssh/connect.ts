@@ -248,13 +248,22 @@ function session(client: ClientType, hostKey: HostKeyInfo, close: () => void): S
           if (err) return onDrop();
           timer = setTimeout(() => {
             finish({ exitCode: null, signal: null, interrupted: 'timeout' });
+            // Leave nothing running on the host: ask sshd to kill the script, then close the channel.
+            try {
+              stream.signal('KILL');
+            } catch {
+              /* the server may not take signal requests; the probes' own timeouts still end them */
+            }
             stream.close();
           }, timeoutMs);
           stream.on('data', (d: Buffer) => stdout.push({ data: d, at: performance.now() }));
           stream.stderr.on('data', (d: Buffer) => stderr.push({ data: d, at: performance.now() }));
-          stream.on('close', (code: number | null, signal?: string) =>
-            finish({ exitCode: typeof code === 'number' ? code : null, signal: signal ?? null, interrupted: null }),
-          );
+          let exit: { code: number | null; signal: string | null } | null = null;
+          stream.on('exit', (code: number | null, signal?: string) => {
+            exit = { code: typeof code === 'number' ? code : null, signal: signal ?? null };
+          });
+          // A channel that closes without an exit status went away with its connection (sshd killed, link cut).
+          stream.on('close', () => finish(exit ? { exitCode: exit.code, signal: exit.signal, interrupted: null } : { exitCode: null, signal: null, interrupted: 'dropped' }));
           stream.end(stdin);
         });
       });

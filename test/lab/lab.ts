@@ -5,9 +5,9 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** One host of a scenario. */
 export interface HostSpec {
@@ -37,6 +37,14 @@ export interface HostSpec {
   readonly mounts?: readonly { readonly from: string; readonly export: string; readonly at: string }[];
   /** Shift the clock that SSH sessions see (libfaketime), e.g. '+300s'. */
   readonly clockOffset?: string;
+  /** Extra login users (same lab key as root); sudo: whether `sudo -n` asks a password. */
+  readonly users?: readonly { readonly name: string; readonly sudo: 'password' | 'nopasswd' }[];
+  /** Commands that do not exist on this host (hidden by an overlayfs whiteout), e.g. ['virsh', 'nft']. */
+  readonly removeCommands?: readonly string[];
+  /** A unix socket /srv/hung.sock, private to this host, that accepts connections and never answers (a hung libvirtd). */
+  readonly hungSocket?: boolean;
+  /** After start-up, remount / read-only in the host's mount namespace: any write on it fails. */
+  readonly readOnly?: boolean;
 }
 
 export interface Scenario {
@@ -74,6 +82,7 @@ const PACKAGES: Record<string, string> = {
   '/usr/sbin/nft': 'nftables',
   '/usr/bin/sshfs': 'sshfs',
   '/usr/bin/faketime': 'faketime',
+  '/usr/bin/sudo': 'sudo',
 };
 
 /** libfaketime's preload library (its directory is architecture-specific). */
@@ -212,7 +221,11 @@ function waitForPidFile(file: string, pid: number, timeoutMs: number): Promise<v
   return new Promise((resolve, reject) => {
     const poll = (): void => {
       if (existsSync(file)) return resolve();
-      if (!isAlive(pid)) return reject(new Error(`lab: sshd (pid ${pid}) exited at start-up`));
+      if (!isAlive(pid)) {
+        const log = join(dirname(file), 'start.log');
+        const why = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' / ') : '';
+        return reject(new Error(`lab: sshd (pid ${pid}) of ${basename(dirname(file))} exited at start-up${why ? `: ${why}` : ''}`));
+      }
       if (Date.now() > deadline) return reject(new Error(`lab: sshd (pid ${pid}) did not come up`));
       setTimeout(poll, 20);
     };
@@ -229,6 +242,8 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
   ensurePackages((s) => process.stderr.write(`${s}\n`));
   const { slot, stateDir } = claimSlot();
   const dir = mkdtempSync(join(tmpdir(), `mp-lab${slot}-`));
+  // Non-root lab users' sshd reads authorized_keys as that user: the way there must be open (keys stay 0600).
+  chmodSync(dir, 0o755);
   const subnet = `10.203.${40 + slot}`;
   const bridge = `mplab${slot}`;
   const createdMountpoint = !existsSync(MOUNTPOINT);
@@ -270,6 +285,7 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
       const ns = `mplab${slot}-${h.name}`;
       const hd = join(dir, h.name);
       mkdirSync(join(hd, 'etc-lab'), { recursive: true });
+      mkdirSync(join(hd, 'root'), { mode: 0o700 });
       sh('ip', ['netns', 'add', ns]);
       state.namespaces.push(ns);
       save();
@@ -338,6 +354,40 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
         // The file server may still be starting: retry for a few seconds.
         return [`mkdir -p ${q(m.at)}`, `i=0; until sshfs -o ${q(sshfsOpts)} ${q(src)} ${q(m.at)}; do i=$((i+1)); [ $i -ge 50 ] && exit 1; sleep 0.1; done`];
       });
+      const extra: string[] = [];
+      if (h.users?.length) {
+        // Copies of the host's account files with the lab users added, bound over the real ones.
+        const uid = (i: number): number => 2000 + i;
+        const passwd = readFileSync('/etc/passwd', 'utf8') + h.users.map((u, i) => `${u.name}:x:${uid(i)}:${uid(i)}::${hd}:/bin/sh\n`).join('');
+        const group = readFileSync('/etc/group', 'utf8') + h.users.map((u, i) => `${u.name}:x:${uid(i)}:\n`).join('');
+        const shadow = readFileSync('/etc/shadow', 'utf8') + h.users.map((u) => `${u.name}:*:19000:0:99999:7:::\n`).join('');
+        const sudoers = ['Defaults env_reset', 'root ALL=(ALL:ALL) ALL', ...h.users.map((u) => `${u.name} ALL=(ALL:ALL) ${u.sudo === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL`), ''].join('\n');
+        writeFileSync(join(hd, 'passwd'), passwd);
+        writeFileSync(join(hd, 'group'), group);
+        writeFileSync(join(hd, 'shadow'), shadow, { mode: 0o640 });
+        writeFileSync(join(hd, 'sudoers'), sudoers, { mode: 0o440 });
+        for (const f of ['passwd', 'group', 'shadow', 'sudoers']) extra.push(`mount --bind ${q(join(hd, f))} /etc/${f}`);
+      }
+      const hidden = new Map<string, string[]>();
+      for (const cmd of h.removeCommands ?? []) {
+        const path = execFileSync('sh', ['-c', `command -v ${q(cmd)}`], { encoding: 'utf8' }).trim();
+        if (!path.startsWith('/')) throw new Error(`lab: ${cmd} is not installed, nothing to remove`);
+        hidden.set(dirname(path), [...(hidden.get(dirname(path)) ?? []), basename(path)]);
+      }
+      for (const [d, names] of hidden) {
+        const ov = join(hd, 'overlay', d.replace(/\//g, '_'));
+        mkdirSync(join(ov, 'upper'), { recursive: true });
+        mkdirSync(join(ov, 'work'), { recursive: true });
+        // Overlayfs whiteouts (char devices 0:0) hide the commands in this namespace only.
+        for (const n of names) extra.push(`mknod ${q(join(ov, 'upper', n))} c 0 0`);
+        extra.push(`mount -t overlay lab-ov -o ${q(`lowerdir=${d},upperdir=${ov}/upper,workdir=${ov}/work`)} ${q(d)}`);
+      }
+      if (h.hungSocket) {
+        extra.push(
+          ...(mounts.length > 0 ? [] : ['mount -t tmpfs lab-srv /srv']),
+          `{ /usr/bin/python3 -c ${q('import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.listen(64)\nc=[]\nwhile True: c.append(s.accept())')} /srv/hung.sock >/dev/null 2>&1 & }`,
+        );
+      }
       const sshd = [...(h.arch ? ['setarch', h.arch] : []), '/usr/sbin/sshd', '-D', '-e', '-f', join(hd, 'sshd_config')];
       inner.set(
         h.name,
@@ -347,7 +397,10 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
           `mount --bind ${q(join(hd, 'hostname'))} /etc/hostname`,
           `mount --bind ${q(join(hd, 'machine-id'))} /etc/machine-id`,
           `mount --bind ${q(join(hd, 'etc-lab'))} ${MOUNTPOINT}`,
+          // A home of its own: the lab's root sessions must not run this machine's root dotfiles.
+          `mount --bind ${q(join(hd, 'root'))} /root`,
           ...(mounts.length > 0 ? ['mount -t tmpfs lab-srv /srv', ...mounts] : []),
+          ...extra,
           `hostname ${q(h.name)}`,
           `exec ${sshd.map(q).join(' ')}`,
         ].join(' && '),
@@ -363,16 +416,23 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
     const start = (h: HostSpec): Promise<void> => {
       if (h.noSshd) return Promise.resolve();
       const lh = hosts.get(h.name) as LabHost;
+      // Start-up errors (a failed mount, sshd refusing its config) land in <host>/start.log.
+      const log = openSync(join(dir, h.name, 'start.log'), 'w');
       const child = spawn('ip', ['netns', 'exec', lh.ns, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', inner.get(h.name) as string], {
         detached: true,
-        stdio: ['ignore', 'ignore', 'ignore'],
+        stdio: ['ignore', log, log],
       });
+      closeSync(log);
       child.unref();
       if (child.pid === undefined) throw new Error(`lab: could not start ${h.name}`);
       state.pids.push(child.pid);
       save();
       hosts.set(h.name, { ...lh, pid: child.pid });
-      return waitForPidFile(join(dir, h.name, 'sshd.pid'), child.pid, 15_000);
+      const pid = child.pid;
+      return waitForPidFile(join(dir, h.name, 'sshd.pid'), pid, 15_000).then(() => {
+        // The sshd is up: from now on nothing in this host's mount namespace can write to /.
+        if (h.readOnly) sh('nsenter', ['-t', String(pid), '-m', 'mount', '-o', 'remount,bind,ro', '/']);
+      });
     };
     await Promise.all(order.filter((h) => !(h.mounts?.length ?? 0)).map(start));
     await Promise.all(order.filter((h) => (h.mounts?.length ?? 0) > 0).map(start));
@@ -388,7 +448,10 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
       async stop() {
         if (stopped) return;
         stopped = true;
-        teardownState(stateDir);
+        // The slot may already have been cleaned up and reused by another lab: only remove our own.
+        const file = join(stateDir, 'state.json');
+        const st = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as State) : null;
+        if (st && st.owner === process.pid && st.dir === dir) teardownState(stateDir);
       },
     };
   } catch (e) {

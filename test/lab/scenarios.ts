@@ -31,7 +31,7 @@ export interface Pool {
   path: string;
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;');
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
 
 /** libvirt test-driver node XML: domains, networks and pools as `virsh` will show them. */
 export function nodeXml(domains: readonly Dom[], networks: readonly Net[] = [], pools: readonly Pool[] = []): string {
@@ -164,5 +164,41 @@ export const STANDARD: Scenario = {
 `,
     },
     { name: 'hv7', cpuinfo: cpuinfo(LAB_VM), bridges: ['br0'], mounts: [SHARED], nodeXml: nodeXml([], [DEFAULT_NET], [IMAGES]) },
+  ],
+};
+
+/** A domain name built to break out of any shell quoting it meets (issue: quote every value). */
+export const HOSTILE_DOMAINS = ["x'; touch mp-pwned-1; '", '$(touch mp-pwned-2)', 'a"b`touch mp-pwned-3`'] as const;
+
+const plain = (name: string, extra: Partial<HostSpec> = {}): HostSpec => ({
+  name,
+  cpuinfo: cpuinfo(XEON_V4),
+  bridges: ['br0'],
+  nodeXml: nodeXml([{ name: `${name}-vm`, uuid: `0000${name.padEnd(4, '0').slice(0, 4).replace(/[^0-9a-f]/g, 'a')}-0000-4000-8000-000000000001` }], [DEFAULT_NET], [IMAGES]),
+  ...extra,
+});
+
+/**
+ * Hosts that misbehave: read-only twins (ro-a, ro-b) of a plain pair (a, b); a host without virsh
+ * and nft (bare); one whose libvirt socket accepts and never answers (hung); one with non-root
+ * users whose sudo wants a password or not (sudo); one whose domain name is a shell injection (evil).
+ */
+export const FAULTS: Scenario = {
+  hosts: [
+    plain('a'),
+    plain('b'),
+    plain('ro-a', { readOnly: true }),
+    plain('ro-b', { readOnly: true }),
+    plain('bare', { removeCommands: ['virsh', 'nft', 'iptables-save'] }),
+    plain('hung', { hungSocket: true }),
+    plain('sudo', { users: [{ name: 'ops', sudo: 'password' }, { name: 'opsnp', sudo: 'nopasswd' }] }),
+    {
+      ...plain('evil'),
+      nodeXml: nodeXml(
+        HOSTILE_DOMAINS.map((name, i) => ({ name, uuid: `0e0e0e0e-0000-4000-8000-00000000000${i}` })),
+        [DEFAULT_NET],
+        [IMAGES],
+      ),
+    },
   ],
 };

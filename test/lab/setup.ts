@@ -1,4 +1,9 @@
-/** Run by `npm test` before vitest: installs the lab's Debian packages when they are missing. */
+/**
+ * Run by `npm test` before vitest: installs what the tests drive on a fresh Debian machine (as
+ * root): the lab's packages, and the real consumers the report tests check our files with.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { ensurePackages, labUnavailable } from './lab.js';
 
 const why = labUnavailable();
@@ -6,4 +11,17 @@ if (why) {
   process.stderr.write(`*** lab: ${why}; the lab tests will not run ***\n`);
 } else {
   ensurePackages((s) => process.stderr.write(`${s}\n`));
+  const tools: [string, () => boolean][] = [
+    ['chromium', () => existsSync('/usr/bin/chromium')],
+    ['libxml2-utils', () => existsSync('/usr/bin/xmllint')],
+    ['python3-junitparser', () => spawnSync('python3', ['-c', 'import junitparser'], { stdio: 'ignore' }).status === 0],
+  ];
+  const missing = tools.filter(([, ok]) => !ok()).map(([pkg]) => pkg);
+  if (missing.length > 0) {
+    process.stderr.write(`test tools: installing ${missing.join(' ')} with apt-get\n`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+    // With recommends: chromium needs its fonts to render text a screenshot can be judged by.
+    execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'ignore', env });
+  }
 }

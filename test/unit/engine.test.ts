@@ -9,7 +9,7 @@ import type { HostFacts, HostReport, ProbeOutput } from '../../src/types.js';
 
 const CTX = { hypervisor: 'kvm', transport: 'ssh', dstSshPort: 22 } as const;
 const host = (facts: HostFacts, probeErrors: HostReport['probeErrors'] = []): HostReport => ({
-  target: 'h', hostname: 'h', reachable: true, error: null, hostKey: null, facts, probes: {}, probeErrors,
+  target: 'h', connection: null, hostname: 'h', reachable: true, error: null, hostKey: null, facts, probes: {}, probeErrors,
 });
 const rule = (r: Partial<RuleSpec> & Pick<RuleSpec, 'assert'>): RuleSpec => ({ id: 't.x', title: 't', severity: 'major', ...r });
 const ev = (r: RuleSpec, src: HostFacts, dst: HostFacts) => evaluateRule(r, { src: host(src), dst: host(dst) }, CTX);
@@ -59,10 +59,13 @@ describe('operators (table)', () => {
     expect(ev(r, { m: 'a' } as never, { m: 'b' } as never).severity).toBe('minor'); // cannot tell: keep the rule's own
   });
 
-  it('missing: fail turns an absent fact into the finding', () => {
+  it('missing: fail turns an absent fact into the finding, when its probe ran and failed', () => {
     const r = rule({ missing: 'fail', assert: { op: 'present', path: 'libvirt.version' } });
-    const out = evaluateRule(r, { src: host({}, [{ probe: 'virsh-version', reason: 'command not found: sh: virsh: not found' }]), dst: host({}) }, CTX);
-    expect(out).toMatchObject({ status: 'fail', message: 'source: probe virsh-version failed: command not found: sh: virsh: not found' });
+    const ran = { ...host({}, [{ probe: 'virsh-version', reason: 'command not found: sh: virsh: not found' }]), probes: { 'virsh-version': { command: 'virsh version', exitCode: 127, stdout: '', stderr: 'sh: virsh: not found', sha256: '', durationMs: 1 } } };
+    expect(evaluateRule(r, { src: ran, dst: host({}) }, CTX)).toMatchObject({ status: 'fail', message: 'source: probe virsh-version failed: command not found: sh: virsh: not found' });
+    // A probe that never ran (the script was cut off) proves nothing: error, not fail.
+    const cut = host({}, [{ probe: 'virsh-version', reason: 'no output collected' }]);
+    expect(evaluateRule(r, { src: cut, dst: host({}) }, CTX)).toMatchObject({ status: 'error', message: 'source: probe virsh-version failed: no output collected' });
   });
 
   it('firewall-admits: a ruleset it cannot read is an error with the evidence, never a pass', () => {

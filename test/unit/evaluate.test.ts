@@ -5,7 +5,7 @@ import { buildFacts, selectDomains } from '../../src/checks/probes/index.js';
 import type { DomainFact, HostFacts, HostReport, MigrationFacts, ProbeOutput, RuleResult } from '../../src/types.js';
 
 function host(facts: HostFacts, extra: Partial<HostReport> = {}): HostReport {
-  return { target: 'h', hostname: 'h', reachable: true, error: null, hostKey: null, facts, probes: {}, probeErrors: [], ...extra };
+  return { target: 'h', connection: null, hostname: 'h', reachable: true, error: null, hostKey: null, facts, probes: {}, probeErrors: [], ...extra };
 }
 const CTX = { hypervisor: 'kvm', transport: 'ssh', dstSshPort: 22 } as const;
 const cpu = (flags: string[], vendor = 'GenuineIntel') => ({ vendor, modelName: 'x', family: 6, model: 1, flags, count: 1, nx: flags.includes('nx'), virtExt: null });

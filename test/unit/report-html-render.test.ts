@@ -1,0 +1,94 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderHtml } from '../../src/report/html.js';
+import type { Report } from '../../src/types.js';
+
+// A real browser renders the HTML report: Debian's `chromium` package (not installed by the test).
+const CHROMIUM = '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM) {
+  console.warn(`\n*** report-html-render: SKIPPED: ${CHROMIUM} not found. Install Debian's "chromium" package (apt-get install -y chromium) to run it. ***\n`);
+}
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/reports/', import.meta.url));
+const load = (name: string): Report => JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')) as Report;
+const ctx = { color: false, quiet: false, reportSha256: 'd'.repeat(64) };
+
+describe.skipIf(!HAVE_CHROMIUM)('HTML report in headless Chromium', () => {
+  // Made in beforeAll: the body of a skipped describe still runs, its hooks do not.
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mp-html-render-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  let profiles = 0;
+  /** One Chromium run with a fresh profile and nothing that phones home. */
+  function chromium(args: readonly string[]): string {
+    const profile = join(dir, `profile-${profiles++}`);
+    return execFileSync(
+      CHROMIUM,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${profile}`,
+        ...args,
+      ],
+      { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+  }
+
+  function page(name: string, report: Report): string {
+    const file = join(dir, `${name}.html`);
+    writeFileSync(file, renderHtml(report, ctx));
+    return pathToFileURL(file).href;
+  }
+
+  it('takes a screenshot of the NO-GO report', () => {
+    const png = join(dir, 'problems.png');
+    chromium(['--window-size=1280,2000', `--screenshot=${png}`, page('problems', load('problems'))]);
+    expect(existsSync(png)).toBe(true);
+    const bytes = readFileSync(png);
+    expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(bytes.subarray(12, 16).toString('latin1')).toBe('IHDR');
+    expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([1280, 2000]);
+    // A blank page compresses to a few KB; a rendered report with tables and colour is far larger.
+    expect(statSync(png).size).toBeGreaterThan(50_000);
+    const keep = process.env['MP_REPORT_SCREENSHOT'];
+    if (keep) copyFileSync(png, keep);
+  }, 120_000);
+
+  it('renders the verdict into the DOM, with no <script> element', () => {
+    const report = load('problems');
+    const dom = chromium(['--dump-dom', page('dom', report)]);
+    expect(dom).toContain('<div class="word">NO-GO</div>');
+    expect(dom).toContain(`${report.summary.fail} rules fail at or above major severity.`);
+    expect(dom).not.toMatch(/<script/i);
+    for (const r of report.results.filter((x) => x.status === 'fail')) expect(dom).toContain(`id="rule-${r.id}"`);
+  }, 120_000);
+
+  it('keeps hostile host output as text in the live DOM', () => {
+    const report = structuredClone(load('problems')) as unknown as { hosts: { dst: { hostname: string; probes: Record<string, { stdout: string }> } } };
+    const nft = report.hosts.dst.probes['nft'];
+    if (!nft) throw new Error('fixture lacks the nft probe');
+    nft.stdout = '<script>document.title="pwned"</script></pre><img src=x onerror="document.title=\'pwned\'">\u001b[31mRED';
+    report.hosts.dst.hostname = 'hv3"><svg onload=alert(1)>';
+    const dom = chromium(['--dump-dom', page('hostile', report as unknown as Report)]);
+    expect(dom).not.toMatch(/<script/i);
+    expect(dom).not.toMatch(/<img/i);
+    expect(dom).not.toMatch(/<svg/i);
+    expect(dom).not.toContain('pwned</title>');
+    expect(dom).toContain('&lt;script&gt;document.title="pwned"&lt;/script&gt;&lt;/pre&gt;&lt;img src=x');
+    expect(dom).toContain('hv3"&gt;&lt;svg onload=alert(1)&gt;');
+  }, 120_000);
+});
