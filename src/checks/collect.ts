@@ -19,22 +19,29 @@ export function newBoundary(): string {
  * Builds the one script that runs every probe on a host in one exec. Read-only by construction:
  * it only prints markers and runs the probes' commands; stdin of each probe is /dev/null so no
  * probe can read the rest of the script, and the whole body is one compound command, parsed
- * before anything runs. Markers go to both stdout and stderr so each stream can be split.
+ * before anything runs. Markers go to both stdout and stderr so each stream can be split. Each
+ * probe's stdout is capped on the host, so a runaway or hostile command cannot flood the link or
+ * this process's memory.
  */
-export function buildScript(probes: readonly ScriptProbe[], boundary: string, probeTimeoutS: number): string {
+export function buildScript(probes: readonly ScriptProbe[], boundary: string, probeTimeoutS: number, cap: number = DEFAULT_PROBE_OUTPUT_CAP): string {
   if (!/^MPB[0-9a-f]{32}$/.test(boundary)) throw new Error(`bad boundary ${boundary}`);
+  if (!Number.isInteger(cap) || cap < 1) throw new Error(`bad cap ${cap}`);
   const t = Math.max(1, Math.ceil(probeTimeoutS));
   const lines = [
     'LC_ALL=C; LANG=C; export LC_ALL LANG',
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}; export PATH',
     `if command -v timeout >/dev/null 2>&1; then _mp_to='timeout -k 2 ${t}'; else _mp_to=''; fi`,
+    // fd 4 is the script's stdout: each probe's output goes there through head, its exit code
+    // comes back through the command substitution (POSIX sh has no pipefail).
+    'exec 4>&1',
     '{',
   ];
   for (const p of probes) {
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(p.id)) throw new Error(`bad probe id ${p.id}`);
     lines.push(
       `printf '%s B %s\\n' ${boundary} ${p.id}; printf '%s B %s\\n' ${boundary} ${p.id} >&2`,
-      `$_mp_to sh -c ${shq(p.command)} </dev/null; _mp_rc=$?`,
+      // At most cap+1 bytes leave the host per probe (one more than the cap marks it truncated).
+      `_mp_rc=$( { { $_mp_to sh -c ${shq(p.command)} </dev/null 4>&- 5>&-; echo $? >&5; } | head -c ${cap + 1} >&4; } 5>&1 )`,
       `printf '\\n%s E %s %s\\n' ${boundary} ${p.id} "$_mp_rc"; printf '\\n%s E %s\\n' ${boundary} ${p.id} >&2`,
     );
   }

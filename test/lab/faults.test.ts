@@ -1,5 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +14,7 @@ import { FAULTS, HOSTILE_DOMAINS } from './scenarios.js';
 
 const why = labGate();
 const HUNG_URI = 'qemu+unix:///system?socket=/srv/hung.sock';
+const BIN = fileURLToPath(new URL('../../dist/bin/migrate-preflight.js', import.meta.url));
 
 /** Faults and hostile hosts over real SSH: keep working, lose nothing, let nobody in. */
 describe.skipIf(why !== null)('faults, hostile hosts and bad input', () => {
@@ -132,6 +136,35 @@ describe.skipIf(why !== null)('faults, hostile hosts and bad input', () => {
     expect(bad.rep.hosts.src.probes['virsh-version']?.command).toBe(`virsh -c 'test:///etc/lab/node.xml'\\''; touch mp-pwned-uri; '\\''' version`);
     // The sessions ran as root in the host's own /root: nothing was created there.
     expect(readdirSync(`${lab.dir}/evil/root`)).toEqual([]);
+  });
+
+  it('hostile output (escapes, NUL, invalid UTF-8, HTML/XML breakers, > 4 MiB) is capped, neutralised in every format, and memory stays bounded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-loud-'));
+    const out = (f: string): string => join(dir, f);
+    const r = spawnSync(
+      '/usr/bin/time',
+      ['-f', '%M', process.execPath, BIN, ...base(), '--json', out('r.json'), '--junit', out('r.xml'), '--html', out('r.html'), '--markdown', out('r.md'), 'a', 'loud'],
+      { encoding: 'buffer', env: { ...process.env, NO_COLOR: '1' } },
+    );
+    const stdout = r.stdout;
+    const peakKiB = Number(r.stderr.toString().trim().split('\n').pop());
+    expect(stdout.includes(0x1b)).toBe(false); // no escape sequence reaches the terminal
+    expect(stdout.includes(0x00)).toBe(false);
+    expect(peakKiB / 1024).toBeLessThan(250);
+    const rep = JSON.parse(readFileSync(out('r.json'), 'utf8')) as Report;
+    const probe = rep.hosts.dst.probes.cpuinfo!;
+    expect(probe.truncated).toBe(true);
+    expect(Buffer.byteLength(probe.stdout)).toBeLessThanOrEqual(4 * 1024 * 1024 + 4 * 1024); // the cap (+ U+FFFD for cut bytes)
+    // Partial output would give partial facts: the rules that need it say why they cannot decide.
+    expect(res(rep, 'cpu.nx')).toMatchObject({ status: 'error', message: expect.stringMatching(/^destination: probe cpuinfo failed: output larger than the per-probe cap/) });
+    expect(res(rep, 'cpu.arch')?.status).toBe('pass');
+    execFileSync('xmllint', ['--noout', out('r.xml')]);
+    const html = readFileSync(out('r.html'), 'utf8');
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html.includes('\u001b')).toBe(false);
+    expect(readFileSync(out('r.md'), 'utf8').includes('\u001b')).toBe(false);
   });
 
   it('200 checks in one process leak no file descriptors, SSH sessions or memory', async () => {

@@ -13,8 +13,8 @@ import { basename, dirname, join } from 'node:path';
 export interface HostSpec {
   /** Hostname, ssh_config alias and namespace suffix: [a-z0-9-]. */
   readonly name: string;
-  /** A real /proc/cpuinfo dump to show as this host's /proc/cpuinfo. */
-  readonly cpuinfo: string;
+  /** A real /proc/cpuinfo dump to show as this host's /proc/cpuinfo (a path, or the bytes themselves). */
+  readonly cpuinfo: string | Buffer;
   /** Personality for `uname -m` (setarch), e.g. i686; default the machine's own. */
   readonly arch?: string;
   /** libvirt test-driver XML (`<node>` with domains, networks, pools). */
@@ -388,11 +388,13 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
           `{ /usr/bin/python3 -c ${q('import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.listen(64)\nc=[]\nwhile True: c.append(s.accept())')} /srv/hung.sock >/dev/null 2>&1 & }`,
         );
       }
+      const cpuinfoPath = typeof h.cpuinfo === 'string' ? h.cpuinfo : join(hd, 'cpuinfo');
+      if (typeof h.cpuinfo !== 'string') writeFileSync(cpuinfoPath, h.cpuinfo);
       const sshd = [...(h.arch ? ['setarch', h.arch] : []), '/usr/sbin/sshd', '-D', '-e', '-f', join(hd, 'sshd_config')];
       inner.set(
         h.name,
         [
-          `mount --bind ${q(h.cpuinfo)} /proc/cpuinfo`,
+          `mount --bind ${q(cpuinfoPath)} /proc/cpuinfo`,
           `mount --bind ${q(join(hd, 'hosts'))} /etc/hosts`,
           `mount --bind ${q(join(hd, 'hostname'))} /etc/hostname`,
           `mount --bind ${q(join(hd, 'machine-id'))} /etc/machine-id`,
@@ -416,8 +418,9 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
     const start = (h: HostSpec): Promise<void> => {
       if (h.noSshd) return Promise.resolve();
       const lh = hosts.get(h.name) as LabHost;
-      // Start-up errors (a failed mount, sshd refusing its config) land in <host>/start.log.
-      const log = openSync(join(dir, h.name, 'start.log'), 'w');
+      // Start-up errors (a failed mount, sshd refusing its config) land in <host>/start.log, except on a
+      // read-only host: a file open for writing would keep / from being remounted read-only.
+      const log = h.readOnly ? openSync('/dev/null', 'w') : openSync(join(dir, h.name, 'start.log'), 'w');
       const child = spawn('ip', ['netns', 'exec', lh.ns, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', inner.get(h.name) as string], {
         detached: true,
         stdio: ['ignore', log, log],

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostSpec, Scenario } from './lab.js';
@@ -179,6 +180,21 @@ const plain = (name: string, extra: Partial<HostSpec> = {}): HostSpec => ({
 });
 
 /**
+ * A /proc/cpuinfo a hostile or broken host could serve: a real CPU block, then terminal escapes
+ * (colour, OSC 8 hyperlink, title), HTML and XML breakers, NUL, invalid UTF-8, and padding to
+ * well past the per-probe cap (4 MiB).
+ */
+export function hostileCpuinfo(): Buffer {
+  const real = readFileSync(cpuinfo(XEON_V4));
+  const evil = Buffer.concat([
+    Buffer.from('bugs\t\t: <script>alert(1)</script> </pre><img src=x onerror=alert(2)> ]]> & "q" \u001b[31mRED\u001b[0m \u001b]8;;http://evil.example/\u0007link\u001b]8;;\u0007 \u001b]0;pwned-title\u0007 '),
+    Buffer.from([0x00, 0x4e, 0x55, 0x4c, 0x20, 0xff, 0xfe, 0xc3, 0x28, 0x0a]),
+  ]);
+  const pad = Buffer.from(`padding\t: ${'x'.repeat(1000)}\n`);
+  return Buffer.concat([real.subarray(0, real.indexOf('bogomips')), evil, ...Array.from({ length: 5200 }, () => pad), real.subarray(real.indexOf('bogomips'))]);
+}
+
+/**
  * Hosts that misbehave: read-only twins (ro-a, ro-b) of a plain pair (a, b); a host without virsh
  * and nft (bare); one whose libvirt socket accepts and never answers (hung); one with non-root
  * users whose sudo wants a password or not (sudo); one whose domain name is a shell injection (evil).
@@ -191,6 +207,7 @@ export const FAULTS: Scenario = {
     plain('ro-b', { readOnly: true }),
     plain('bare', { removeCommands: ['virsh', 'nft', 'iptables-save'] }),
     plain('hung', { hungSocket: true }),
+    plain('loud', { cpuinfo: hostileCpuinfo() }),
     plain('sudo', { users: [{ name: 'ops', sudo: 'password' }, { name: 'opsnp', sudo: 'nopasswd' }] }),
     {
       ...plain('evil'),

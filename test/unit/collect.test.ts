@@ -4,9 +4,9 @@ import { buildScript, capture, newBoundary, splitOutput, type ScriptProbe } from
 import { shq } from '../../src/checks/shell.js';
 
 /** Runs a generated script with the real /bin/sh, the way sshd runs `/bin/sh -s`, and splits its output. */
-function runLocally(probes: ScriptProbe[], opts: { cap?: number; timeoutS?: number } = {}) {
+function runLocally(probes: ScriptProbe[], opts: { cap?: number; timeoutS?: number; hostCap?: number } = {}) {
   const boundary = newBoundary();
-  const script = buildScript(probes, boundary, opts.timeoutS ?? 10);
+  const script = buildScript(probes, boundary, opts.timeoutS ?? 10, opts.hostCap);
   const r = spawnSync('/bin/sh', ['-s'], { input: script, maxBuffer: 64 * 1024 * 1024 });
   const now = performance.now();
   const split = splitOutput(probes, boundary, capture([{ data: r.stdout, at: now }]), capture([{ data: r.stderr, at: now }]), opts.cap);
@@ -79,6 +79,28 @@ describe('collection script (run by a real /bin/sh)', () => {
     const r = runLocally([{ id: 'big', command: 'head -c 100000 /dev/zero | tr "\\0" x' }], { cap: 1000 });
     expect(r.outputs.big?.truncated).toBe(true);
     expect(r.outputs.big?.stdout.length).toBe(1000);
+  });
+
+  it('caps each probe on the host: a flood never leaves it, the next probe is unaffected', () => {
+    const r = runLocally(
+      [
+        { id: 'flood', command: 'yes 0123456789abcdef' },
+        { id: 'next', command: 'echo ok; exit 7' },
+      ],
+      { cap: 1000, hostCap: 1000, timeoutS: 5 },
+    );
+    expect(r.outputs.flood?.truncated).toBe(true);
+    expect(r.outputs.flood?.stdout).toHaveLength(1000);
+    // yes is killed by SIGPIPE when head has its 1001 bytes: the flood ended at once, not at the timeout.
+    expect(r.outputs.flood?.exitCode).toBe(141);
+    expect(r.outputs.next).toMatchObject({ stdout: 'ok\n', exitCode: 7 });
+  });
+
+  it('an output of exactly the cap is not truncated', () => {
+    const r = runLocally([{ id: 'x', command: 'head -c 1000 /dev/zero | tr "\\0" y' }], { cap: 1000, hostCap: 1000 });
+    expect(r.outputs.x).toMatchObject({ exitCode: 0 });
+    expect(r.outputs.x?.truncated).toBeUndefined();
+    expect(r.outputs.x?.stdout).toBe('y'.repeat(1000));
   });
 
   it('does not trust a probe whose output repeats a boundary marker', () => {

@@ -160,6 +160,8 @@ type Parsed = { -readonly [K in ProbeId]?: ReturnType<(typeof PROBES)[K]['parse'
 
 /** A short reason for a failed probe, from its exit code and stderr (127: command not found). */
 export function probeFailureReason(out: ProbeOutput): string | null {
+  // A cut-off output would give partial facts (half the CPUs, some of the mounts): none is better.
+  if (out.truncated) return `output larger than the per-probe cap (${Buffer.byteLength(out.stdout)} bytes kept); not parsed`;
   if (out.exitCode === 0) return null;
   const err = out.stderr.trim().split('\n').filter(Boolean).slice(-2).join(' / ').slice(0, 300);
   if (out.exitCode === null) return `did not finish${err ? `: ${err}` : ''}`;
