@@ -235,20 +235,38 @@ export async function check(o: CheckOptions, ruleSet: RuleSet = rulesFor(o)): Pr
     baseline: o.baseline ?? null,
   };
   const evaluated = evaluateHosts({ hosts: probed, ruleSet, options, waivers, baseline, now: started });
-  return {
-    schemaVersion: 1,
+  const collection = {
     tool: { name: TOOL.name, version: TOOL.version },
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - t0),
     runBy: runBy(),
+  };
+  return assembleReport(collection, options, ruleSet, evaluated, null);
+}
+
+/** A report with its keys in the contract's order (the JSON report's key order is stable). */
+export function assembleReport(
+  collection: Pick<Report, 'tool' | 'startedAt' | 'finishedAt' | 'durationMs' | 'runBy'>,
+  options: ReportOptions,
+  ruleSet: RuleSet,
+  evaluated: ReturnType<typeof evaluateHosts>,
+  replayOf: Report['replayOf'],
+): Report {
+  return {
+    schemaVersion: 1,
+    tool: collection.tool,
+    startedAt: collection.startedAt,
+    finishedAt: collection.finishedAt,
+    durationMs: collection.durationMs,
+    runBy: collection.runBy,
     options,
     rulesets: ruleSet.files,
     hosts: evaluated.hosts,
     results: evaluated.results,
     waivers: evaluated.waivers,
     drift: evaluated.drift,
-    replayOf: null,
+    replayOf,
     summary: evaluated.summary,
   };
 }

@@ -1,7 +1,7 @@
 import { buildFacts } from './checks/probes/index.js';
 import { selectRules, loadRules } from './checks/rules.js';
 import { loadWaivers } from './checks/waivers.js';
-import { evaluateHosts } from './check.js';
+import { assembleReport, evaluateHosts } from './check.js';
 import { readReport } from './report/read.js';
 import type { FailOn, HostReport, Report } from './types.js';
 
@@ -49,21 +49,6 @@ export function replay(path: string, o: ReplayOptions = {}): Report {
   };
   const now = o.now ?? new Date();
   const evaluated = evaluateHosts({ hosts: { src: reparse(r.hosts.src), dst: reparse(r.hosts.dst) }, ruleSet, options, waivers, baseline, now });
-  // Same key order as a live report; the collection times stay those of the evidence.
-  return {
-    schemaVersion: r.schemaVersion,
-    tool: r.tool,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    durationMs: r.durationMs,
-    runBy: r.runBy,
-    options,
-    rulesets: ruleSet.files,
-    hosts: evaluated.hosts,
-    results: evaluated.results,
-    waivers: evaluated.waivers,
-    drift: evaluated.drift,
-    replayOf: { path, sha256: saved.sha256, replayedAt: now.toISOString() },
-    summary: evaluated.summary,
-  };
+  // The collection (times, who) is that of the evidence; the verdicts are new.
+  return assembleReport(r, options, ruleSet, evaluated, { path, sha256: saved.sha256, replayedAt: now.toISOString() });
 }
