@@ -247,7 +247,8 @@ function parseV4(s: string): bigint | null {
 }
 
 function parseV6(input: string): bigint | null {
-  let s = input.replace(/%.*$/, '');
+  // `[^]*`, not `.*`: a line separator after many '%' made every '%' scan to the end (quadratic).
+  let s = input.replace(/%[^]*$/, '');
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   if (!s.includes(':') || !/^[0-9a-fA-F:.]+$/.test(s)) return null;
   const last = s.lastIndexOf(':');
@@ -418,6 +419,8 @@ interface Branch {
 
 const MAX_STEPS = 200_000;
 const MAX_LEAVES = 4_096;
+/** Undecided matches assumed along one path: each step copies what the path assumed, so more made a walk quadratic. */
+const MAX_DECISIONS = 1_024;
 const MAX_DEPTH = 64;
 
 function tri(m: MatchItem, p: Pkt, f: Facts): Tri {
@@ -456,6 +459,8 @@ function evalRule(rule: CRule, chain: string, p: Pkt, facts: Facts): Branch[] {
       out.push({ facts: f, decisions: ds, effect: { k: 'next' } });
       break;
     }
+    // Each fork copies what was assumed so far: past the limit the rule is too complex to follow.
+    if (notHolding.length >= MAX_DECISIONS) return [{ facts, decisions: [], effect: { k: 'unknown', why: `more than ${MAX_DECISIONS} undecided matches in one rule`, text: rule.text } }];
     notHolding.push({ facts: assume(m, f, false), decisions: [...ds, dec(m, false)], effect: { k: 'next' } });
     f = assume(m, f, true);
     ds = [...ds, dec(m, true)];
@@ -532,6 +537,7 @@ function run(prog: Program, p: Pkt, facts0: Facts): Leaf[] | 'too-complex' {
   while (stack.length > 0) {
     if (++steps > MAX_STEPS || leaves.length > MAX_LEAVES) return 'too-complex';
     const s = stack.pop() as State;
+    if (s.decisions.length > MAX_DECISIONS) return 'too-complex';
     const succ: State[] = [];
     if (s.frames.length === 0) {
       const base = prog.bases[s.bi];
@@ -717,7 +723,7 @@ export function evaluateInbound(ruleset: FirewallRuleset, q: InboundQuery): Inbo
   if (prog.bases.length === 0) return { verdict: 'accept', chain: null, rule: null, reason: `${prog.emptyReason}: netfilter accepts ${describeQuery(q)} by default` };
   const leaves = run(prog, p, facts);
   if (leaves === 'too-complex') {
-    return { verdict: 'unknown', chain: null, rule: null, reason: `too many undecided matches on the path of ${describeQuery(q)} to follow every case (more than ${MAX_LEAVES} paths)` };
+    return { verdict: 'unknown', chain: null, rule: null, reason: `too many undecided matches on the path of ${describeQuery(q)} to follow every case (more than ${MAX_LEAVES} paths, or ${MAX_DECISIONS} on one)` };
   }
   return aggregate(leaves, q, prog);
 }

@@ -42,10 +42,17 @@ const NETWORK_FSTYPES: ReadonlySet<string> = new Set([
 /** Shared, but the source names no server: "ceph-fuse", "beegfs_nodev", or a local block device. */
 const OPAQUE_SOURCE: ReadonlySet<string> = new Set(['fuse.ceph', 'fuse.ceph-fuse', 'ceph-fuse', 'beegfs', 'ocfs2', 'gfs2', 'acfs']);
 
+/** Trailing slashes removed, in linear time (`/\/+$/` rescans a long run of slashes from each of them). */
+function trimSlashes(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 0x2f) end--;
+  return s.slice(0, end);
+}
+
 /** "server:/a//b/" → "/a/b"; the root stays "/". */
 function normPath(p: string): string {
   const c = p.replace(/\/{2,}/g, '/');
-  return c.length > 1 ? c.replace(/\/+$/, '') : c;
+  return c.length > 1 ? trimSlashes(c) : c;
 }
 
 /** Splits "host:path" at the first ':' outside [...]; for lists ("m1:6789,m2:6789:/p") at the first ":/". */
@@ -76,7 +83,8 @@ function exportOf(type: string, source: string, options: readonly string[]): str
     case 'cifs':
     case 'smb3':
     case 'smbfs': {
-      const m = /^[\\/]{2}([^\\/]+)(.*)$/.exec(source);
+      // `[^]*`, not `.*`: a newline (\012) after the share made the server part backtrack quadratically.
+      const m = /^[\\/]{2}([^\\/]+)([^]*)$/.exec(source);
       if (!m) return source.toLowerCase();
       const rest = normPath((m[2] as string).replace(/\\/g, '/'));
       return `//${(m[1] as string).toLowerCase()}${rest === '/' ? '' : rest}`;
@@ -87,7 +95,7 @@ function exportOf(type: string, source: string, options: readonly string[]): str
       // The user part is case-sensitive, the host part is not.
       const at = hp.host.lastIndexOf('@');
       const host = at < 0 ? hp.host.toLowerCase() : `${hp.host.slice(0, at + 1)}${hp.host.slice(at + 1).toLowerCase()}`;
-      return `${host}:${hp.path.startsWith('/') ? normPath(hp.path) : hp.path.replace(/\/+$/, '')}`;
+      return `${host}:${hp.path.startsWith('/') ? normPath(hp.path) : trimSlashes(hp.path)}`;
     }
     case 'glusterfs':
     case 'fuse.glusterfs': {
@@ -99,7 +107,7 @@ function exportOf(type: string, source: string, options: readonly string[]): str
     case 'ceph':
     case 'cephfs': {
       const hp = splitHostPath(source);
-      if (!hp || !hp.path.startsWith('/')) return source.toLowerCase().replace(/\/+$/, '');
+      if (!hp || !hp.path.startsWith('/')) return trimSlashes(source.toLowerCase());
       // The same monitors listed in another order are the same cluster.
       const mons = hp.host.toLowerCase().split(',').sort().join(',');
       return `${mons}:${normPath(hp.path)}`;
@@ -114,7 +122,7 @@ function exportOf(type: string, source: string, options: readonly string[]): str
     }
     default:
       // afs ("AFS", "#cell:root.cell."), gpfs (cluster-wide device name), moosefs, quobyte.
-      return source.length > 1 ? source.replace(/\/+$/, '') : source;
+      return source.length > 1 ? trimSlashes(source) : source;
   }
 }
 
@@ -308,7 +316,8 @@ export interface IpAddr {
 export function parseIpOAddr(text: string): IpAddr[] {
   const out: IpAddr[] = [];
   for (const { header } of ipRecords(text)) {
-    const m = /^(\d+):\s+(\S+)\s+(\S+)\s+(\S+)(.*)$/.exec(header);
+    // `[^]*`, not `.*`: a CR or U+2028 in the line made `(.*)$` fail and the `\S+` before it backtrack quadratically.
+    const m = /^(\d+):\s+(\S+)\s+(\S+)\s+(\S+)([^]*)$/.exec(header);
     // "2: eth0: <...>" is the multi-line `ip addr` form, whose address lines would all be lost.
     if (!m || (m[2] as string).endsWith(':')) throw new ParseError('ip-addr', `not an \`ip -o addr\` line: ${show(header)}`);
     const family = m[3] as string;

@@ -43,7 +43,8 @@ export function parseVirshUuids(text: string): Map<string, string> {
   for (const line of text.split('\n')) {
     const t = line.trim();
     if (t === '') continue;
-    const m = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\s+(.+)$/i.exec(t);
+    // `\s+(\S.*)`, not `\s+(.+)`: a name holding a CR or U+2028 ('.' stops there) made `\s+` backtrack quadratically.
+    const m = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\s+(\S.*)$/i.exec(t);
     if (!m) throw new ParseError('virsh-uuids', `unexpected line: ${JSON.stringify(t.slice(0, 80))}`);
     map.set(m[2] as string, (m[1] as string).toLowerCase());
   }
