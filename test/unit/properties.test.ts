@@ -67,6 +67,13 @@ const opts = (numRuns = RUNS, ms = PROPERTY_MS): fc.Parameters<unknown> => ({ nu
 // Real inputs, read in place
 
 const CORPUS = fileURLToPath(CORPUS_URL);
+const HAS_CORPUS = existsSync(CORPUS);
+if (!HAS_CORPUS) {
+  console.warn(
+    `\n!!! CORPUS MISSING: ${CORPUS} does not exist. Property tests run on arbitrary input and the fixtures only;\n` +
+      '!!! the tests that mutate real corpus outputs are SKIPPED (not passed). Set MP_CORPUS_DIR or place the corpus at ../shared/corpus.\n',
+  );
+}
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 function filesIn(dir: string, re: RegExp): string[] {
@@ -619,7 +626,7 @@ function checkScaling(p: ParserCase, sample: string, ops: readonly Op[]): void {
 // 1. Parsers
 
 describe('parsers on hostile or odd output: facts or ParseError, never anything else, never slow', () => {
-  it('has real samples for every parser', () => {
+  it.skipIf(!HAS_CORPUS)('has real samples for every parser', () => {
     for (const p of PARSERS) expect(p.samples.length, p.name).toBeGreaterThan(0);
   });
 
@@ -633,7 +640,7 @@ describe('parsers on hostile or odd output: facts or ParseError, never anything 
         for (const s of p.samples) checkParser(p, s);
         fc.assert(fc.property(mutatedFrom(p.samples), (s) => void checkParser(p, s)), opts(200));
       });
-      it('very long lines in real outputs (no backtracking blow-up: linear in the line length)', () => {
+      it.skipIf(p.samples.length === 0)('very long lines in real outputs (no backtracking blow-up: linear in the line length)', () => {
         const ops = fc.tuple(fc.array(op, { maxLength: 2 }), runOp(SYNTAX_UNITS[p.name])).map(([more, r]): Op[] => [...more, r]);
         fc.assert(
           fc.property(fc.nat(), ops, (i, os) => checkScaling(p, p.samples[i % p.samples.length] as string, os)),
@@ -1297,7 +1304,7 @@ describe('evaluateInbound on arbitrary rulesets and queries', () => {
     }), opts(300, 2_000));
   });
 
-  it('the real corpus rulesets against arbitrary queries', () => {
+  it.skipIf(!HAS_CORPUS)('the real corpus rulesets against arbitrary queries', () => {
     const real = [...NFT.map((t) => tryParse(() => parseNftRuleset(t))), ...IPT.map((t) => tryParse(() => parseIptablesSave(t)))].filter((x): x is FirewallRuleset => x !== null);
     expect(real.length).toBeGreaterThan(0);
     fc.assert(fc.property(fc.constantFrom(...real), validQuery, (rs, q) => checkInbound(rs, q)), opts(300, 2_000));
