@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuleFileError } from '../errors.js';
+import { globToRegExp } from '../glob.js';
 import { BUILTIN_RULES_DIR } from '../paths.js';
 import { asList, HOST_OPERATORS, RULE_FILE_SCHEMA, type RuleFile, type RuleSpec } from './rule-schema.js';
 import { ajv, displayPath, loadYamlFile, valueAt } from './yaml-file.js';
@@ -110,10 +111,6 @@ export function loadRules(extra: readonly string[] = [], opts: { builtin?: boole
     }
   }
   return { rules: [...byId.values()], files };
-}
-
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 }
 
 /** Whether a selector (id, id glob, or `tag:name` / bare tag) picks a rule. */

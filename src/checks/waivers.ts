@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { JSONSchemaType } from 'ajv';
 import { WaiverFileError } from '../errors.js';
+import { globToRegExp } from '../glob.js';
 import type { HostReport, RuleResult, Waiver, WaiverState } from '../types.js';
 import { ajv, loadYamlFile, valueAt } from './yaml-file.js';
 
@@ -72,10 +73,6 @@ export function loadWaivers(file: string): Waiver[] {
   return parseWaiverFile(text, file);
 }
 
-function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-}
-
 /** A waiver counts through the whole of its expiry day (UTC). */
 export function isExpired(w: Waiver, now: Date): boolean {
   return now.toISOString().slice(0, 10) > w.expires;
@@ -83,9 +80,9 @@ export function isExpired(w: Waiver, now: Date): boolean {
 
 /** Whether a waiver names this rule and (if it has a host pattern) either host of the pair. */
 export function covers(w: Waiver, r: Pick<RuleResult, 'id'>, hosts: { src: Pick<HostReport, 'target' | 'hostname'>; dst: Pick<HostReport, 'target' | 'hostname'> }): boolean {
-  if (!glob(w.rule).test(r.id)) return false;
+  if (!globToRegExp(w.rule, { ignoreCase: true }).test(r.id)) return false;
   if (w.hosts === null) return true;
-  const re = glob(w.hosts);
+  const re = globToRegExp(w.hosts, { ignoreCase: true });
   return [hosts.src, hosts.dst].some((h) => re.test(h.target) || (h.hostname !== null && re.test(h.hostname)));
 }
 

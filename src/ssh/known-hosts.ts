@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { globToRegExp } from '../glob.js';
 
 /** One usable line of a known_hosts file. */
 export interface KnownHostEntry {
@@ -39,8 +40,7 @@ export function knownHostsName(host: string, port: number): string {
 
 // OpenSSH patterns know only `*` and `?`; everything else, `[` and `]` of `[host]:port` included, is literal.
 function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-  return re.test(name);
+  return globToRegExp(pattern, { ignoreCase: true }).test(name);
 }
 
 const HASHED = /^\|1\|([A-Za-z0-9+/]+=*)\|([A-Za-z0-9+/]+=*)$/;

@@ -103,14 +103,19 @@ function sh(cmd: string, args: readonly string[]): string {
   }
 }
 
+/** Installs Debian packages with apt-get, non-interactively. */
+export function aptInstall(packages: readonly string[], opts: { recommends?: boolean } = {}): void {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', ...(opts.recommends ? [] : ['--no-install-recommends']), ...packages], { stdio: 'ignore', env });
+}
+
 /** Installs what the lab lacks with apt-get (Debian). */
 export function ensurePackages(log: (s: string) => void = () => {}): void {
   const missing = [...new Set(Object.entries(PACKAGES).filter(([bin]) => !existsSync(bin)).map(([, pkg]) => pkg))];
   if (missing.length === 0) return;
   log(`lab: installing ${missing.join(' ')} with apt-get`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'ignore', env });
+  aptInstall(missing);
 }
 
 /** Why the lab cannot run here, or null. */

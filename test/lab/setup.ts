@@ -2,9 +2,9 @@
  * Run by `npm test` before vitest: installs what the tests drive on a fresh Debian machine (as
  * root): the lab's packages, and the real consumers the report tests check our files with.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ensurePackages, labUnavailable } from './lab.js';
+import { aptInstall, ensurePackages, labUnavailable } from './lab.js';
 
 const why = labUnavailable();
 if (why) {
@@ -19,9 +19,7 @@ if (why) {
   const missing = tools.filter(([, ok]) => !ok()).map(([pkg]) => pkg);
   if (missing.length > 0) {
     process.stderr.write(`test tools: installing ${missing.join(' ')} with apt-get\n`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
     // With recommends: chromium needs its fonts to render text a screenshot can be judged by.
-    execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'ignore', env });
+    aptInstall(missing, { recommends: true });
   }
 }
