@@ -100,3 +100,80 @@ export interface MountFacts {
   /** Source normalised for comparison: "server:/export" with trailing slashes removed, lower-case host. */
   readonly export: string | null;
 }
+
+/** One <guest> of `virsh capabilities`: an OS type on one architecture. */
+export interface CapabilitiesGuest {
+  /** <os_type>: hvm | xen | exe (containers) | xenpvh ... */
+  readonly osType: string;
+  /** <arch name>, e.g. x86_64. */
+  readonly arch: string;
+  /** <arch><domain type> in document order, e.g. ['qemu', 'kvm']. */
+  readonly domainTypes: readonly string[];
+  /**
+   * Machine types: each <machine> text, plus its canonical= attribute when present (so 'pc' and
+   * 'pc-i440fx-7.2' both appear), deduplicated, in document order: the <arch>'s own machines
+   * first, then those listed under each <domain> (old libvirt repeats them under <domain type='kvm'>).
+   */
+  readonly machines: readonly string[];
+}
+
+/** `virsh capabilities`: the host CPU and what guests the driver can run. */
+export interface CapabilitiesFacts {
+  /** <host><cpu><arch>. */
+  readonly hostArch: string | null;
+  /** <host><cpu><model>, e.g. 'Skylake-Client-noTSX-IBRS'; null when libvirt names none (LXC, old Xen). */
+  readonly hostCpuModel: string | null;
+  readonly guests: readonly CapabilitiesGuest[];
+}
+
+/** One <model> of <cpu><mode name='custom'> in `virsh domcapabilities`. */
+export interface DomCapabilitiesCpuModel {
+  readonly name: string;
+  /** usable='yes|no|unknown'; a missing attribute is 'unknown'. */
+  readonly usable: 'yes' | 'no' | 'unknown';
+  /** <blockers model='NAME'><feature name='...'/> (recent libvirt, for unusable models); [] when not listed. */
+  readonly blockers: readonly string[];
+}
+
+/** `virsh domcapabilities`: what one emulator/machine/virt type offers a guest. */
+export interface DomCapabilitiesFacts {
+  readonly arch: string | null;
+  readonly machine: string | null;
+  /** <domain>: kvm | qemu ... */
+  readonly domainType: string | null;
+  /** <cpu><mode name='host-passthrough' supported='yes|no'>; null when the mode (or its supported=) is absent. */
+  readonly hostPassthrough: boolean | null;
+  /** <cpu><mode name='custom'> models in document order; [] when the mode is absent or unsupported. */
+  readonly models: readonly DomCapabilitiesCpuModel[];
+  /**
+   * <cpu><mode name='host-model'>: its <model> and <feature>s (policy defaults to 'require');
+   * null when the mode is absent or supported='no'.
+   */
+  readonly hostModel: {
+    readonly model: string | null;
+    readonly features: readonly { readonly name: string; readonly policy: string }[];
+  } | null;
+}
+
+/** One domain's block of `virsh domstats --dirtyrate`. */
+export interface DomainDirtyRate {
+  readonly domain: string;
+  /** dirtyrate.calc_status 0/1/2 (virDomainDirtyRateStatus); null when absent or an unknown number. */
+  readonly status: 'unstarted' | 'measuring' | 'measured' | null;
+  /** dirtyrate.megabytes_per_second (libvirt: MiB/s); null when absent (no measurement yet). */
+  readonly mibPerSecond: number | null;
+  /** dirtyrate.calc_period in seconds; null when absent. */
+  readonly periodSeconds: number | null;
+  /** dirtyrate.calc_mode: page-sampling | dirty-bitmap | dirty-ring; null when absent. */
+  readonly mode: string | null;
+}
+
+/** `virsh domblkinfo DOMAIN TARGET` for one disk, in bytes. */
+export interface DomainBlockInfo {
+  /** What the guest sees. */
+  readonly capacityBytes: number;
+  /** Host storage the image occupies (like du). */
+  readonly allocationBytes: number;
+  /** Last offset of the image / size of the block device (like ls). */
+  readonly physicalBytes: number;
+}

@@ -1,5 +1,6 @@
 /**
- * Pure parsers for libvirt XML (`virsh dumpxml`, `net-dumpxml`, `pool-dumpxml`) and `virsh version`.
+ * Pure parsers for libvirt XML (`virsh dumpxml`, `net-dumpxml`, `pool-dumpxml`, `capabilities`,
+ * `domcapabilities`) and `virsh version`.
  *
  * The probes run one virsh command per object in a shell loop, so each parser takes the
  * concatenation of several XML documents (no separator, possibly empty). They are parsed as the
@@ -7,6 +8,10 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type {
+  CapabilitiesFacts,
+  CapabilitiesGuest,
+  DomCapabilitiesCpuModel,
+  DomCapabilitiesFacts,
   DomainDisk,
   DomainInterface,
   DomainXmlFacts,
@@ -343,6 +348,131 @@ export function parsePoolXmlList(text: string): PoolFacts[] {
       availableBytes: optionalBytes(p, 'available', POOLS, what),
     };
   });
+}
+
+const CAPS = 'virsh-caps';
+
+/** The single document `virsh capabilities` / `virsh domcapabilities` prints. */
+function singleDocument(probe: string, text: string, rootTag: string): XmlNode {
+  const docs = parseDocuments(probe, text, rootTag);
+  const doc = docs[0];
+  if (!doc || docs.length !== 1) throw new ParseError(probe, `expected one <${rootTag}> document, got ${docs.length}`);
+  return doc;
+}
+
+function parseCapsGuest(g: XmlNode, index: number): CapabilitiesGuest {
+  const where = `<guest> #${index + 1}`;
+  const osType = requiredChildText(g, 'os_type', CAPS, where);
+  const archNode = first(g, 'arch');
+  const arch = attrValue(archNode, 'name', CAPS);
+  if (!archNode || arch === null) throw new ParseError(CAPS, `${where} without <arch name>`);
+  const domains = all(archNode, 'domain');
+  const domainTypes = new Set<string>();
+  for (const d of domains) {
+    const type = attrValue(d, 'type', CAPS);
+    if (type === null) throw new ParseError(CAPS, `${where} (${arch}): <domain> without type`);
+    domainTypes.add(type);
+  }
+  // The <arch>'s own machines, then those repeated under a <domain> (old libvirt lists them under kvm).
+  const machines = new Set<string>();
+  for (const m of [...all(archNode, 'machine'), ...domains.flatMap((d) => all(d, 'machine'))]) {
+    const name = textOf(m, CAPS);
+    if (name === '') throw new ParseError(CAPS, `${where} (${arch}): empty <machine>`);
+    machines.add(name);
+    const canonical = attrValue(m, 'canonical', CAPS);
+    if (canonical !== null) machines.add(canonical);
+  }
+  return { osType, arch, domainTypes: [...domainTypes], machines: [...machines] };
+}
+
+/**
+ * Parses `virsh capabilities` (one <capabilities> document; a leading XML comment, as in saved
+ * copies, is allowed). Host CPU arch/model come from <host><cpu>; each <guest> gives its OS type,
+ * architecture, virt types and machine types (aliases and their canonical names both listed).
+ * @throws ParseError ('virsh-caps') on malformed XML, not exactly one document, or a <guest>
+ *   without <os_type>, <arch name>, a <domain type> or with an empty <machine>.
+ */
+export function parseCapabilities(text: string): CapabilitiesFacts {
+  const caps = singleDocument(CAPS, text, 'capabilities');
+  const cpu = first(first(caps, 'host'), 'cpu');
+  return {
+    hostArch: childText(cpu, 'arch', CAPS),
+    hostCpuModel: childText(cpu, 'model', CAPS),
+    guests: all(caps, 'guest').map(parseCapsGuest),
+  };
+}
+
+const DOMCAPS = 'virsh-domcaps';
+const USABLE: ReadonlyMap<string, DomCapabilitiesCpuModel['usable']> = new Map([
+  ['yes', 'yes'],
+  ['no', 'no'],
+  ['unknown', 'unknown'],
+]);
+
+function cpuMode(cpu: XmlNode | undefined, name: string): XmlNode | undefined {
+  return all(cpu, 'mode').find((m) => attr(m, 'name', DOMCAPS) === name);
+}
+
+function featureNames(node: XmlNode, what: string): string[] {
+  return all(node, 'feature').map((f) => {
+    const name = attrValue(f, 'name', DOMCAPS);
+    if (name === null) throw new ParseError(DOMCAPS, `${what}: <feature> without name`);
+    return name;
+  });
+}
+
+function parseCustomModels(custom: XmlNode | undefined): DomCapabilitiesCpuModel[] {
+  if (!custom || attr(custom, 'supported', DOMCAPS) === 'no') return [];
+  // Recent libvirt follows an unusable <model> with <blockers model='NAME'><feature name='...'/>...</blockers>.
+  const blockers = new Map<string, string[]>();
+  for (const b of all(custom, 'blockers')) {
+    const model = attrValue(b, 'model', DOMCAPS);
+    if (model === null) throw new ParseError(DOMCAPS, '<blockers> without model');
+    const names = blockers.get(model) ?? [];
+    for (const f of featureNames(b, `<blockers model=${JSON.stringify(model)}>`)) names.push(f); // push: no quadratic re-copy
+    blockers.set(model, names);
+  }
+  return all(custom, 'model').map((m) => {
+    const name = textOf(m, DOMCAPS);
+    if (name === '') throw new ParseError(DOMCAPS, "empty <model> in <mode name='custom'>");
+    const raw = attr(m, 'usable', DOMCAPS);
+    const usable = raw === null ? 'unknown' : USABLE.get(raw);
+    if (usable === undefined) throw new ParseError(DOMCAPS, `model ${JSON.stringify(name)}: usable=${JSON.stringify(raw)} is not yes, no or unknown`);
+    return { name, usable, blockers: blockers.get(name) ?? [] };
+  });
+}
+
+/**
+ * Parses `virsh domcapabilities` (one <domainCapabilities> document): arch, machine, virt type,
+ * host-passthrough support, the custom-mode CPU models with their usability (and blockers where
+ * libvirt lists them), and the host-model CPU (model + features, policy defaulting to 'require').
+ * @throws ParseError ('virsh-domcaps') on malformed XML, not exactly one document, an empty or
+ *   unknown-usability custom <model>, or a <feature>/<blockers> without its name/model.
+ */
+export function parseDomCapabilities(text: string): DomCapabilitiesFacts {
+  const dc = singleDocument(DOMCAPS, text, 'domainCapabilities');
+  const cpu = first(dc, 'cpu');
+  const passthrough = attr(cpuMode(cpu, 'host-passthrough'), 'supported', DOMCAPS);
+  const hostModelMode = cpuMode(cpu, 'host-model');
+  const hostModel =
+    !hostModelMode || attr(hostModelMode, 'supported', DOMCAPS) === 'no'
+      ? null
+      : {
+          model: childText(hostModelMode, 'model', DOMCAPS),
+          features: all(hostModelMode, 'feature').map((f) => {
+            const name = attrValue(f, 'name', DOMCAPS);
+            if (name === null) throw new ParseError(DOMCAPS, "<mode name='host-model'>: <feature> without name");
+            return { name, policy: attrValue(f, 'policy', DOMCAPS) ?? 'require' };
+          }),
+        };
+  return {
+    arch: childText(dc, 'arch', DOMCAPS),
+    machine: childText(dc, 'machine', DOMCAPS),
+    domainType: childText(dc, 'domain', DOMCAPS),
+    hostPassthrough: passthrough === 'yes' ? true : passthrough === 'no' ? false : null,
+    models: parseCustomModels(cpuMode(cpu, 'custom')),
+    hostModel,
+  };
 }
 
 /**

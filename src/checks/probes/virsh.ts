@@ -1,4 +1,5 @@
 import type { DomainFact, DomainState } from '../../types.js';
+import type { DomainBlockInfo, DomainDirtyRate } from './facts-types.js';
 import { ParseError } from './parse-error.js';
 
 const STATES: readonly DomainState[] = ['running', 'idle', 'paused', 'in shutdown', 'shut off', 'crashed', 'pmsuspended'];
@@ -54,4 +55,105 @@ export function parseVirshUuids(text: string): Map<string, string> {
 /** Joins the table with the UUID map (null UUIDs when that probe failed). */
 export function joinDomains(list: readonly ListedDomain[], uuids: ReadonlyMap<string, string> | null): DomainFact[] {
   return list.map((d) => ({ ...d, uuid: uuids?.get(d.name) ?? null }));
+}
+
+/** An unsigned decimal that a JS number holds exactly (libvirt prints u/llong); null when it is not one. */
+function safeUnsigned(raw: string): number | null {
+  if (!/^\d{1,20}$/.test(raw)) return null;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** virDomainDirtyRateStatus (libvirt-domain.h): UNSTARTED = 0, MEASURING = 1, MEASURED = 2. */
+const DIRTY_RATE_STATUS: readonly DomainDirtyRate['status'][] = ['unstarted', 'measuring', 'measured'];
+const DOMAIN_PREFIX = "Domain: '";
+
+/**
+ * Parses `virsh domstats --dirtyrate [names]`: one block per domain,
+ *   Domain: 'vm1'
+ *     dirtyrate.calc_status=2
+ *     dirtyrate.calc_start_time=1534523
+ *     dirtyrate.calc_period=1
+ *     dirtyrate.megabytes_per_second=5
+ *     dirtyrate.calc_mode=dirty-ring          (libvirt >= 8.1)
+ *     dirtyrate.vcpu.0.megabytes_per_second=1 (dirty-ring mode only; ignored)
+ * followed by a blank line. The name is everything between "Domain: '" and the last "'" of its
+ * line (virsh does not escape quotes in names). Other stats groups in the same output (a plain
+ * `virsh domstats`) are ignored. A block without dirtyrate fields (a driver without the group, a
+ * shut-off domain) gives nulls; calc_status outside 0..2 gives status null.
+ * @throws ParseError ('dirty-rate') on a stat line outside a block, a line that is neither a
+ *   "Domain:" header nor "key=value", or a dirtyrate number that is not an unsigned safe integer.
+ */
+export function parseDomstatsDirtyRate(text: string): DomainDirtyRate[] {
+  const out: DomainDirtyRate[] = [];
+  let current: { -readonly [K in keyof DomainDirtyRate]: DomainDirtyRate[K] } | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') continue;
+    if (line.startsWith(DOMAIN_PREFIX)) {
+      const end = line.trimEnd().lastIndexOf("'");
+      if (end < DOMAIN_PREFIX.length) throw new ParseError('dirty-rate', `unterminated domain name: ${JSON.stringify(line.slice(0, 80))}`);
+      current = { domain: line.slice(DOMAIN_PREFIX.length, end), status: null, mibPerSecond: null, periodSeconds: null, mode: null };
+      out.push(current);
+      continue;
+    }
+    // "  key=value": indexOf, not a regex, so a long hostile line stays linear.
+    const eq = line.indexOf('=');
+    const key = eq < 0 ? '' : line.slice(0, eq).trim();
+    if (!/^\s/.test(line) || key === '' || /\s/.test(key)) {
+      throw new ParseError('dirty-rate', `unexpected line: ${JSON.stringify(line.slice(0, 80))}`);
+    }
+    if (current === null) throw new ParseError('dirty-rate', `stat before any "Domain:" line: ${JSON.stringify(line.slice(0, 80))}`);
+    const value = line.slice(eq + 1).trim();
+    const number = (): number => {
+      const n = safeUnsigned(value);
+      if (n === null) throw new ParseError('dirty-rate', `${key} is not an unsigned integer: ${JSON.stringify(value.slice(0, 40))}`);
+      return n;
+    };
+    if (key === 'dirtyrate.calc_status') current.status = DIRTY_RATE_STATUS[number()] ?? null;
+    else if (key === 'dirtyrate.megabytes_per_second') current.mibPerSecond = number();
+    else if (key === 'dirtyrate.calc_period') current.periodSeconds = number();
+    else if (key === 'dirtyrate.calc_mode') current.mode = value === '' ? null : value;
+  }
+  return out;
+}
+
+const BLKINFO_FIELDS: ReadonlyMap<string, keyof DomainBlockInfo> = new Map([
+  ['Capacity', 'capacityBytes'],
+  ['Allocation', 'allocationBytes'],
+  ['Physical', 'physicalBytes'],
+]);
+
+/**
+ * Parses `virsh domblkinfo DOMAIN TARGET` (one disk, sizes in bytes):
+ *   Capacity:       21474836480
+ *   Allocation:     337772544
+ *   Physical:       337719296
+ * Other "Key: value" lines are ignored.
+ * @throws ParseError ('disk-sizes') when one of the three is missing, repeated, or not an unsigned
+ *   integer a JS number holds exactly (e.g. `--human` output such as "20.000 GiB").
+ */
+export function parseDomblkinfo(text: string): DomainBlockInfo {
+  const found = new Map<keyof DomainBlockInfo, number>();
+  for (const raw of text.split('\n')) {
+    const colon = raw.indexOf(':');
+    if (colon < 0) continue;
+    const field = BLKINFO_FIELDS.get(raw.slice(0, colon).trim());
+    if (field === undefined) continue;
+    const value = raw.slice(colon + 1).trim();
+    const n = safeUnsigned(value);
+    if (n === null) throw new ParseError('disk-sizes', `${raw.slice(0, colon).trim()} is not a byte count: ${JSON.stringify(value.slice(0, 40))}`);
+    if (found.has(field)) throw new ParseError('disk-sizes', `${raw.slice(0, colon).trim()} appears twice`);
+    found.set(field, n);
+  }
+  const get = (field: keyof DomainBlockInfo, label: string): number => {
+    const n = found.get(field);
+    if (n === undefined) throw new ParseError('disk-sizes', `no "${label}:" line: not \`virsh domblkinfo DOMAIN TARGET\` output`);
+    return n;
+  };
+  return {
+    capacityBytes: get('capacityBytes', 'Capacity'),
+    allocationBytes: get('allocationBytes', 'Allocation'),
+    physicalBytes: get('physicalBytes', 'Physical'),
+  };
 }
