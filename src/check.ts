@@ -1,9 +1,11 @@
 import { CollectError, isPreflightError, PreflightError } from './errors.js';
 import { buildScript, capture, newBoundary, splitOutput, type ScriptProbe } from './checks/collect.js';
-import { evaluateRule, summarize, type EvalContext } from './checks/evaluate.js';
+import { evaluateScoped, summarize, type EvalContext } from './checks/evaluate.js';
+import { domainVerdicts } from './checks/verdicts.js';
 import { firewallVerdict } from './checks/firewall-check.js';
-import { migrationFacts } from './checks/migration.js';
-import { buildFacts, PROBES, probesFor, type ProbeContext, type ProbeId } from './checks/probes/index.js';
+import { forDomain, migrationFacts, type MigrationPlan } from './checks/migration.js';
+import { measureBandwidth } from './ssh/bandwidth.js';
+import { buildFacts, diskQueries, PROBES, probesFor, selectDomains, type ProbeContext, type ProbeId } from './checks/probes/index.js';
 import { loadRules, selectRules, type RuleSet } from './checks/rules.js';
 import { TOOL } from './paths.js';
 import { connect, type SshSession } from './ssh/connect.js';
@@ -13,7 +15,7 @@ import { compareWithBaseline } from './checks/drift.js';
 import type { Transport } from './checks/rule-schema.js';
 import { applyWaivers, loadWaivers } from './checks/waivers.js';
 import { readReport } from './report/read.js';
-import type { FailOn, HostReport, ProbeOutput, Report, ReportOptions, RuleResult, Side, Waiver } from './types.js';
+import type { BandwidthMeasurement, FailOn, HostReport, ProbeOutput, Report, ReportOptions, RuleResult, Side, Waiver } from './types.js';
 
 /** Everything a pair check needs. Only `src` and `dst` are required. */
 export interface CheckOptions {
@@ -48,6 +50,16 @@ export interface CheckOptions {
   readonly waivers?: string;
   /** An earlier JSON report of this pair: the new one says what changed since. */
   readonly baseline?: string;
+  /** Migration bandwidth in MiB/s (for the convergence prediction). */
+  readonly bandwidthMiBs?: number;
+  /** Measure the bandwidth with a bounded transfer relayed over the two SSH sessions. */
+  readonly measureBandwidth?: boolean;
+  /** Dirty rate in MiB/s for every moving domain (skips the hypervisor's measurement). */
+  readonly dirtyRateMiBs?: number;
+  /** Largest acceptable pause at the end of a live migration (default 300 ms, QEMU's). */
+  readonly maxDowntimeMs?: number;
+  /** Memory to leave free on the destination besides the moving domains (default 1024 MiB). */
+  readonly memoryReserveMiB?: number;
   /** Per-host progress, for the CLI's live display. */
   readonly onProgress?: (side: Side, phase: 'connecting' | 'collecting' | 'done' | 'failed', detail?: string) => void;
 }
@@ -59,6 +71,9 @@ export const DEFAULTS = {
   libvirtUri: 'qemu:///system',
   transport: 'ssh',
   failOn: 'major',
+  /** QEMU's default downtime limit. */
+  maxDowntimeMs: 300,
+  memoryReserveMiB: 1024,
 } as const;
 
 function unprobed(t: ResolvedTarget, e: PreflightError): HostReport {
@@ -134,39 +149,79 @@ export async function probeHost(t: ResolvedTarget, o: CheckOptions, progress: Pr
  * Probes the pair: both hosts at once, one exec each; then, on the source only, one more short
  * exec for what needs the destination's own facts (resolving its hostname as libvirt will).
  */
-async function probePair(targets: { src: ResolvedTarget; dst: ResolvedTarget }, o: CheckOptions, onProgress: (side: Side, phase: 'connecting' | 'collecting', detail?: string) => void) {
+async function probePair(
+  targets: { src: ResolvedTarget; dst: ResolvedTarget },
+  o: CheckOptions,
+  onProgress: (side: Side, phase: 'connecting' | 'collecting', detail?: string) => void,
+): Promise<{ src: HostReport; dst: HostReport; bandwidth: BandwidthMeasurement | null }> {
   const base: ProbeContext = { libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri, transport: o.transport ?? DEFAULTS.transport };
+  // Sessions stay open until both hosts are done: the bandwidth relay needs the two at once.
+  const sessions: { src?: SshSession; dst?: SshSession } = {};
   const dstP = (async (): Promise<HostReport> => {
     const s = await open(targets.dst, o, (p, d) => onProgress('dst', p, d));
     if (s instanceof PreflightError) return unprobed(targets.dst, s);
-    try {
-      onProgress('dst', 'collecting', `${probesFor('dst', 1).length} probes`);
-      return hostReport(targets.dst, s, [await runRound(s, targets.dst, probesFor('dst', 1), base, o)]);
-    } finally {
-      s.close();
-    }
+    sessions.dst = s;
+    onProgress('dst', 'collecting', `${probesFor('dst', 1).length} probes`);
+    return hostReport(targets.dst, s, [await runRound(s, targets.dst, probesFor('dst', 1), base, o)]);
   })();
   const srcP = (async (): Promise<HostReport> => {
     const s = await open(targets.src, o, (p, d) => onProgress('src', p, d));
     if (s instanceof PreflightError) return unprobed(targets.src, s);
-    try {
-      const ctx: ProbeContext = { ...base, peer: { host: targets.dst.host, sshPort: targets.dst.port } };
-      onProgress('src', 'collecting', `${probesFor('src', 1).length} probes`);
-      const rounds = [await runRound(s, targets.src, probesFor('src', 1), ctx, o)];
-      const dstHostname = (await dstP).hostname;
-      if (dstHostname && rounds[0]?.error === null) rounds.push(await runRound(s, targets.src, probesFor('src', 2), { ...ctx, peerHostname: dstHostname }, o));
-      return hostReport(targets.src, s, rounds);
-    } finally {
-      s.close();
-    }
+    sessions.src = s;
+    const ctx: ProbeContext = { ...base, peer: { host: targets.dst.host, sshPort: targets.dst.port }, domains: o.domains ?? [] };
+    // A dirty rate given on the command line replaces the measurement (which samples for a second).
+    const without = o.dirtyRateMiBs !== undefined ? (['dirty-rate'] as const) : [];
+    const ids = probesFor('src', 1, without);
+    onProgress('src', 'collecting', `${ids.length} probes`);
+    const rounds = [await runRound(s, targets.src, ids, ctx, o)];
+    // Round 2 needs round 1: the destination's hostname (to resolve it here) and the moving domains' disks (to size them).
+    const first = rounds[0] as Round;
+    const r1 = buildFacts(first.outputs).facts;
+    const moving = r1.libvirt?.domains ? selectDomains(r1.libvirt.domains, o.domains ?? []).domains : [];
+    const disks = diskQueries(moving);
+    const dstHostname = (await dstP).hostname;
+    const second = probesFor('src', 2).filter((id) => (id === 'peer-resolve' ? dstHostname !== null : id === 'disk-sizes' ? disks.length > 0 : true));
+    if (first.error === null && second.length > 0) rounds.push(await runRound(s, targets.src, second, { ...ctx, peerHostname: dstHostname ?? '', disks }, o));
+    return hostReport(targets.src, s, rounds);
   })();
-  const [src, dst] = await Promise.all([srcP, dstP]);
-  return { src, dst };
+  try {
+    const [src, dst] = await Promise.all([srcP, dstP]);
+    let bandwidth: BandwidthMeasurement | null = null;
+    if (o.measureBandwidth) {
+      bandwidth =
+        sessions.src && sessions.dst && src.error === null && dst.error === null
+          ? await measureBandwidth(sessions.src, sessions.dst)
+          : { method: 'ssh-relay', bytes: 0, seconds: 0, bytesPerSec: 0, error: 'not measured: a host was not fully probed' };
+    }
+    return { src, dst, bandwidth };
+  } finally {
+    sessions.src?.close();
+    sessions.dst?.close();
+  }
+}
+
+const MiB = 1024 * 1024;
+
+/** The move as the options describe it (bandwidth: --bandwidth, else a successful measurement). */
+export function planOf(options: ReportOptions, measured: BandwidthMeasurement | null): MigrationPlan {
+  const bandwidth =
+    options.bandwidthMiBs !== null
+      ? { bytesPerSec: options.bandwidthMiBs * MiB, source: 'option' as const }
+      : measured && measured.error === null && measured.bytesPerSec > 0
+        ? { bytesPerSec: measured.bytesPerSec, source: 'measured' as const }
+        : null;
+  return {
+    domains: options.domains,
+    bandwidth,
+    dirtyBytesPerSec: options.dirtyRateMiBs !== null ? options.dirtyRateMiBs * MiB : null,
+    maxDowntimeMs: options.maxDowntimeMs,
+    memoryReserveKiB: options.memoryReserveMiB * 1024,
+  };
 }
 
 /** Adds the derived facts of the move itself to the source. */
-function withMigration(src: HostReport, domains: readonly string[]): HostReport {
-  const migration = migrationFacts(src.facts, domains);
+function withMigration(src: HostReport, plan: MigrationPlan): HostReport {
+  const migration = migrationFacts(src.facts, plan);
   return migration ? { ...src, facts: { ...src.facts, migration } } : src;
 }
 
@@ -185,6 +240,7 @@ function selectionResults(src: HostReport): RuleResult[] {
       data: { missing },
       evidence: { src: missing },
       remediation: 'Check the -d names against `virsh list --all` on the source.',
+      domain: null,
       references: [],
       waiver: null,
     },
@@ -233,8 +289,13 @@ export async function check(o: CheckOptions, ruleSet: RuleSet = rulesFor(o)): Pr
     skip: o.skip ?? [],
     waivers: o.waivers ?? null,
     baseline: o.baseline ?? null,
+    bandwidthMiBs: o.bandwidthMiBs ?? null,
+    dirtyRateMiBs: o.dirtyRateMiBs ?? null,
+    maxDowntimeMs: o.maxDowntimeMs ?? DEFAULTS.maxDowntimeMs,
+    memoryReserveMiB: o.memoryReserveMiB ?? DEFAULTS.memoryReserveMiB,
+    measureBandwidth: o.measureBandwidth ?? false,
   };
-  const evaluated = evaluateHosts({ hosts: probed, ruleSet, options, waivers, baseline, now: started });
+  const evaluated = evaluateHosts({ hosts: { src: probed.src, dst: probed.dst }, ruleSet, options, waivers, baseline, now: started, bandwidth: probed.bandwidth });
   const collection = {
     tool: { name: TOOL.name, version: TOOL.version },
     startedAt: started.toISOString(),
@@ -264,6 +325,8 @@ export function assembleReport(
     rulesets: ruleSet.files,
     hosts: evaluated.hosts,
     results: evaluated.results,
+    domains: evaluated.domains,
+    measurements: evaluated.measurements,
     waivers: evaluated.waivers,
     drift: evaluated.drift,
     replayOf,
@@ -291,20 +354,33 @@ export interface EvaluateInput {
   readonly baseline: { readonly report: Report; readonly path: string; readonly sha256: string } | null;
   /** "Today" for waiver expiry. */
   readonly now: Date;
+  /** --measure-bandwidth's figure, when measured. */
+  readonly bandwidth: BandwidthMeasurement | null;
 }
 
 /** Everything after probing, shared by check and replay. Pure. */
-export function evaluateHosts(input: EvaluateInput): Pick<Report, 'hosts' | 'results' | 'waivers' | 'drift' | 'summary'> {
+export function evaluateHosts(input: EvaluateInput): Pick<Report, 'hosts' | 'results' | 'domains' | 'measurements' | 'waivers' | 'drift' | 'summary'> {
   const { options } = input;
-  const hosts = { src: withMigration(input.hosts.src, options.domains), dst: input.hosts.dst };
+  const plan = planOf(options, input.bandwidth);
+  const hosts = { src: withMigration(input.hosts.src, plan), dst: input.hosts.dst };
+  const m = hosts.src.facts.migration;
   const ctx: EvalContext = {
     hypervisor: 'kvm',
     transport: options.transport as Transport,
     dstSshPort: hosts.dst.connection?.port ?? 22,
     firewall: firewallVerdict,
+    narrow: m ? (name) => ({ ...hosts.src, facts: { ...hosts.src.facts, migration: forDomain(m, name, hosts.src.facts, plan) } }) : undefined,
   };
-  const evaluated = [...selectionResults(hosts.src), ...input.ruleSet.rules.map((r) => evaluateRule(r, hosts, ctx))];
+  const evaluated = [...selectionResults(hosts.src), ...input.ruleSet.rules.flatMap((r) => evaluateScoped(r, hosts, ctx))];
   const { results, waivers } = applyWaivers(evaluated, input.waivers, hosts, input.now);
   const drift = input.baseline ? compareWithBaseline(input.baseline.report, results, input.baseline) : null;
-  return { hosts, results, waivers, drift, summary: summarize(results, hosts, options.failOn) };
+  return {
+    hosts,
+    results,
+    domains: domainVerdicts(m, results, options.failOn),
+    measurements: { bandwidth: input.bandwidth },
+    waivers,
+    drift,
+    summary: summarize(results, hosts, options.failOn),
+  };
 }

@@ -33,6 +33,13 @@ function positiveSeconds(v: string): number {
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
+/** A non-negative number with a unit for the error message (MiB/s, ms, MiB); positive when `strict`. */
+const amount = (unit: string, strict: boolean) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || (strict && n === 0)) throw new InvalidArgumentError(`expected a ${strict ? 'positive' : 'non-negative'} number of ${unit}`);
+  return n;
+};
+
 function renderRule(r: Rule): string {
   const para = (t: string | undefined): string => (t ?? '').trim().replace(/\s*\n\s*/g, ' ');
   const asserts = asList(r.assert).map((a) => `  ${a.op} ${a.path ?? `${a.src ?? '-'} -> ${a.dst ?? '-'}`}${a.side ? ` (${a.side})` : ''}`);
@@ -90,6 +97,11 @@ interface PairOpts extends OutputOpts {
   waivers?: string;
   baseline?: string;
   failOn: FailOn;
+  bandwidth?: number;
+  measureBandwidth?: boolean;
+  dirtyRate?: number;
+  maxDowntime: number;
+  memoryReserve: number;
 }
 
 /** Live per-host progress on stderr: listr2 on a TTY, plain lines otherwise (CI), nothing with --quiet. */
@@ -158,6 +170,11 @@ async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<E
     failOn: o.failOn,
     waivers: o.waivers,
     baseline: o.baseline,
+    bandwidthMiBs: o.bandwidth,
+    measureBandwidth: o.measureBandwidth ?? false,
+    dirtyRateMiBs: o.dirtyRate,
+    maxDowntimeMs: o.maxDowntime,
+    memoryReserveMiB: o.memoryReserve,
   } as CheckOptions;
   const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
   const report = await withProgress(io, o.quiet ?? false, (onProgress) => check({ ...options, onProgress }, ruleSet));
@@ -214,6 +231,11 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
     .option('--probe-timeout <s>', 'limit for one probe on a host (a hung virsh), seconds', positiveSeconds, DEFAULTS.probeTimeoutMs / 1000)
     .option('--libvirt-uri <uri>', 'libvirt connection URI on both hosts', DEFAULTS.libvirtUri)
     .option('-d, --domain <name>', 'domain to migrate (repeatable; default: every running domain on src)', collect)
+    .option('--bandwidth <MiB/s>', 'migration bandwidth between the hosts, for the convergence prediction', amount('MiB/s', true))
+    .option('--measure-bandwidth', 'measure it: a bounded transfer (64 MiB or 5 s) from src to dst relayed over the two SSH sessions')
+    .option('--dirty-rate <MiB/s>', "the guests' page-dirtying rate (default: measured by QEMU where it can, virsh domdirtyrate-calc)", amount('MiB/s', false))
+    .option('--max-downtime <ms>', 'largest acceptable pause at the end of a live migration', amount('ms', false), DEFAULTS.maxDowntimeMs)
+    .option('--memory-reserve <MiB>', 'memory to leave free on dst besides the moving domains', amount('MiB', false), DEFAULTS.memoryReserveMiB)
     .addOption(new Option('--transport <kind>', 'migration transport').choices(['ssh', 'tcp', 'tls', 'tunnelled']).default(DEFAULTS.transport))
     .option('-r, --rules <file|dir>', 'extra rule file or directory (repeatable; same id overrides)', collect)
     .option('--only <sel>', 'evaluate only these rules: id, glob or tag (repeatable)', collect)

@@ -1,9 +1,9 @@
 import { buildFacts } from './checks/probes/index.js';
 import { selectRules, loadRules } from './checks/rules.js';
 import { loadWaivers } from './checks/waivers.js';
-import { assembleReport, evaluateHosts } from './check.js';
+import { assembleReport, DEFAULTS, evaluateHosts } from './check.js';
 import { readReport } from './report/read.js';
-import type { FailOn, HostReport, Report } from './types.js';
+import type { FailOn, HostReport, Report, ReportOptions } from './types.js';
 
 export interface ReplayOptions {
   /** Extra rule files (built-ins are always loaded, as in a live check). */
@@ -38,8 +38,14 @@ export function replay(path: string, o: ReplayOptions = {}): Report {
   const baseline = o.baseline ? readReport(o.baseline) : null;
   const set = loadRules(o.rules ?? []);
   const ruleSet = { ...set, rules: selectRules(set.rules, o.only ?? [], o.skip ?? []) };
-  const options = {
+  const options: ReportOptions = {
     ...r.options,
+    // Reports from before the convergence options carry none of them: the defaults, as a run then had.
+    bandwidthMiBs: r.options.bandwidthMiBs ?? null,
+    dirtyRateMiBs: r.options.dirtyRateMiBs ?? null,
+    maxDowntimeMs: r.options.maxDowntimeMs ?? DEFAULTS.maxDowntimeMs,
+    memoryReserveMiB: r.options.memoryReserveMiB ?? DEFAULTS.memoryReserveMiB,
+    measureBandwidth: r.options.measureBandwidth ?? false,
     rules: o.rules ?? [],
     only: o.only ?? [],
     skip: o.skip ?? [],
@@ -48,7 +54,7 @@ export function replay(path: string, o: ReplayOptions = {}): Report {
     failOn: o.failOn ?? r.options.failOn,
   };
   const now = o.now ?? new Date();
-  const evaluated = evaluateHosts({ hosts: { src: reparse(r.hosts.src), dst: reparse(r.hosts.dst) }, ruleSet, options, waivers, baseline, now });
+  const evaluated = evaluateHosts({ hosts: { src: reparse(r.hosts.src), dst: reparse(r.hosts.dst) }, ruleSet, options, waivers, baseline, now, bandwidth: r.measurements?.bandwidth ?? null });
   // The collection (times, who) is that of the evidence; the verdicts are new.
   return assembleReport(r, options, ruleSet, evaluated, { path, sha256: saved.sha256, replayedAt: now.toISOString() });
 }

@@ -1,5 +1,6 @@
 import type { DomainXmlFacts, MountFacts, NetworkFacts, PoolFacts } from './checks/probes/facts-types.js';
 import type { HostIds, LsmFacts, MeminfoFacts } from './checks/probes/system.js';
+import type { PrecopyPrediction } from './checks/convergence.js';
 
 /** Severities, most severe first. */
 export const SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
@@ -67,6 +68,75 @@ export interface MigrationFacts {
   readonly vcpus: readonly number[];
   /** CPU modes of the moving domains (host-passthrough, host-model, custom). */
   readonly cpuModes: readonly string[];
+  /** Every disk of the moving domains, with where it lives and what a block migration would copy. */
+  readonly disks: readonly MigrationDisk[];
+  /** Disks whose cache mode makes libvirt refuse a live migration ("unsafe migration"), described. */
+  readonly unsafeCacheDisks: readonly string[];
+  /** What each moving domain's guest CPU needs from the destination. */
+  readonly guestCpus: readonly GuestCpu[];
+  /** Machine types of the moving domains (<os><type machine>). */
+  readonly machines: readonly string[];
+  /** Memory left free on the destination besides the moving domains (--memory-reserve), KiB. */
+  readonly memoryReserveKiB: number;
+  /** Pre-copy prediction per moving domain (or why there is none). */
+  readonly convergence: readonly ConvergenceEstimate[];
+}
+
+/** One disk of a moving domain. */
+export interface MigrationDisk {
+  readonly domain: string;
+  readonly target: string | null;
+  readonly type: string;
+  readonly device: string;
+  readonly source: string | null;
+  readonly format: string | null;
+  readonly cache: string | null;
+  readonly readonly: boolean;
+  readonly shareable: boolean;
+  /**
+   * shared-fs: under a network filesystem on the source (must be mounted identically on the
+   * destination); network: a network disk (rbd, iscsi, gluster ...); shared-pool: a volume in a
+   * netfs/rbd/iscsi/... pool; local: a file or volume on local storage (a live migration needs
+   * block copy); block: a host block device (cannot tell from here whether the destination sees
+   * the same LUN); empty: no medium (a cdrom without source).
+   */
+  readonly storage: 'shared-fs' | 'network' | 'shared-pool' | 'local' | 'block' | 'empty';
+  /** The source's network mount holding it (shared-fs). */
+  readonly mount: { readonly mountpoint: string; readonly fstype: string; readonly export: string | null } | null;
+  /** Bytes a block migration copies (allocated bytes of the image), when known. */
+  readonly bytes: number | null;
+  /** The disk's virtual size, when known. */
+  readonly capacityBytes: number | null;
+}
+
+/** A guest CPU definition as the destination must accept it. */
+export interface GuestCpu {
+  readonly domain: string;
+  /** host-passthrough | maximum | host-model | custom | none (no <cpu>: the hypervisor's default model). */
+  readonly mode: string;
+  readonly model: string | null;
+  /** Features the definition requires (policy require/force). */
+  readonly required: readonly string[];
+  /** Features it disables (policy disable/forbid). */
+  readonly disabled: readonly string[];
+  /** host-passthrough: the source host's CPU flags, which the guest sees. */
+  readonly hostFlags: readonly string[] | null;
+}
+
+/** A convergence estimate for one domain, or what is missing to make one. */
+export interface ConvergenceEstimate {
+  readonly domain: string;
+  readonly state: string;
+  readonly memoryBytes: number;
+  /** Dirty rate used, bytes/s, and where it came from. */
+  readonly dirtyBytesPerSec: number | null;
+  readonly dirtyRateSource: 'measured' | 'option' | null;
+  readonly bandwidthBytesPerSec: number | null;
+  readonly bandwidthSource: 'measured' | 'option' | null;
+  readonly maxDowntimeMs: number;
+  /** What prevents an estimate (no dirty rate, no bandwidth); null when there is one. */
+  readonly missing: string | null;
+  readonly prediction: PrecopyPrediction | null;
 }
 
 /**
@@ -99,6 +169,16 @@ export interface HostFacts {
     domains?: readonly DomainFact[];
     networks?: readonly NetworkFacts[];
     pools?: readonly PoolFacts[];
+    /** Machine types the hypervisor offers (`virsh capabilities`, every guest arch). */
+    machineTypes?: readonly string[];
+    /** What guest CPUs this host accepts: its flags, and the named models libvirt reports usable. */
+    cpuSupport?: CpuSupport;
+    /** Source only: dirty rates measured by the hypervisor (`virsh domstats --dirtyrate`). */
+    dirtyRates?: readonly { domain: string; status: string | null; mibPerSecond: number | null }[];
+    /** Source only: why the dirty rate could not be measured (the dirty-rate probe's failure). */
+    dirtyRateError?: string;
+    /** Source only: sizes of the moving domains' disks (stat for files, domblkinfo otherwise). */
+    diskSizes?: readonly DiskSize[];
   };
   /** Source only: how it reaches the destination. */
   peer?: {
@@ -110,6 +190,27 @@ export interface HostFacts {
   };
   /** Source only: the move. */
   migration?: MigrationFacts;
+}
+
+/** Which guest CPUs a host can run. */
+export interface CpuSupport {
+  /** /proc/cpuinfo flags common to every CPU; null when unknown. */
+  readonly flags: readonly string[] | null;
+  /** Named models and whether libvirt finds them usable here (`virsh domcapabilities`); null when unknown. */
+  readonly models: readonly { readonly name: string; readonly usable: 'yes' | 'no' | 'unknown'; readonly blockers: readonly string[] }[] | null;
+  /** Why models is null (the domcapabilities probe's failure). */
+  readonly modelsUnknownBecause: string | null;
+}
+
+/** A disk's size as the source host reports it. */
+export interface DiskSize {
+  /** file: matched by path; blk: by domain UUID and target. */
+  readonly kind: 'file' | 'blk';
+  readonly path: string | null;
+  readonly uuid: string | null;
+  readonly target: string | null;
+  readonly capacityBytes: number | null;
+  readonly allocationBytes: number | null;
 }
 
 /** A probe that failed, keyed by probe id, with the reason: lets rules explain an `error`. */
@@ -138,6 +239,8 @@ export interface Waiver {
   readonly rule: string;
   /** Host pattern (glob) matched against either host's target or hostname; null: any pair. */
   readonly hosts: string | null;
+  /** Domain pattern (glob) for per-domain results; null: any domain (and pair-level results). */
+  readonly domain: string | null;
   readonly justification: string;
   readonly approver: string;
   /** Last day the waiver counts (YYYY-MM-DD, inclusive, UTC). */
@@ -169,6 +272,8 @@ export interface RuleEvidence {
 
 interface ResultBase {
   readonly id: string;
+  /** The moving domain this result is about (rules with scope: domain); null for the pair as a whole. */
+  readonly domain: string | null;
   readonly title: string;
   readonly severity: Severity;
   readonly message: string;
@@ -214,6 +319,39 @@ export interface ReportOptions {
   readonly rules: readonly string[];
   readonly only: readonly string[];
   readonly skip: readonly string[];
+  /** Migration bandwidth given with --bandwidth, MiB/s. */
+  readonly bandwidthMiBs: number | null;
+  /** Dirty rate given with --dirty-rate, MiB/s (applies to every moving domain). */
+  readonly dirtyRateMiBs: number | null;
+  readonly maxDowntimeMs: number;
+  readonly memoryReserveMiB: number;
+  readonly measureBandwidth: boolean;
+}
+
+/** A bandwidth measured by the tool itself (--measure-bandwidth). */
+export interface BandwidthMeasurement {
+  /** How: bytes streamed from the source through this machine to the destination over the SSH sessions. */
+  readonly method: 'ssh-relay';
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly bytesPerSec: number;
+  /** Why there is no figure (a host not reachable, the transfer failed); null on success. */
+  readonly error: string | null;
+}
+
+/** The per-domain answer: can it move, what stops it, how long it will take. */
+export interface DomainVerdict {
+  readonly name: string;
+  readonly uuid: string | null;
+  readonly state: string;
+  readonly memoryKiB: number;
+  readonly vcpus: number;
+  /** go: nothing at or above --fail-on fails; no-go: something does; unknown: nothing fails but something could not be checked. */
+  readonly verdict: 'go' | 'no-go' | 'unknown';
+  /** Results that stop it (fail) or leave it unknown (error) at or above --fail-on: per-domain ones and pair-level ones. */
+  readonly blockers: readonly { readonly id: string; readonly status: 'fail' | 'error'; readonly domain: string | null }[];
+  readonly disks: { readonly shared: number; readonly local: number; readonly unknown: number; readonly bytesToCopy: number | null };
+  readonly convergence: ConvergenceEstimate | null;
 }
 
 /** The JSON report, schemaVersion 1 (see DESIGN.md). */
@@ -229,6 +367,9 @@ export interface Report {
   readonly rulesets: readonly { path: string; sha256: string }[];
   readonly hosts: { readonly src: HostReport; readonly dst: HostReport };
   readonly results: readonly RuleResult[];
+  /** One entry per moving domain (absent in reports made before it existed). */
+  readonly domains?: readonly DomainVerdict[];
+  readonly measurements?: { readonly bandwidth: BandwidthMeasurement | null };
   readonly waivers: readonly WaiverState[];
   readonly drift: Drift | null;
   /** Set on a report made by `replay`: which saved report's evidence it re-evaluated, and when. */

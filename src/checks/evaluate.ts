@@ -26,6 +26,8 @@ function whyMissing(host: HostReport, path: string): { reason: string; ran: bool
 
 export interface EvalContext extends OpContext {
   readonly hypervisor: Hypervisor;
+  /** The source as seen by a scope: domain rule for one moving domain (migration.* narrowed to it). */
+  readonly narrow?: (domain: string) => HostReport;
 }
 
 const SIDE_NAME: Record<Side, string> = { src: 'source', dst: 'destination' };
@@ -74,21 +76,27 @@ function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext
   if (isHostOperator(a.op)) {
     const evidence: Record<string, unknown> = {};
     const bad: string[] = [];
+    const details: string[] = [];
     const path = a.path ?? '';
     for (const side of sidesOf(a.side)) {
       const p = side === 'src' ? (a.src ?? path) : (a.dst ?? path);
       const v = read(hosts, side, p);
       evidence[side] = v;
       const r = HOST[a.op](v, a);
-      if (!r.ok) bad.push(`${SIDE_NAME[side]} ${p}: ${r.detail}`);
+      if (r.undecided !== undefined) return { status: 'error', message: r.undecided, messageId: `${a.op}.undecided`, data: {}, evidence };
+      if (!r.ok) {
+        bad.push(`${SIDE_NAME[side]} ${p}: ${r.detail}`);
+        details.push(r.detail);
+      }
     }
     if (bad.length === 0) return { status: 'pass', data: {}, evidence };
-    const data = { failed: bad, ...Object.fromEntries(Object.entries(evidence)) };
+    const data = { failed: bad, details, ...Object.fromEntries(Object.entries(evidence)) };
     return { status: 'fail', message: formatMessage(template ?? '{failed}', data), messageId: `${a.op}.failed`, data, evidence };
   }
   const src = read(hosts, 'src', a.path ?? a.src ?? '');
   const dst = read(hosts, 'dst', a.path ?? a.dst ?? '');
-  const r = CROSS[a.op](src, dst, a, ctx);
+  const spec = a.reservePath === undefined ? a : { ...a, reserve: Number(read(hosts, 'src', a.reservePath)) };
+  const r = CROSS[a.op](src, dst, spec, ctx);
   const evidence = r.evidence ?? { src, dst };
   if (r.undecided) return { status: 'error', message: r.undecided, messageId: r.messageId, data: { ...r.data }, evidence };
   if (r.ok) return { status: 'pass', data: { ...r.data }, evidence };
@@ -99,6 +107,7 @@ function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext
 export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResult {
   const base: Base = {
     id: rule.id,
+    domain: null,
     title: rule.title,
     severity: rule.severity,
     remediation: rule.remediation ?? null,
@@ -161,6 +170,23 @@ export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): Ru
     if (rule.missing === 'fail' && e.ran) return result('fail', e.message, 'fail.fact-missing', { side: e.side, path: e.path });
     return result('error', e.message, 'error.fact-missing', { side: e.side, path: e.path });
   }
+}
+
+/**
+ * Evaluates a rule on the pair: one result, or for a scope: domain rule one per moving domain
+ * (each on the source narrowed to that domain). A rule that does not apply, a host not probed,
+ * or no move at all gives a single result. Pure.
+ */
+export function evaluateScoped(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResult[] {
+  const m = hosts.src.facts.migration;
+  const whole = evaluateRule(rule, hosts, ctx);
+  if (rule.scope !== 'domain' || m === undefined || ctx.narrow === undefined) return [whole];
+  if (whole.messageId === 'skip.hypervisor' || whole.messageId === 'skip.transport' || whole.messageId === 'error.unreachable') return [whole];
+  if (m.domains.length === 0) {
+    return [{ ...whole, status: 'skip', message: 'no domain moves (none running on the source and none given with -d)', messageId: 'skip.no-domains', data: {}, evidence: {} } as RuleResult];
+  }
+  const narrow = ctx.narrow;
+  return m.domains.map((d) => ({ ...evaluateRule(rule, { src: narrow(d.name), dst: hosts.dst }, ctx), domain: d.name }));
 }
 
 /** One assertion's evidence goes in as is; several go in side by side, keyed by the fact path each side read. */

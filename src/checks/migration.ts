@@ -1,16 +1,173 @@
-import type { HostFacts, MigrationFacts } from '../types.js';
+import type {
+  ConvergenceEstimate,
+  DomainFact,
+  GuestCpu,
+  HostFacts,
+  MigrationDisk,
+  MigrationFacts,
+} from '../types.js';
+import { predictPrecopy } from './convergence.js';
+import type { DomainDisk, DomainXmlFacts, MountFacts, PoolFacts } from './probes/facts-types.js';
 import { selectDomains } from './probes/index.js';
+
+const MiB = 1024 * 1024;
+
+/** What the operator told us about the move besides the domain names. */
+export interface MigrationPlan {
+  /** -d names; empty: every running domain (evacuation). */
+  readonly domains: readonly string[];
+  /** --bandwidth, else a measured figure; bytes/s. */
+  readonly bandwidth: { readonly bytesPerSec: number; readonly source: 'option' | 'measured' } | null;
+  /** --dirty-rate for every domain, bytes/s (overrides measurements). */
+  readonly dirtyBytesPerSec: number | null;
+  readonly maxDowntimeMs: number;
+  readonly memoryReserveKiB: number;
+}
+
+/** Pool types whose volumes every host of a cluster reaches over the network or a SAN. */
+const SHARED_POOL_TYPES = new Set(['netfs', 'rbd', 'iscsi', 'iscsi-direct', 'gluster', 'sheepdog', 'vstorage', 'mpath', 'scsi']);
+/** Cluster filesystems on shared block devices: libvirt treats any cache mode as safe on them. */
+const CLUSTER_FS = new Set(['gfs2', 'ocfs2']);
+
+const under = (path: string, dir: string): boolean => dir === '/' || path === dir || path.startsWith(`${dir.replace(/\/+$/, '')}/`);
+
+/** The network mount holding a path on the source (the longest matching mount point). */
+function mountOf(path: string, mounts: readonly MountFacts[]): MountFacts | null {
+  let best: MountFacts | null = null;
+  for (const m of mounts) if (m.network && under(path, m.mountpoint) && (!best || m.mountpoint.length > best.mountpoint.length)) best = m;
+  return best;
+}
+
+function classify(d: DomainDisk, mounts: readonly MountFacts[], pools: readonly PoolFacts[]): Pick<MigrationDisk, 'storage' | 'mount'> {
+  if (d.source === null) return { storage: 'empty', mount: null };
+  if (d.type === 'network') return { storage: 'network', mount: null };
+  if (d.type === 'block') return { storage: 'block', mount: null };
+  let path = d.source;
+  if (d.type === 'volume') {
+    const pool = pools.find((p) => p.name === d.pool);
+    if (pool && SHARED_POOL_TYPES.has(pool.type)) return { storage: 'shared-pool', mount: null };
+    if (!pool?.targetPath) return { storage: 'local', mount: null };
+    path = `${pool.targetPath.replace(/\/+$/, '')}/${d.volume ?? ''}`;
+  }
+  const m = mountOf(path, mounts);
+  return m ? { storage: 'shared-fs', mount: { mountpoint: m.mountpoint, fstype: m.fstype, export: m.export } } : { storage: 'local', mount: null };
+}
+
+function disksOf(dom: DomainFact, src: HostFacts): MigrationDisk[] {
+  const x = dom.xml;
+  if (!x) return [];
+  const mounts = src.storage?.mounts ?? [];
+  const pools = src.libvirt?.pools ?? [];
+  const sizes = src.libvirt?.diskSizes ?? [];
+  return x.disks.map((d) => {
+    const where = classify(d, mounts, pools);
+    const size =
+      d.type === 'file' && d.source !== null
+        ? sizes.find((s) => s.kind === 'file' && s.path === d.source)
+        : sizes.find((s) => s.kind === 'blk' && s.uuid !== null && s.uuid === x.uuid && s.target === d.target);
+    return {
+      domain: dom.name,
+      target: d.target,
+      type: d.type,
+      device: d.device,
+      source: d.source,
+      format: d.format,
+      cache: d.cache,
+      readonly: d.readonly,
+      shareable: d.shareable,
+      ...where,
+      bytes: size?.allocationBytes ?? null,
+      capacityBytes: size?.capacityBytes ?? null,
+    };
+  });
+}
+
+/**
+ * Disks libvirt's own safety check (qemuMigrationSrcIsSafe) refuses for a live migration without
+ * --unsafe: a cache mode other than none/directsync on a shared filesystem (not a cluster one) or
+ * on a network disk other than RBD. Read-only, shareable and empty disks are exempt; local disks
+ * are not shared, so their page cache cannot go stale on another host.
+ */
+export function unsafeCache(d: MigrationDisk): boolean {
+  if (d.storage === 'empty' || d.readonly || d.shareable) return false;
+  if (d.cache === 'none' || d.cache === 'directsync') return false;
+  if (d.storage === 'shared-fs') return !CLUSTER_FS.has(d.mount?.fstype ?? '');
+  if (d.storage === 'network') return !(d.source ?? '').startsWith('rbd://');
+  if (d.storage === 'shared-pool') return false; // rbd / SAN volumes: block devices or RBD
+  return false;
+}
+
+function describeUnsafe(d: MigrationDisk): string {
+  const where = d.storage === 'shared-fs' ? `${d.mount?.fstype} ${d.mount?.mountpoint}` : (d.source ?? d.storage);
+  return `${d.domain} ${d.target ?? '?'}: cache=${d.cache ?? 'default (writeback)'} on ${where}`;
+}
+
+function guestCpu(dom: DomainFact, x: DomainXmlFacts, src: HostFacts): GuestCpu {
+  const mode = x.cpuMode ?? 'none';
+  // An inactive host-model domain gets its model from the host it starts on: like passthrough, it
+  // needs the source host's features. (Running ones show the expanded custom model in --migratable XML.)
+  const followsHost = mode === 'host-passthrough' || mode === 'maximum' || (mode === 'host-model' && x.cpuModel === null);
+  return {
+    domain: dom.name,
+    mode,
+    model: x.cpuModel,
+    required: x.cpuFeatures.filter((f) => f.policy === 'require' || f.policy === 'force').map((f) => f.name),
+    disabled: x.cpuFeatures.filter((f) => f.policy === 'disable' || f.policy === 'forbid').map((f) => f.name),
+    hostFlags: followsHost ? (src.cpu?.flags ?? null) : null,
+  };
+}
+
+function convergenceOf(dom: DomainFact, x: DomainXmlFacts, src: HostFacts, plan: MigrationPlan): ConvergenceEstimate {
+  const memoryBytes = x.currentMemoryKiB * 1024;
+  const measured = src.libvirt?.dirtyRates?.find((r) => r.domain === dom.name && r.status === 'measured' && r.mibPerSecond !== null);
+  const dirty = plan.dirtyBytesPerSec ?? (measured?.mibPerSecond != null ? measured.mibPerSecond * MiB : null);
+  const base = {
+    domain: dom.name,
+    state: dom.state,
+    memoryBytes,
+    dirtyBytesPerSec: dirty,
+    dirtyRateSource: plan.dirtyBytesPerSec !== null ? ('option' as const) : dirty !== null ? ('measured' as const) : null,
+    bandwidthBytesPerSec: plan.bandwidth?.bytesPerSec ?? null,
+    bandwidthSource: plan.bandwidth?.source ?? null,
+    maxDowntimeMs: plan.maxDowntimeMs,
+  };
+  const lacks: string[] = [];
+  if (dom.state !== 'running' && dom.state !== 'paused') lacks.push(`not running (${dom.state}): it moves cold, no pre-copy`);
+  else {
+    if (dirty === null) {
+      const why = src.libvirt?.dirtyRateError ? `the hypervisor could not measure it: ${src.libvirt.dirtyRateError}` : 'the hypervisor reported none';
+      lacks.push(`no dirty rate (${why}; give --dirty-rate MiB/s)`);
+    }
+    if (plan.bandwidth === null) lacks.push('no bandwidth (give --bandwidth MiB/s or --measure-bandwidth)');
+  }
+  if (lacks.length > 0 || dirty === null || plan.bandwidth === null || memoryBytes <= 0) {
+    return { ...base, missing: lacks.join('; ') || 'no memory size', prediction: null };
+  }
+  const prediction = predictPrecopy({ memoryBytes, dirtyBytesPerSec: dirty, bandwidthBytesPerSec: plan.bandwidth.bytesPerSec, maxDowntimeMs: plan.maxDowntimeMs });
+  return { ...base, missing: null, prediction };
+}
 
 /**
  * What the move needs, derived from the source's facts: the domains that leave (-d, default the
- * running ones) and the bridges, networks, pools and shared mounts they depend on. Pure.
+ * running ones) and the bridges, networks, pools, disks, guest CPUs and machine types they depend
+ * on, and a convergence estimate for each. Pure.
  */
-export function migrationFacts(src: HostFacts, requested: readonly string[]): MigrationFacts | null {
+export function migrationFacts(src: HostFacts, plan: MigrationPlan): MigrationFacts | null {
   const all = src.libvirt?.domains;
   if (!all) return null;
-  const { domains, missing } = selectDomains(all, requested);
+  const { domains, missing } = selectDomains(all, plan.domains);
+  return { ...factsFor(domains, src, plan), missing };
+}
+
+/** The move's facts restricted to one of its domains (scope: domain rules). */
+export function forDomain(m: MigrationFacts, name: string, src: HostFacts, plan: MigrationPlan): MigrationFacts {
+  return { ...factsFor(m.domains.filter((d) => d.name === name), src, plan), missing: [] };
+}
+
+function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: MigrationPlan): Omit<MigrationFacts, 'missing'> {
   const nets = src.libvirt?.networks ?? [];
-  const xmls = domains.flatMap((d) => (d.xml ? [d.xml] : []));
+  const withXml = domains.flatMap((d) => (d.xml ? [{ d, x: d.xml }] : []));
+  const xmls = withXml.map((w) => w.x);
   const usedNets = new Set(xmls.flatMap((x) => x.interfaces.flatMap((i) => (i.type === 'network' && i.network ? [i.network] : []))));
   const networks = nets.filter((n) => usedNets.has(n.name));
   const bridges = new Set<string>();
@@ -20,13 +177,11 @@ export function migrationFacts(src: HostFacts, requested: readonly string[]): Mi
   // Networks the source has but does not describe (net-dumpxml failed) still count by name.
   for (const name of usedNets) if (!networks.some((n) => n.name === name)) networks.push({ name, uuid: null, bridge: null, forwardMode: null });
   const pools = (src.libvirt?.pools ?? []).filter((p) =>
-    xmls.some((x) =>
-      x.disks.some((d) => d.pool === p.name || (p.targetPath !== null && d.source !== null && d.source.startsWith(`${p.targetPath.replace(/\/$/, '')}/`))),
-    ),
+    xmls.some((x) => x.disks.some((d) => d.pool === p.name || (p.targetPath !== null && d.source !== null && under(d.source, p.targetPath) && p.targetPath !== '/'))),
   );
+  const disks = domains.flatMap((d) => disksOf(d, src));
   return {
     domains,
-    missing,
     bridges: [...bridges].sort(),
     networks,
     pools,
@@ -34,5 +189,11 @@ export function migrationFacts(src: HostFacts, requested: readonly string[]): Mi
     memoryKiB: domains.map((d) => d.xml?.currentMemoryKiB ?? d.xml?.memoryKiB ?? 0),
     vcpus: domains.map((d) => d.xml?.vcpus ?? 0),
     cpuModes: [...new Set(xmls.flatMap((x) => (x.cpuMode ? [x.cpuMode] : [])))],
+    disks,
+    unsafeCacheDisks: disks.filter(unsafeCache).map(describeUnsafe),
+    guestCpus: withXml.map(({ d, x }) => guestCpu(d, x, src)),
+    machines: [...new Set(xmls.flatMap((x) => (x.machine ? [x.machine] : [])))],
+    memoryReserveKiB: plan.memoryReserveKiB,
+    convergence: withXml.map(({ d, x }) => convergenceOf(d, x, src, plan)),
   };
 }

@@ -1,4 +1,6 @@
 import { compareVersions } from './probes/libvirt-xml.js';
+import { convergesOp, disksShared, guestCpuOp } from './domain-ops.js';
+import { human } from './units.js';
 import type { AssertSpec, CrossOperator, HostOperator, Transport } from './rule-schema.js';
 
 /** An operator's verdict with the data its message is built from. */
@@ -130,6 +132,8 @@ export const CROSS: Record<CrossOperator, Cross> = {
       defaultMessage: 'destination has {available}, needs {needed}',
     };
   },
+  'disks-shared': disksShared,
+  'guest-cpu': guestCpuOp,
   'firewall-admits'(src, dst, _a, ctx) {
     if (!ctx.firewall) throw new OperandError('no firewall evaluator');
     if (typeof src !== 'string') throw new OperandError('source address is not a string');
@@ -147,7 +151,13 @@ export const CROSS: Record<CrossOperator, Cross> = {
   },
 };
 
-type Host = (value: unknown, a: AssertSpec) => { ok: boolean; detail: string };
+/** A per-host verdict; `undecided` makes the rule `error` (facts present but not enough to decide). */
+export interface HostOpResult {
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly undecided?: string;
+}
+type Host = (value: unknown, a: AssertSpec) => HostOpResult;
 
 /** Per-host predicates: `detail` says why a host failed. */
 export const HOST: Record<HostOperator, Host> = {
@@ -173,10 +183,11 @@ export const HOST: Record<HostOperator, Host> = {
     const n = num(v, 'value');
     return { ok: n >= (a.value ?? 0), detail: `${n} is below ${a.value ?? 0}` };
   },
+  converges: convergesOp,
 };
 
 export function isHostOperator(op: string): op is HostOperator {
-  return op in HOST;
+  return Object.hasOwn(HOST, op);
 }
 
 function show(v: unknown): string {
@@ -189,16 +200,6 @@ const UNITS: Record<string, (n: number) => string> = {
   ms: (n) => (Math.abs(n) >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`),
 };
 
-function human(bytes: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  let n = bytes;
-  while (Math.abs(n) >= 1024 && i < u.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${i === 0 ? n : n.toFixed(1)} ${u[i]}`;
-}
 
 /** Fills `{name}` / `{name|kib}` placeholders from the operator's data; lists are joined with ", ". */
 export function formatMessage(template: string, data: Readonly<Record<string, unknown>>): string {

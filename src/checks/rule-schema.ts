@@ -6,8 +6,8 @@ import { SEVERITIES, type Severity } from '../types.js';
  * per-host ones (present, empty, matches, in, at-least) test each host named by `side`.
  * See operators.ts for the exact meaning of each.
  */
-export const CROSS_OPERATORS = ['equal', 'subset', 'superset', 'disjoint', 'match', 'not-older', 'within', 'capacity', 'firewall-admits'] as const;
-export const HOST_OPERATORS = ['present', 'empty', 'matches', 'in', 'at-least'] as const;
+export const CROSS_OPERATORS = ['equal', 'subset', 'superset', 'disjoint', 'match', 'not-older', 'within', 'capacity', 'firewall-admits', 'disks-shared', 'guest-cpu'] as const;
+export const HOST_OPERATORS = ['present', 'empty', 'matches', 'in', 'at-least', 'converges'] as const;
 export const OPERATORS = [...CROSS_OPERATORS, ...HOST_OPERATORS] as const;
 export type CrossOperator = (typeof CROSS_OPERATORS)[number];
 export type HostOperator = (typeof HOST_OPERATORS)[number];
@@ -50,6 +50,8 @@ export interface AssertSpec {
   tolerance?: number;
   /** capacity: dst must have at least aggregate(src) + reserve. */
   reserve?: number;
+  /** capacity: read the reserve from this source fact instead (e.g. migration.memoryReserveKiB, set by --memory-reserve). */
+  reservePath?: string;
   aggregate?: 'sum' | 'max';
   /** matches: a regular expression every value must match (or, with negate, none may). */
   pattern?: string;
@@ -70,6 +72,11 @@ export interface RuleSpec {
   tags?: string[];
   hypervisors?: Hypervisor[];
   transports?: Transport[];
+  /**
+   * pair (default): one result for the pair. domain: one result per moving domain, each evaluated
+   * with `migration.*` narrowed to that domain (a domain's own disks, interfaces, CPU ...).
+   */
+  scope?: 'pair' | 'domain';
   /** The facts it reads (shown by `rules show`). */
   facts?: string[];
   when?: WhenSpec | WhenSpec[];
@@ -122,6 +129,7 @@ const assertSchema = {
     fields: { type: 'array', items: { type: 'string' }, minItems: 1, nullable: true },
     tolerance: { type: 'number', minimum: 0, nullable: true },
     reserve: { type: 'number', minimum: 0, nullable: true },
+    reservePath: { ...factPath, nullable: true },
     aggregate: { type: 'string', enum: ['sum', 'max'], nullable: true },
     pattern: { type: 'string', nullable: true },
     negate: { type: 'boolean', nullable: true },
@@ -153,6 +161,7 @@ export const RULE_FILE_SCHEMA: JSONSchemaType<RuleFile> = {
           tags: { type: 'array', items: { type: 'string' }, nullable: true },
           hypervisors: { type: 'array', items: { type: 'string', enum: [...HYPERVISORS] }, nullable: true },
           transports: { type: 'array', items: { type: 'string', enum: [...TRANSPORTS] }, nullable: true },
+          scope: { type: 'string', enum: ['pair', 'domain'], nullable: true },
           facts: { type: 'array', items: factPath, nullable: true },
           when: { anyOf: [whenSchema, { type: 'array', minItems: 1, items: whenSchema }] } as never,
           missing: { type: 'string', enum: ['error', 'fail'], nullable: true },

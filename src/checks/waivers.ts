@@ -6,7 +6,7 @@ import type { HostReport, RuleResult, Waiver, WaiverState } from '../types.js';
 import { ajv, loadYamlFile, valueAt } from './yaml-file.js';
 
 interface WaiverFile {
-  waivers: { rule: string; hosts?: string; justification: string; approver: string; expires: string }[];
+  waivers: { rule: string; hosts?: string; domain?: string; justification: string; approver: string; expires: string }[];
 }
 
 /** The waivers-file schema (published by `migrate-preflight schema waivers`). */
@@ -27,6 +27,7 @@ export const WAIVER_FILE_SCHEMA: JSONSchemaType<WaiverFile> = {
         properties: {
           rule: { type: 'string', pattern: '^[a-z0-9.*?-]+$', description: 'rule id or glob' },
           hosts: { type: 'string', minLength: 1, nullable: true, description: "glob on either host's target or hostname" },
+          domain: { type: 'string', minLength: 1, nullable: true, description: 'glob on the moving domain a per-domain result is about (pair-level results have none)' },
           justification: { type: 'string', minLength: 10 },
           approver: { type: 'string', minLength: 1 },
           expires: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'last day the waiver counts (UTC), YYYY-MM-DD' },
@@ -53,6 +54,7 @@ export function parseWaiverFile(text: string, file: string): Waiver[] {
     return {
       rule: w.rule,
       hosts: w.hosts ?? null,
+      domain: w.domain ?? null,
       justification: w.justification,
       approver: w.approver,
       expires: w.expires,
@@ -78,9 +80,11 @@ export function isExpired(w: Waiver, now: Date): boolean {
   return now.toISOString().slice(0, 10) > w.expires;
 }
 
-/** Whether a waiver names this rule and (if it has a host pattern) either host of the pair. */
-export function covers(w: Waiver, r: Pick<RuleResult, 'id'>, hosts: { src: Pick<HostReport, 'target' | 'hostname'>; dst: Pick<HostReport, 'target' | 'hostname'> }): boolean {
+/** Whether a waiver names this rule, (if it has a domain pattern) its domain, and (if it has a host pattern) either host of the pair. */
+export function covers(w: Waiver, r: Pick<RuleResult, 'id' | 'domain'>, hosts: { src: Pick<HostReport, 'target' | 'hostname'>; dst: Pick<HostReport, 'target' | 'hostname'> }): boolean {
   if (!globToRegExp(w.rule, { ignoreCase: true }).test(r.id)) return false;
+  // A domain pattern covers only results about a matching domain, never the pair as a whole.
+  if (w.domain != null && (r.domain == null || !globToRegExp(w.domain).test(r.domain))) return false;
   if (w.hosts === null) return true;
   const re = globToRegExp(w.hosts, { ignoreCase: true });
   return [hosts.src, hosts.dst].some((h) => re.test(h.target) || (h.hostname !== null && re.test(h.hostname)));

@@ -3,6 +3,8 @@ import type { Report, RuleResult, Severity, Status } from '../types.js';
 import { SEVERITIES } from '../types.js';
 import type { ReportContext } from './index.js';
 import { sanitizeForTerminal as clean } from './sanitize.js';
+import { resultKey } from '../checks/drift.js';
+import { describeDomain, VERDICT_LABEL } from './domains.js';
 
 export type ConsoleContext = Pick<ReportContext, 'color' | 'quiet'>;
 
@@ -47,14 +49,14 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
     else if (h.error) lines.push(c.red(`  ${side} ${clean(h.target)}: ${h.error.code}: ${clean(h.error.message)}`));
   }
   lines.push('');
-  const sorted = [...report.results].sort((a, b) => ORDER[a.status] - ORDER[b.status] || sevRank(a.severity) - sevRank(b.severity) || a.id.localeCompare(b.id));
+  const sorted = [...report.results].sort((a, b) => ORDER[a.status] - ORDER[b.status] || sevRank(a.severity) - sevRank(b.severity) || resultKey(a).localeCompare(resultKey(b)));
   // Rules that could not run because a host was not probed say nothing new one by one.
   const blocked = sorted.filter((r) => r.messageId === 'error.unreachable');
-  if (blocked.length > 0) lines.push(`${c.magenta.bold('ERROR')} ${blocked.length} rules not evaluated (a host was not probed): ${blocked.map((r) => r.id).join(', ')}`);
+  if (blocked.length > 0) lines.push(`${c.magenta.bold('ERROR')} ${blocked.length} rules not evaluated (a host was not probed): ${blocked.map((r) => clean(resultKey(r))).join(', ')}`);
   for (const r of sorted) {
     if (r.messageId === 'error.unreachable') continue;
     if (ctx.quiet && r.status !== 'fail' && r.status !== 'error') continue;
-    lines.push(`${paint(c, r)} ${r.severity.padEnd(8)} ${c.bold(r.id)}  ${r.title}`);
+    lines.push(`${paint(c, r)} ${r.severity.padEnd(8)} ${c.bold(clean(resultKey(r)))}  ${r.title}`);
     if (r.status === 'pass') continue;
     lines.push(`      ${clean(r.message)}`);
     if (r.status === 'waived') lines.push(c.yellow(`      waived until ${r.waiver.expires} by ${clean(r.waiver.approver)}: ${clean(r.waiver.justification)}`));
@@ -62,6 +64,21 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
       lines.push(c.dim(`      source: ${value(r.evidence.src)}`));
       lines.push(c.dim(`      destination: ${value(r.evidence.dst)}`));
       if (r.remediation) lines.push(`      ${c.cyan('fix:')} ${r.remediation.trim().replace(/\s*\n\s*/g, ' ')}`);
+    }
+  }
+  const domains = report.domains ?? [];
+  if (domains.length > 0) {
+    lines.push('', c.bold(`Domains (${domains.length} moving):`));
+    const width = Math.min(24, Math.max(...domains.map((d) => clean(d.name).length)));
+    for (const d of domains) {
+      const label = VERDICT_LABEL[d.verdict].padEnd(7);
+      const colour = d.verdict === 'go' ? c.green.bold(label) : d.verdict === 'no-go' ? c.red.bold(label) : c.magenta.bold(label);
+      lines.push(`  ${colour} ${clean(d.name).padEnd(width)}  ${clean(describeDomain(d))}`);
+      const own = d.blockers.filter((b) => b.domain !== null).map((b) => b.id);
+      const pair = d.blockers.filter((b) => b.domain === null).map((b) => b.id);
+      if (own.length > 0) lines.push(`          ${' '.repeat(width)}  blocked by: ${own.join(', ')}`);
+      const more = pair.length > 6 ? ` (+${pair.length - 6} more)` : '';
+      if (pair.length > 0) lines.push(c.dim(`          ${' '.repeat(width)}  and by the pair: ${pair.slice(0, 6).join(', ')}${more}`));
     }
   }
   const expired = report.waivers.filter((w) => w.state === 'expired');
@@ -73,15 +90,15 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
   if (report.drift) {
     const d = report.drift;
     lines.push('', `Since ${clean(d.baseline.path)} (${d.baseline.startedAt}): ${d.new.length} new, ${d.resolved.length} resolved, ${d.changed.length} changed`);
-    if (d.new.length) lines.push(c.red(`  new: ${d.new.join(', ')}`));
-    if (d.resolved.length) lines.push(c.green(`  resolved: ${d.resolved.join(', ')}`));
-    for (const ch of d.changed) lines.push(`  changed ${ch.id}: ${clean(ch.before)} -> ${clean(ch.after)}`);
+    if (d.new.length) lines.push(c.red(`  new: ${clean(d.new.join(', '))}`));
+    if (d.resolved.length) lines.push(c.green(`  resolved: ${clean(d.resolved.join(', '))}`));
+    for (const ch of d.changed) lines.push(`  changed ${clean(ch.id)}: ${clean(ch.before)} -> ${clean(ch.after)}`);
   }
   const s = report.summary;
   const verdict = s.exitCode === 0 ? c.green.bold('GO') : s.exitCode === 1 ? c.red.bold('NO-GO') : c.magenta.bold('INCOMPLETE');
   lines.push('');
   lines.push(
-    `${verdict}  ${s.total} rules: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.skip} skip, ${s.waived} waived` +
+    `${verdict}  ${s.total} results: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.skip} skip, ${s.waived} waived` +
       ` (fail-on ${report.options.failOn}, exit ${s.exitCode}, ${(report.durationMs / 1000).toFixed(2)} s)`,
   );
   return `${lines.join('\n')}\n`;

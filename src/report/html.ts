@@ -3,6 +3,8 @@ import { SEVERITIES } from '../types.js';
 import type { ReportContext } from './index.js';
 import { covers } from '../checks/waivers.js';
 import { sanitizeForTerminal } from './sanitize.js';
+import { resultKey } from '../checks/drift.js';
+import { describeDomain } from './domains.js';
 
 /** The board's one-word answer, from the exit code: 0 GO, 1 NO-GO, anything else INCOMPLETE. */
 export type Verdict = 'GO' | 'NO-GO' | 'INCOMPLETE';
@@ -231,7 +233,7 @@ function anchors(results: readonly RuleResult[]): Map<RuleResult, string> {
   const seen = new Map<string, number>();
   const out = new Map<RuleResult, string>();
   for (const r of results) {
-    const base = `rule-${r.id.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+    const base = `rule-${resultKey(r).replace(/[^A-Za-z0-9._-]/g, '_')}`;
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     out.set(r, n === 0 ? base : `${base}-${n + 1}`);
@@ -274,7 +276,7 @@ function ruleCard(report: Report, r: RuleResult, id: string): string {
   parts.push(`<p class="muted">Message id <code>${e(r.messageId)}</code></p>`);
   return (
     `<details class="rule st-${r.status}" id="${id}"${open ? ' open' : ''}>` +
-    `<summary>${badge(r.status)} ${sev(r.severity)} <span class="id mono">${e(r.id)}</span> <span class="title">${e(r.title)}</span></summary>` +
+    `<summary>${badge(r.status)} ${sev(r.severity)} <span class="id mono">${e(resultKey(r))}</span> <span class="title">${e(r.title)}</span></summary>` +
     `<div class="body">${parts.join('\n')}</div></details>`
   );
 }
@@ -343,13 +345,26 @@ function header(report: Report): string {
   return out.join('\n');
 }
 
+function domainsTable(report: Report): string {
+  const domains = report.domains ?? [];
+  if (domains.length === 0) return '';
+  const label = { go: 'GO', 'no-go': 'NO-GO', unknown: 'UNKNOWN' } as const;
+  const cls = { go: 'pass', 'no-go': 'fail', unknown: 'error' } as const;
+  const rows = domains.map(
+    (d) =>
+      `<tr class="row-${cls[d.verdict]}"><td><span class="badge b-${cls[d.verdict]}">${label[d.verdict]}</span></td><td class="mono">${e(d.name)}</td>` +
+      `<td>${e(describeDomain(d))}</td><td>${d.blockers.map((b) => `<span class="mono">${e(b.domain ? b.id : `${b.id} (pair)`)}</span>`).join(', ') || '<span class="muted">none</span>'}</td></tr>`,
+  );
+  return `<h2>Domains</h2><table class="overview"><thead><tr><th>Verdict</th><th>Domain</th><th>Move</th><th>Blocked by</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 function overview(report: Report, sorted: readonly RuleResult[], ids: Map<RuleResult, string>): string {
   const rows = sorted.map((r) => {
     const msg = r.status === 'pass' ? '<span class="muted">ok</span>' : isBlocked(r) ? `<span class="muted">${BLOCKED_SHORT}</span>` : e(r.message);
     const note = expiredWaiversFor(report, r).length > 0 ? ' <span class="tag-expired">EXPIRED WAIVER</span>' : r.status === 'waived' ? ` <span class="muted">(waived until ${e(r.waiver.expires)})</span>` : '';
     return (
       `<tr class="row-${r.status}"><td>${badge(r.status)}</td><td>${sev(r.severity)}</td>` +
-      `<td><a href="#${ids.get(r) ?? ''}" class="mono">${e(r.id)}</a></td><td>${msg}${note}</td></tr>`
+      `<td><a href="#${ids.get(r) ?? ''}" class="mono">${e(resultKey(r))}</a></td><td>${msg}${note}</td></tr>`
     );
   });
   return `<table class="overview"><thead><tr><th>Status</th><th>Severity</th><th>Rule</th><th>Message</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
@@ -365,7 +380,7 @@ function results(report: Report, sorted: readonly RuleResult[], ids: Map<RuleRes
     if (blocked.length > 0) {
       out.push(
         `<div class="alert">${blocked.length} ${blocked.length === 1 ? 'rule was' : 'rules were'} not evaluated because a host was not probed: ` +
-          `${e(blocked[0]?.message ?? '')}<ul class="ids">${blocked.map((r) => `<li><a href="#${ids.get(r) ?? ''}" class="mono">${e(r.id)}</a></li>`).join('')}</ul></div>`,
+          `${e(blocked[0]?.message ?? '')}<ul class="ids">${blocked.map((r) => `<li><a href="#${ids.get(r) ?? ''}" class="mono">${e(resultKey(r))}</a></li>`).join('')}</ul></div>`,
       );
     }
     for (const r of group) out.push(ruleCard(report, r, ids.get(r) ?? ''));
@@ -396,7 +411,7 @@ function drift(report: Report, anchorOf: Map<RuleResult, string>): string {
   const d = report.drift;
   if (!d) return '';
   const ref = (id: string): string => {
-    const r = report.results.find((x) => x.id === id);
+    const r = report.results.find((x) => resultKey(x) === id);
     const a = r ? anchorOf.get(r) : undefined;
     return a ? `<a href="#${a}" class="mono">${e(id)}</a>` : `<code>${e(id)}</code>`;
   };
@@ -469,7 +484,7 @@ export function renderHtml(report: Report, ctx: ReportContext): string {
   const v = verdictOf(report);
   const body = [
     header(report),
-    `<section id="summary"><h2>Results</h2>${overview(report, sorted, ids)}</section>`,
+    `<section id="summary">${domainsTable(report)}<h2>Results</h2>${overview(report, sorted, ids)}</section>`,
     waivers(report),
     drift(report, ids),
     `<section id="results"><h2>Rule details</h2>${results(report, sorted, ids)}</section>`,

@@ -3,6 +3,7 @@ import type { Builder, TestCase, TestSuite } from 'junit-report-builder';
 import type { HostReport, Report, RuleResult, Side } from '../types.js';
 import type { ReportContext } from './index.js';
 import { sanitizeForTerminal } from './sanitize.js';
+import { resultKey } from '../checks/drift.js';
 
 // The package's CommonJS build sets `module.exports = builder`, but its typings say `export default`,
 // so under NodeNext TypeScript sees `{ default: Builder }` while Node hands over the builder itself.
@@ -81,7 +82,7 @@ function errorMessage(r: RuleResult, report: Report): string {
 function details(r: RuleResult, report: Report): string {
   const { src, dst } = report.hosts;
   const isError = r.status === 'error';
-  const lines = [isError ? errorMessage(r, report) : r.message, `rule: ${r.id} (${r.title})`, `severity: ${r.severity}`];
+  const lines = [isError ? errorMessage(r, report) : r.message, `rule: ${r.id} (${r.title})`, ...(r.domain ? [`domain: ${r.domain}`] : []), `severity: ${r.severity}`];
   if (isError) for (const [side, h] of unreachableHosts(report)) lines.push(`${SIDE_NAME[side]} host ${h.target} unreachable (${h.error?.code ?? 'no error code'})`);
   for (const [side, h] of [['src', src], ['dst', dst]] as const) {
     const v = r.evidence[side];
@@ -92,8 +93,8 @@ function details(r: RuleResult, report: Report): string {
   if (r.status === 'waived') lines.push(`waiver: ${r.waiver.source.file}:${r.waiver.source.line} (rule ${r.waiver.rule}, hosts ${r.waiver.hosts ?? 'any'})`);
   const drift = report.drift;
   if (drift) {
-    if (drift.new.includes(r.id)) lines.push(`drift: new since baseline ${drift.baseline.path} (${drift.baseline.startedAt})`);
-    const changed = drift.changed.find((c) => c.id === r.id);
+    if (drift.new.includes(resultKey(r))) lines.push(`drift: new since baseline ${drift.baseline.path} (${drift.baseline.startedAt})`);
+    const changed = drift.changed.find((c) => c.id === resultKey(r));
     if (changed) lines.push(`drift: changed since baseline ${drift.baseline.path}: ${changed.before} -> ${changed.after}`);
   }
   return cdataText(lines.join('\n'));
@@ -145,7 +146,7 @@ function skipWithMessage(tc: TestCase, message: string): void {
 }
 
 function addCase(suite: TestSuite, r: RuleResult, classname: string, report: Report): void {
-  const tc = suite.testCase().className(classname).name(xmlText(`${r.id}: ${r.title}`));
+  const tc = suite.testCase().className(classname).name(xmlText(`${resultKey(r)}: ${r.title}`));
   switch (r.status) {
     case 'pass':
       return;

@@ -15,6 +15,8 @@ import {
   verdictReason,
 } from './html.js';
 import { sanitizeForTerminal } from './sanitize.js';
+import { resultKey } from '../checks/drift.js';
+import { describeDomain } from './domains.js';
 
 /**
  * Inline text made inert for GitHub/GitLab Markdown: terminal escapes neutralised, every
@@ -128,7 +130,22 @@ function resultsTable(report: Report, sorted: readonly RuleResult[]): string[] {
     const note = expiredWaiversFor(report, r).length > 0 ? ' (**expired waiver**)' : r.status === 'waived' ? ` (waived until ${escapeMarkdown(r.waiver.expires)})` : '';
     return escapeMarkdown(r.message) + note;
   };
-  return ['## Results', '', table(['Status', 'Severity', 'Rule', 'Message'], sorted.map((r) => [ICON[r.status], r.severity, cs(r.id), message(r)]))];
+  return ['## Results', '', table(['Status', 'Severity', 'Rule', 'Message'], sorted.map((r) => [ICON[r.status], r.severity, cs(resultKey(r)), message(r)]))];
+}
+
+function domainsTable(report: Report): string[] {
+  const domains = report.domains ?? [];
+  if (domains.length === 0) return [];
+  const icon = { go: '✅ GO', 'no-go': '⛔ NO-GO', unknown: '⚠️ UNKNOWN' } as const;
+  return [
+    '## Domains',
+    '',
+    table(
+      ['Verdict', 'Domain', 'Move', 'Blocked by'],
+      domains.map((d) => [icon[d.verdict], cs(d.name), escapeMarkdown(describeDomain(d)), d.blockers.map((b) => cs(b.domain ? b.id : `${b.id} (pair)`)).join(', ') || '—']),
+    ),
+    '',
+  ];
 }
 
 function evidenceBlock(label: string, value: unknown): string[] {
@@ -138,7 +155,7 @@ function evidenceBlock(label: string, value: unknown): string[] {
 function detail(report: Report, r: RuleResult): string[] {
   const { src, dst } = report.hosts;
   const out: string[] = [];
-  out.push(`### ${ICON[r.status]} · ${r.severity} · ${codeSpan(r.id)} — ${escapeMarkdown(r.title)}`);
+  out.push(`### ${ICON[r.status]} · ${r.severity} · ${codeSpan(resultKey(r))} — ${escapeMarkdown(r.title)}`);
   out.push('');
   out.push(escapeMarkdown(r.message));
   out.push('');
@@ -180,7 +197,7 @@ function details(report: Report, sorted: readonly RuleResult[]): string[] {
   if (blocked.length > 0) {
     out.push(`${blocked.length} ${blocked.length === 1 ? 'rule was' : 'rules were'} not evaluated because a host was not probed: ${escapeMarkdown(blocked[0]?.message ?? '')}`);
     out.push('');
-    out.push(blocked.map((r) => codeSpan(r.id)).join(', '));
+    out.push(blocked.map((r) => codeSpan(resultKey(r))).join(', '));
     out.push('');
   }
   for (const r of shown) out.push(...detail(report, r));
@@ -280,6 +297,7 @@ export function renderMarkdown(report: Report, ctx: ReportContext): string {
   const parts: string[] = [
     ...header(report),
     '',
+    ...domainsTable(report),
     ...resultsTable(report, sorted),
     '',
     ...details(report, sorted),

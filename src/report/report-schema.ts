@@ -15,6 +15,7 @@ const waiver = {
   properties: {
     rule: str,
     hosts: strOrNull,
+    domain: strOrNull,
     justification: str,
     approver: str,
     expires: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
@@ -79,6 +80,7 @@ const result = {
   required: ['id', 'title', 'severity', 'status', 'message', 'messageId', 'data', 'evidence', 'remediation', 'references', 'waiver'],
   properties: {
     id: str,
+    domain: strOrNull,
     title: str,
     severity: SEVERITY,
     status: { enum: ['pass', 'fail', 'error', 'skip', 'waived'] },
@@ -92,6 +94,72 @@ const result = {
   },
   if: { properties: { status: { const: 'waived' } } },
   then: { properties: { waiver: waiver } },
+} as const;
+
+const num = { type: 'number' } as const;
+const numOrNull = { type: ['number', 'null'] } as const;
+
+const prediction = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['converges', 'rounds', 'bytesSent', 'totalSeconds', 'downtimeMs', 'reason', 'neededBandwidthBytesPerSec', 'maxDirtyBytesPerSec'],
+  properties: {
+    converges: { type: 'boolean' },
+    rounds: int,
+    bytesSent: num,
+    totalSeconds: num,
+    downtimeMs: num,
+    reason: { enum: ['dirty-rate-exceeds-bandwidth', 'round-limit', null] },
+    // Infinity (no bandwidth is enough; any dirty rate converges) serialises as null.
+    neededBandwidthBytesPerSec: numOrNull,
+    maxDirtyBytesPerSec: numOrNull,
+  },
+} as const;
+
+const domainVerdict = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'uuid', 'state', 'memoryKiB', 'vcpus', 'verdict', 'blockers', 'disks', 'convergence'],
+  properties: {
+    name: str,
+    uuid: strOrNull,
+    state: str,
+    memoryKiB: int,
+    vcpus: int,
+    verdict: { enum: ['go', 'no-go', 'unknown'] },
+    blockers: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['id', 'status', 'domain'], properties: { id: str, status: { enum: ['fail', 'error'] }, domain: strOrNull } },
+    },
+    disks: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['shared', 'local', 'unknown', 'bytesToCopy'],
+      properties: { shared: int, local: int, unknown: int, bytesToCopy: numOrNull },
+    },
+    convergence: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['domain', 'state', 'memoryBytes', 'dirtyBytesPerSec', 'dirtyRateSource', 'bandwidthBytesPerSec', 'bandwidthSource', 'maxDowntimeMs', 'missing', 'prediction'],
+          properties: {
+            domain: str,
+            state: str,
+            memoryBytes: num,
+            dirtyBytesPerSec: numOrNull,
+            dirtyRateSource: { enum: ['measured', 'option', null] },
+            bandwidthBytesPerSec: numOrNull,
+            bandwidthSource: { enum: ['measured', 'option', null] },
+            maxDowntimeMs: num,
+            missing: strOrNull,
+            prediction: { oneOf: [{ type: 'null' }, prediction] },
+          },
+        },
+      ],
+    },
+  },
 } as const;
 
 export const REPORT_SCHEMA = {
@@ -126,6 +194,11 @@ export const REPORT_SCHEMA = {
         skip: { type: 'array', items: str },
         waivers: strOrNull,
         baseline: strOrNull,
+        bandwidthMiBs: { type: ['number', 'null'], exclusiveMinimum: 0 },
+        dirtyRateMiBs: { type: ['number', 'null'], minimum: 0 },
+        maxDowntimeMs: { type: 'number', minimum: 0 },
+        memoryReserveMiB: { type: 'number', minimum: 0 },
+        measureBandwidth: { type: 'boolean' },
       },
     },
     rulesets: {
@@ -134,6 +207,25 @@ export const REPORT_SCHEMA = {
     },
     hosts: { type: 'object', additionalProperties: false, required: ['src', 'dst'], properties: { src: host, dst: host } },
     results: { type: 'array', items: result },
+    domains: { type: 'array', items: domainVerdict },
+    measurements: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['bandwidth'],
+      properties: {
+        bandwidth: {
+          oneOf: [
+            { type: 'null' },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['method', 'bytes', 'seconds', 'bytesPerSec', 'error'],
+              properties: { method: { const: 'ssh-relay' }, bytes: int, seconds: { type: 'number', minimum: 0 }, bytesPerSec: { type: 'number', minimum: 0 }, error: strOrNull },
+            },
+          ],
+        },
+      },
+    },
     waivers: {
       type: 'array',
       items: { ...waiver, required: [...waiver.required, 'state'], properties: { ...waiver.properties, state: { enum: ['applied', 'expired', 'unused'] } } },

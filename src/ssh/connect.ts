@@ -37,6 +37,8 @@ export interface SshSession {
   readonly hostKey: HostKeyInfo;
   /** Runs one command, feeding `stdin`, and collects both streams with arrival times. */
   exec(command: string, stdin: string, timeoutMs: number): Promise<ExecResult>;
+  /** Opens an exec channel and hands it over as a duplex stream (for the bandwidth relay). */
+  channel(command: string): Promise<ClientChannel>;
   close(): void;
 }
 
@@ -228,6 +230,12 @@ function session(client: ClientType, hostKey: HostKeyInfo, close: () => void): S
   return {
     hostKey,
     close,
+    channel(command) {
+      return new Promise((resolve, reject) => {
+        if (dropped) return reject(new Error('connection closed'));
+        client.exec(command, (err, stream) => (err ? reject(err) : resolve(stream)));
+      });
+    },
     exec(command, stdin, timeoutMs) {
       return new Promise((resolve) => {
         const stdout: Chunk[] = [];

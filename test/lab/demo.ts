@@ -14,8 +14,9 @@ process.once('SIGTERM', stop);
 let code = 0;
 try {
   const common = ['-F', lab.sshConfig, '--libvirt-uri', lab.libvirtUri];
-  process.stdout.write('\n$ migrate-preflight hv1 hv2      # a clean pair\n');
-  code = await main([...common, 'hv1', 'hv2']);
+  // The lab's libvirt test driver cannot sample dirty rates (real QEMU can): give one; measure the bandwidth.
+  process.stdout.write('\n$ migrate-preflight --dirty-rate 20 --measure-bandwidth hv1 hv2      # a clean pair\n');
+  code = await main([...common, '--dirty-rate', '20', '--measure-bandwidth', 'hv1', 'hv2']);
   process.stdout.write(`(exit ${code})\n\n$ migrate-preflight hv1 hv3      # hv3: wrong in a dozen ways at once\n`);
   mkdirSync('reports', { recursive: true });
   code = await main([...common, '--json', 'reports/demo-hv1-hv3.json', 'hv1', 'hv3']);

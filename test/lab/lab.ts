@@ -33,6 +33,11 @@ export interface HostSpec {
   readonly loopbackHostname?: boolean;
   /** Directories this host exports over SFTP (it is then a file server for the others' sshfs mounts). */
   readonly exports?: readonly string[];
+  /**
+   * Real files on the host's own /srv (a tmpfs): `allocated` bytes of data written, then extended
+   * (sparse) to `size`; for disk images whose allocation the probes stat.
+   */
+  readonly files?: readonly { readonly path: string; readonly allocated: number; readonly size: number }[];
   /** sshfs mounts (a real network filesystem, fuse.sshfs): `at` must lie under /srv. */
   readonly mounts?: readonly { readonly from: string; readonly export: string; readonly at: string }[];
   /** Shift the clock that SSH sessions see (libfaketime), e.g. '+300s'. */
@@ -386,6 +391,15 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
         // Overlayfs whiteouts (char devices 0:0) hide the commands in this namespace only.
         for (const n of names) extra.push(`mknod ${q(join(ov, 'upper', n))} c 0 0`);
         extra.push(`mount -t overlay lab-ov -o ${q(`lowerdir=${d},upperdir=${ov}/upper,workdir=${ov}/work`)} ${q(d)}`);
+      }
+      for (const f of h.files ?? []) {
+        if (!f.path.startsWith('/srv/') || f.path.includes('..')) throw new Error(`lab: ${h.name}: files must lie under /srv: ${f.path}`);
+        extra.push(
+          'mountpoint -q /srv || mount -t tmpfs lab-srv /srv',
+          `mkdir -p ${q(dirname(f.path))}`,
+          `head -c ${f.allocated} /dev/urandom > ${q(f.path)}`,
+          `truncate -s ${f.size} ${q(f.path)}`,
+        );
       }
       if (h.hungSocket) {
         extra.push(

@@ -16,9 +16,11 @@ export interface Dom {
   state?: 'running' | 'shutoff';
   /** Interfaces: `br:NAME` (type bridge) or `net:NAME` (type network). Default br:br0. */
   nics?: string[];
-  /** Disk image paths (file disks, cache=none). */
-  disks?: string[];
-  cpuMode?: 'host-passthrough' | 'host-model';
+  /** Disks: an image path (file disk, qcow2, cache=none), or a path with its cache mode / read-only cdrom. */
+  disks?: (string | { path: string; cache?: string; cdrom?: boolean })[];
+  cpuMode?: 'host-passthrough' | 'host-model' | 'custom';
+  /** <cpu><model> (custom mode). */
+  cpuModel?: string;
 }
 
 export interface Net {
@@ -40,14 +42,20 @@ export function nodeXml(domains: readonly Dom[], networks: readonly Net[] = [], 
     n.startsWith('net:')
       ? `      <interface type='network'><source network='${esc(n.slice(4))}'/></interface>`
       : `      <interface type='bridge'><source bridge='${esc(n.replace(/^br:/, ''))}'/></interface>`;
-  const disk = (p: string, i: number): string =>
-    `      <disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none'/><source file='${esc(p)}'/><target dev='vd${String.fromCharCode(97 + i)}' bus='virtio'/></disk>`;
+  const disk = (d: string | { path: string; cache?: string; cdrom?: boolean }, i: number): string => {
+    const { path, cache = 'none', cdrom = false } = typeof d === 'string' ? { path: d } : d;
+    return cdrom
+      ? `      <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='${esc(path)}'/><target dev='sd${String.fromCharCode(97 + i)}' bus='sata'/><readonly/></disk>`
+      : `      <disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='${esc(cache)}'/><source file='${esc(path)}'/><target dev='vd${String.fromCharCode(97 + i)}' bus='virtio'/></disk>`;
+  };
+  const cpu = (d: Dom): string =>
+    d.cpuMode ? `\n    <cpu mode='${d.cpuMode}'>${d.cpuModel ? `<model fallback='forbid'>${esc(d.cpuModel)}</model>` : ''}</cpu>` : '';
   const dom = (d: Dom): string => `  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
     <name>${esc(d.name)}</name>
     <uuid>${d.uuid}</uuid>
     <memory unit='MiB'>${d.memMiB ?? 1024}</memory>
     <vcpu>${d.vcpus ?? 1}</vcpu>
-    <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>${d.cpuMode ? `\n    <cpu mode='${d.cpuMode}'/>` : ''}
+    <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>${cpu(d)}
     <devices>
 ${[...(d.disks ?? []).map(disk), ...(d.nics ?? ['br:br0']).map(nic)].join('\n')}
     </devices>${d.state === 'shutoff' ? "\n    <test:runstate>5</test:runstate>" : ''}
@@ -71,7 +79,8 @@ const XEON_V4 = 'xeon-e5-2690v4-bl460-excerpt.cpuinfo';
 const LAB_VM = 'lab-machine-xeon-2core.cpuinfo';
 const CORE2_NO_NX = 'core2quad-q6600-nx-off.cpuinfo';
 
-const IMAGES: Pool = { name: 'images', path: '/var/lib/libvirt/images' };
+/** The image pool lives on the shared storage (hv3 has it elsewhere). */
+const IMAGES: Pool = { name: 'images', path: '/srv/vmstore' };
 const DEFAULT_NET: Net = { name: 'default', bridge: 'virbr0', forward: 'nat' };
 const SHARED = { from: 'nas', export: 'vmstore', at: '/srv/vmstore' } as const;
 /** The source's /etc/machine-id; hv3 is a clone that kept it. */
@@ -94,14 +103,27 @@ const hv1: HostSpec = {
   bridges: ['br0'],
   machineId: HV1_MACHINE_ID,
   mounts: [SHARED],
+  // Real local images (16 MiB allocated of a 1 GiB sparse qcow2-sized file) for the block-copy figures.
+  files: [{ path: '/srv/local/local01.qcow2', allocated: 16 * 1024 * 1024, size: 1024 * 1024 * 1024 }],
   nodeXml: nodeXml(
     [
-      { name: 'web01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f', memMiB: 2048, vcpus: 2, nics: ['br:br0', 'net:default'], disks: ['/var/lib/libvirt/images/web01.qcow2', '/srv/vmstore/web01-data.qcow2'] },
+      {
+        name: 'web01',
+        uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f',
+        memMiB: 2048,
+        vcpus: 2,
+        nics: ['br:br0', 'net:default'],
+        disks: ['/srv/vmstore/web01.qcow2', '/srv/vmstore/web01-data.qcow2', { path: '/srv/vmstore/install.iso', cdrom: true }],
+      },
       { name: 'db01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1940', memMiB: 2048, vcpus: 2, cpuMode: 'host-passthrough', disks: ['/srv/vmstore/db01.qcow2'] },
       { name: 'old-test', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1941', state: 'shutoff' },
       // Shut off, so only -d big01 moves it: more memory and vCPUs than any lab host has.
       { name: 'big01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1942', state: 'shutoff', memMiB: 65536, vcpus: 16 },
       { name: 'lab01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1943', state: 'shutoff', nics: ['br:br-storage'] },
+      // Shut off, moved only with -d: one problem each for the per-domain rules.
+      { name: 'local01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1944', state: 'shutoff', disks: ['/srv/vmstore/local01-os.qcow2', '/srv/local/local01.qcow2'] },
+      { name: 'cache01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1945', state: 'shutoff', disks: [{ path: '/srv/vmstore/cache01.qcow2', cache: 'writeback' }, { path: '/srv/vmstore/tools.iso', cdrom: true }] },
+      { name: 'model01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1946', state: 'shutoff', cpuMode: 'custom', cpuModel: 'Skylake-Server-IBRS' },
     ],
     [DEFAULT_NET],
     [IMAGES],

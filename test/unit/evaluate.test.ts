@@ -16,7 +16,10 @@ const rules: Record<string, RuleSpec> = {
   flags: { id: 't.flags', title: 'flags', severity: 'major', assert: { op: 'subset', path: 'cpu.flags', ignore: ['hypervisor'] } },
   names: { id: 't.names', title: 'names', severity: 'critical', assert: { op: 'disjoint', src: 'migration.domains.name', dst: 'libvirt.domains.name' }, message: 'destination already has {common}' },
 };
-const mig = (domains: DomainFact[]): MigrationFacts => ({ domains, missing: [], bridges: [], networks: [], pools: [], sharedMounts: [], memoryKiB: [], vcpus: [], cpuModes: [] });
+const mig = (domains: DomainFact[]): MigrationFacts => ({
+  domains, missing: [], bridges: [], networks: [], pools: [], sharedMounts: [], memoryKiB: [], vcpus: [], cpuModes: [],
+  disks: [], unsafeCacheDisks: [], guestCpus: [], machines: [], memoryReserveKiB: 0, convergence: [],
+});
 const dom = (name: string, state: 'running' | 'shut off' = 'running'): DomainFact => ({ name, id: state === 'running' ? 1 : null, state, uuid: null });
 
 const cases: { name: string; rule: RuleSpec; src: HostFacts; dst: HostFacts; status: RuleResult['status']; messageId: string; message?: string }[] = [
@@ -61,7 +64,7 @@ describe('evaluateRule (table)', () => {
 
 describe('summarize: exit codes of the contract', () => {
   const res = (status: RuleResult['status'], severity: RuleResult['severity']): RuleResult =>
-    ({ id: 'x', title: 'x', severity, status, message: '', messageId: '', data: {}, evidence: {}, remediation: null, references: [], waiver: null }) as RuleResult;
+    ({ id: 'x', domain: null, title: 'x', severity, status, message: '', messageId: '', data: {}, evidence: {}, remediation: null, references: [], waiver: null }) as RuleResult;
   const ok = { src: host({}), dst: host({}) };
   it.each([
     [[res('pass', 'critical')], 'major', 0],

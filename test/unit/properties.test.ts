@@ -33,7 +33,8 @@ import {
   type NftRuleset,
 } from '../../src/checks/probes/firewall.js';
 import { bitsOf, buildFacts, probeFailureReason, PROBE_IDS, PROBES, type ProbeId } from '../../src/checks/probes/index.js';
-import { compareVersions, parseDomainXmlList, parseNetworkXmlList, parsePoolXmlList, parseVirshVersion } from '../../src/checks/probes/libvirt-xml.js';
+import { compareVersions, parseCapabilities, parseDomainXmlList, parseDomCapabilities, parseNetworkXmlList, parsePoolXmlList, parseVirshVersion } from '../../src/checks/probes/libvirt-xml.js';
+import { parseDiskSizes } from '../../src/checks/probes/disk-sizes.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
 import { parseClock, parseHostname, parseLongBit, parsePeerTcp, parseUnameM } from '../../src/checks/probes/simple.js';
 import {
@@ -49,7 +50,7 @@ import {
   parseOnlineCpus,
   parseProcMounts,
 } from '../../src/checks/probes/system.js';
-import { parseVirshList, parseVirshUuids } from '../../src/checks/probes/virsh.js';
+import { parseDomstatsDirtyRate, parseVirshList, parseVirshUuids } from '../../src/checks/probes/virsh.js';
 import type { ProbeOutput } from '../../src/types.js';
 import { CORPUS_URL } from '../corpus/corpus-dir.js';
 
@@ -256,6 +257,14 @@ const PARSERS: readonly ParserCase[] = [
   { name: 'parseNetworkXmlList', parse: parseNetworkXmlList, samples: [...NETWORKS, NETWORKS.join(''), "<network><name>default</name><forward/><bridge name='virbr0'/></network>"] },
   { name: 'parsePoolXmlList', parse: parsePoolXmlList, samples: [...POOLS, POOLS.join(''), "<pool type='dir'><name>p</name><capacity unit='bytes'>10</capacity></pool>"] },
   { name: 'parseVirshVersion', parse: parseVirshVersion, samples: [...fixtures('virsh-version', /\.txt$/)] },
+  { name: 'parseCapabilities', parse: parseCapabilities, samples: [...corpus('libvirt/capabilities', /\.xml$/), ...fixtures('virsh-caps', /\.xml$/)] },
+  { name: 'parseDomCapabilities', parse: parseDomCapabilities, samples: [...corpus('libvirt/domcapabilities', /\.xml$/), "<domainCapabilities><cpu><mode name='custom' supported='yes'><model usable='yes'>qemu64</model></mode></cpu></domainCapabilities>"] },
+  { name: 'parseDomstatsDirtyRate', parse: parseDomstatsDirtyRate, samples: [...fixtures('virsh-domstats', /\.txt$/)] },
+  {
+    name: 'parseDiskSizes',
+    parse: parseDiskSizes,
+    samples: ['file 1073741824 32768 512 /srv/local/a b.qcow2\nblk 6695eb01-f6a4-8304-79aa-97f2502e193f vda\nCapacity:       1099506450432\nAllocation:     1099511627776\nPhysical:       1099511627776\n'],
+  },
   {
     name: 'compareVersions(x, "9.0.0")',
     parse: (s) => compareVersions(s, '9.0.0'),
@@ -317,6 +326,10 @@ const PROBES_OF: Readonly<Record<string, readonly ProbeId[]>> = {
   parseNetworkXmlList: ['virsh-nets'],
   parsePoolXmlList: ['virsh-pools'],
   parseVirshVersion: ['virsh-version'],
+  parseCapabilities: ['virsh-caps'],
+  parseDomCapabilities: ['virsh-domcaps'],
+  parseDomstatsDirtyRate: ['dirty-rate'],
+  parseDiskSizes: ['disk-sizes'],
   parseNftRuleset: ['nft'],
   parseIptablesSave: ['iptables'],
 };

@@ -74,7 +74,10 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in headless Chromium', () => {
     expect(dom).toContain('<div class="word">NO-GO</div>');
     expect(dom).toContain(`${report.summary.fail} rules fail at or above major severity.`);
     expect(dom).not.toMatch(/<script/i);
-    for (const r of report.results.filter((x) => x.status === 'fail')) expect(dom).toContain(`id="rule-${r.id}"`);
+    // Per-domain results have their own card: "storage.pools [web01]" → id="rule-storage.pools__web01_".
+    const fails = report.results.filter((x) => x.status === 'fail');
+    expect(fails).toHaveLength(17);
+    for (const r of fails) expect(dom).toContain(`id="rule-${(r.domain ? `${r.id} [${r.domain}]` : r.id).replace(/[^A-Za-z0-9._-]/g, '_')}"`);
   }, 120_000);
 
   it('keeps hostile host output as text in the live DOM', () => {

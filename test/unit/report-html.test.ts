@@ -9,6 +9,10 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/reports/', import.meta.url))
 const load = (name: string): Report => JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')) as Report;
 const SHA = 'f'.repeat(64);
 const ctx: ReportContext = { color: false, quiet: false, reportSha256: SHA };
+/** How a result is named in the report: the rule id, with the domain for per-domain results ("storage.pools [web01]"). */
+const key = (r: Pick<RuleResult, 'id' | 'domain'>): string => (r.domain ? `${r.id} [${r.domain}]` : r.id);
+/** The card's anchor for a result name: characters outside [A-Za-z0-9._-] become "_" ("rule-storage.pools__web01_"). */
+const anchor = (name: string): string => `rule-${name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 
 /** Text of one top-level section (`<section id="...">` up to its end). */
 function section(html: string, id: string): string {
@@ -114,12 +118,12 @@ describe('renderHtml', () => {
     const failing = problems.results.filter((r) => r.status === 'fail');
     expect(failing).toHaveLength(problems.summary.fail);
     for (const r of failing) {
-      const start = details.indexOf(`id="rule-${r.id}"`);
-      expect(start, r.id).toBeGreaterThan(0);
+      const start = details.indexOf(`id="${anchor(key(r))}"`);
+      expect(start, key(r)).toBeGreaterThan(0);
       const card = details.slice(start, details.indexOf('</details>', start));
       expect(card).toContain('<span class="badge s-fail">FAIL</span>');
       expect(card).toContain(`<span class="sev sev-${r.severity}">${r.severity}</span>`);
-      expect(card).toContain(`<span class="id mono">${r.id}</span>`);
+      expect(card).toContain(`<span class="id mono">${key(r)}</span>`);
       expect(card).toContain(escapeHtml(r.title));
       expect(card).toContain(`<p class="msg">${escapeHtml(r.message)}</p>`);
       expect(card).toContain('<div class="label">Source <span class="host">');
@@ -142,13 +146,16 @@ describe('renderHtml', () => {
     expect(details).toMatch(/<details class="rule st-waived" id="rule-cpu\.model" open>/);
     expect(details).not.toMatch(/st-pass" id="[^"]+" open/);
     // Within a group: critical before major.
-    const fails = [...details.matchAll(/st-fail" id="rule-([^"]+)"/g)].map((m) => problems.results.find((r) => r.id === m[1])?.severity);
+    const fails = [...details.matchAll(/st-fail" id="(rule-[^"]+)"/g)].map((m) => problems.results.find((r) => anchor(key(r)) === m[1])?.severity);
+    expect(fails).toHaveLength(problems.summary.fail);
+    expect(fails).not.toContain(undefined);
     expect(fails.lastIndexOf('critical')).toBeLessThan(fails.indexOf('major'));
   });
 
   it('shows evidence as pretty JSON of both hosts', () => {
-    const pools = problems.results.find((r) => r.id === 'storage.pools') as RuleResult;
-    const start = html.indexOf('id="rule-storage.pools"');
+    const pools = problems.results.find((r) => r.id === 'storage.pools' && r.domain === 'web01') as RuleResult;
+    const start = html.indexOf('id="rule-storage.pools__web01_"');
+    expect(start).toBeGreaterThan(0);
     const card = html.slice(start, html.indexOf('</details>', start));
     expect(card).toContain(escapeHtml(`"targetPath": ${JSON.stringify((pools.evidence.src as { targetPath: string }[])[0]?.targetPath)}`));
     expect(card).toContain(escapeHtml(`"targetPath": ${JSON.stringify((pools.evidence.dst as { targetPath: string }[])[0]?.targetPath)}`));
@@ -184,7 +191,7 @@ describe('renderHtml', () => {
     expect(d).toContain(`<code>${drift.baseline.path}</code>`);
     expect(d).toContain(drift.baseline.sha256);
     const newList = d.slice(d.indexOf('New failures'), d.indexOf('Resolved'));
-    for (const id of drift.new) expect(newList).toContain(`<a href="#rule-${id}" class="mono">${id}</a>`);
+    for (const id of drift.new) expect(newList).toContain(`<a href="#${anchor(id)}" class="mono">${id}</a>`);
     expect(d.slice(d.indexOf('Resolved'))).toContain('<span class="muted">none</span>');
   });
 

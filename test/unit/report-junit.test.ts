@@ -35,6 +35,8 @@ function expectedSuites(report: Report, category: (r: RuleResult) => string): Ma
   }
   return m;
 }
+/** A result's name in JUnit: the rule id, with the domain for per-domain results ("storage.pools [web01]"). */
+const key = (r: RuleResult): string => (r.domain ? `${r.id} [${r.domain}]` : r.id);
 const prefix = (r: RuleResult): string => (r.id === 'domain.selection' ? 'run' : r.id.slice(0, r.id.indexOf('.')));
 const pairOf = (report: Report): string => `${report.hosts.src.target} -> ${report.hosts.dst.target}`;
 
@@ -208,7 +210,7 @@ describe('renderJunit: structure of the real reports', () => {
         };
         for (const c of cases) {
           expect(c['@_classname']).toBe(`migrate-preflight.${report.hosts.src.target}->${report.hosts.dst.target}.${category}`);
-          const r = report.results.find((x) => c['@_name'] === `${x.id}: ${x.title}`);
+          const r = report.results.find((x) => c['@_name'] === `${key(x)}: ${x.title}`);
           expect(r, c['@_name']).toBeDefined();
           expect(prefix(r!)).toBe(category);
         }
@@ -217,14 +219,21 @@ describe('renderJunit: structure of the real reports', () => {
     });
   }
 
-  it('clean.json: all 23 pass, in 10 category suites, no failure/error/skipped elements', () => {
+  it('clean.json: 39 cases, 37 pass and 2 skipped (domain.machine-type: the lab driver is not QEMU), in 11 category suites, no failure/error elements', () => {
     const xml = renderJunit(load('clean'), CTX);
     const doc = parse(xml);
     expect(doc.testsuites.testsuite.map((s) => s['@_name'].split(': ')[1])).toEqual([
-      'cpu', 'storage', 'firewall', 'network', 'time', 'security', 'hypervisor', 'host', 'domain', 'resources',
+      'cpu', 'domain', 'storage', 'firewall', 'network', 'time', 'security', 'hypervisor', 'host', 'resources', 'migration',
     ]);
-    expect(doc.testsuites.testsuite.reduce((n, s) => n + s.testcase.length, 0)).toBe(23);
-    expect(xml).not.toMatch(/<failure|<error|<skipped/);
+    const cases = doc.testsuites.testsuite.flatMap((s) => s.testcase);
+    expect(cases).toHaveLength(39);
+    expect(xml).not.toMatch(/<failure|<error/);
+    expect(xml.match(/<skipped/g)).toHaveLength(2);
+    expect(cases.filter((c) => c.skipped !== undefined).map((c) => [c['@_name'], c.skipped])).toEqual([
+      ["domain.machine-type [web01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
+      ["domain.machine-type [db01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
+    ]);
+    expect(cases.filter((c) => c.skipped === undefined)).toHaveLength(37);
   });
 
   it('problems.json: a failure carries message, severity, both values as JSON and the remediation', () => {
@@ -241,20 +250,30 @@ describe('renderJunit: structure of the real reports', () => {
     expect(body).toContain('source hv1: true');
     expect(body).toContain('destination hv3: false');
     expect(body).toContain('remediation: Enable Execute Disable / NX');
-    const pools = cases.find((c) => c['@_name'].startsWith('storage.pools: '))!;
+    const pools = cases.find((c) => c['@_name'].startsWith('storage.pools [web01]: '))!;
+    expect(pools['@_classname']).toBe('migrate-preflight.hv1->hv3.storage');
+    expect(pools.failure?.['#text']).toContain('domain: web01');
     expect(pools.failure?.['#text']).toContain('destination hv3: [{"name":"images","targetPath":"/data/images"}]');
     expect(pools.failure?.['#text']).toContain('drift: new since baseline test/fixtures/reports/baseline.json');
-    expect(cases.filter((c) => c.failure).length).toBe(12);
+    // db01's pool failure was already in the baseline (which moved db01 only): not new.
+    const dbPools = cases.find((c) => c['@_name'].startsWith('storage.pools [db01]: '))!;
+    expect(dbPools.failure?.['#text']).toContain('destination hv3: [{"name":"images","targetPath":"/data/images"}]');
+    expect(dbPools.failure?.['#text']).not.toContain('drift:');
+    expect(cases.filter((c) => c.failure).length).toBe(17);
   });
 
-  it('problems.json: the waived rule is <skipped> with "waived until DATE by APPROVER: JUSTIFICATION"', () => {
+  it('problems.json: the waived rule is <skipped> with "waived until DATE by APPROVER: JUSTIFICATION" (next to the 2 not-applicable skips)', () => {
     const doc = parse(renderJunit(load('problems'), CTX));
     const skipped = doc.testsuites.testsuite.flatMap((s) => s.testcase).filter((c) => c.skipped !== undefined);
-    expect(skipped).toHaveLength(1);
+    expect(skipped).toHaveLength(3);
     expect(skipped[0]!['@_name']).toBe('cpu.model: Same CPU model on both hosts');
     expect(skipped[0]!.skipped).toEqual({
       '@_message': 'waived until 2099-12-31 by jane.doe@example.com: Guests on hv1 use named CPU models; Core2 destination accepted for the evacuation window CHG-1042.',
     });
+    expect(skipped.slice(1).map((c) => [c['@_name'], c.skipped])).toEqual([
+      ["domain.machine-type [web01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
+      ["domain.machine-type [db01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
+    ]);
   });
 
   it('every suite carries the run properties', () => {
@@ -283,7 +302,7 @@ describe('renderJunit: structure of the real reports', () => {
     const report = load('unreachable');
     const doc = parse(renderJunit(report, CTX));
     const cases = doc.testsuites.testsuite.flatMap((s) => s.testcase);
-    expect(cases).toHaveLength(23);
+    expect(cases).toHaveLength(28);
     for (const c of cases) {
       expect(c.failure).toBeUndefined();
       expect(c.error?.['@_message']).toMatch(/destination host hv4 was not probed: .*ECONNREFUSED 10\.203\.40\.14:22/);
@@ -307,7 +326,7 @@ describe('renderJunit: structure of the real reports', () => {
   it('skip → <skipped message=reason>; synthetic domain.selection → the "run" suite', () => {
     const base = load('clean');
     const selection: RuleResult = {
-      id: 'domain.selection', title: 'Requested domains exist on the source', severity: 'critical', status: 'error',
+      id: 'domain.selection', domain: null, title: 'Requested domains exist on the source', severity: 'critical', status: 'error',
       message: 'requested domain(s) not found on the source: nope', messageId: 'error.domain-missing', data: { missing: ['nope'] },
       evidence: { src: ['nope'] }, remediation: 'Check the -d names.', references: [], waiver: null,
     };
@@ -315,7 +334,7 @@ describe('renderJunit: structure of the real reports', () => {
       selection,
       ...base.results.map((r): RuleResult => (r.id === 'storage.shared-mounts' ? { ...r, status: 'skip', message: 'not applicable: no network filesystem on the source' } : r)),
     ];
-    const report: Report = { ...base, results, summary: { ...base.summary, total: 24, pass: 22, skip: 1, error: 1, exitCode: 3 } };
+    const report: Report = { ...base, results, summary: { ...base.summary, total: 40, pass: 36, skip: 3, error: 1, exitCode: 3 } };
     const doc = parse(renderJunit(report, CTX));
     const run = doc.testsuites.testsuite.find((s) => s['@_name'] === 'migrate-preflight hv1 -> hv2: run')!;
     expect(run.testcase).toHaveLength(1);
@@ -325,7 +344,8 @@ describe('renderJunit: structure of the real reports', () => {
     expect(doc.testsuites.testsuite.some((s) => s['@_name'].endsWith(': domain') && s.testcase.some((c) => c['@_name'].startsWith('domain.selection')))).toBe(false);
     const shared = doc.testsuites.testsuite.flatMap((s) => s.testcase).find((c) => c['@_name'].startsWith('storage.shared-mounts'))!;
     expect(shared.skipped).toEqual({ '@_message': 'not applicable: no network filesystem on the source' });
-    expect(doc.testsuites['@_skipped']).toBe('1');
+    // The synthetic skip plus clean.json's 2 domain.machine-type skips.
+    expect(doc.testsuites['@_skipped']).toBe('3');
     expect(doc.testsuites['@_errors']).toBe('1');
   });
 
@@ -392,8 +412,8 @@ describe('renderJunit: hostile text from hosts', () => {
     expect(bridges.failure?.['#text']).toContain('cdata ]]&gt; twice');
     expect(bridges.failure?.['#text']).toContain('<tag> & amp');
     expect(bridges.failure?.['#text']).toContain('fix bad\uFFFDnul');
-    expect(doc.testsuites['@_failures']).toBe('12');
-    expect(doc.testsuites['@_skipped']).toBe('1');
+    expect(doc.testsuites['@_failures']).toBe('17');
+    expect(doc.testsuites['@_skipped']).toBe('3');
   });
 
   it.skipIf(!XMLLINT)('is well-formed for xmllint (libxml2)', () => {

@@ -9,6 +9,8 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/reports/', import.meta.url))
 const load = (name: string): Report => JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')) as Report;
 const SHA = 'e'.repeat(64);
 const ctx: ReportContext = { color: false, quiet: false, reportSha256: SHA };
+/** How a result is named in the report: the rule id, with the domain for per-domain results ("storage.pools [web01]"). */
+const key = (r: { id: string; domain: string | null }): string => (r.domain ? `${r.id} [${r.domain}]` : r.id);
 
 /** The text between a `## title` heading and the next `## ` heading. */
 function section(md: string, title: string): string {
@@ -126,7 +128,7 @@ describe('renderMarkdown', () => {
     expect(statuses[problems.summary.fail]).toBe('🟡 WAIVED');
     for (const r of problems.results.filter((x) => x.status === 'fail')) {
       const note = r.id === 'time.skew' ? ' (**expired waiver**)' : '';
-      expect(md).toContain(`| ❌ FAIL | ${r.severity} | \`${r.id}\` | ${r.message}${note} |`);
+      expect(md).toContain(`| ❌ FAIL | ${r.severity} | \`${key(r)}\` | ${r.message}${note} |`);
     }
     expect(md).toMatch(/\| 🟡 WAIVED \| major \| `cpu\.model` \| .* \(waived until 2099-12-31\) \|/);
   });
@@ -136,8 +138,8 @@ describe('renderMarkdown', () => {
     const shown = problems.results.filter((r) => r.status === 'fail' || r.status === 'waived');
     expect(findings.match(/^### /gm)).toHaveLength(shown.length);
     for (const r of shown) {
-      const start = findings.indexOf(`\`${r.id}\` — `);
-      expect(start, r.id).toBeGreaterThan(0);
+      const start = findings.indexOf(`\`${key(r)}\` — `);
+      expect(start, key(r)).toBeGreaterThan(0);
       const end = findings.indexOf('\n### ', start);
       const body = findings.slice(start, end < 0 ? undefined : end);
       expect(body).toContain(`\n\n${r.message}\n\n`);

@@ -97,9 +97,14 @@ describe('rule files', () => {
     const rules = loadRules().rules;
     const cpu = ['cpu.arch', 'cpu.bits', 'cpu.flags', 'cpu.model', 'cpu.nx', 'cpu.vendor', 'cpu.virt-ext'];
     expect(selectRules(rules, ['cpu.*'], []).map((r) => r.id).sort()).toEqual(cpu);
-    expect(selectRules(rules, ['tag:domain'], []).map((r) => r.id)).toEqual(['domain.names-unique', 'domain.uuids-unique']);
-    expect(selectRules(rules, ['cpu'], ['cpu.flags']).map((r) => r.id).sort()).toEqual(cpu.filter((x) => x !== 'cpu.flags'));
-    expect(selectRules(rules, ['storage.*', 'tag:firewall'], []).map((r) => r.id).sort()).toEqual(['firewall.migration-ports', 'storage.pools', 'storage.shared-mounts']);
+    expect(selectRules(rules, ['tag:domain'], []).map((r) => r.id)).toEqual([
+      'domain.guest-cpu', 'domain.names-unique', 'domain.uuids-unique', 'storage.disk-paths', 'storage.disk-cache', 'domain.machine-type', 'migration.convergence',
+    ]);
+    // A bare word is an id glob or a tag: domain.guest-cpu is tagged cpu.
+    expect(selectRules(rules, ['cpu'], ['cpu.flags']).map((r) => r.id).sort()).toEqual([...cpu.filter((x) => x !== 'cpu.flags'), 'domain.guest-cpu']);
+    expect(selectRules(rules, ['storage.*', 'tag:firewall'], []).map((r) => r.id).sort()).toEqual([
+      'firewall.migration-ports', 'storage.disk-cache', 'storage.disk-paths', 'storage.pools', 'storage.shared-mounts',
+    ]);
   });
 
   it('rules/schema.json is the schema the loader validates with', () => {

@@ -37,7 +37,7 @@ describe('report schema', () => {
   });
   it('keys come out in a stable order', () => {
     const r = load('problems.json');
-    expect(Object.keys(r)).toEqual(['schemaVersion', 'tool', 'startedAt', 'finishedAt', 'durationMs', 'runBy', 'options', 'rulesets', 'hosts', 'results', 'waivers', 'drift', 'replayOf', 'summary']);
+    expect(Object.keys(r)).toEqual(['schemaVersion', 'tool', 'startedAt', 'finishedAt', 'durationMs', 'runBy', 'options', 'rulesets', 'hosts', 'results', 'domains', 'measurements', 'waivers', 'drift', 'replayOf', 'summary']);
   });
 });
 
@@ -102,11 +102,13 @@ describe('drift', () => {
     const base = load('baseline.json');
     const now = load('problems.json');
     const d = compareWithBaseline(base, now.results, { path: 'b.json', sha256: 'x' });
-    expect(d.new).toEqual(['domain.names-unique', 'domain.uuids-unique', 'network.libvirt-networks', 'storage.pools']);
+    // The baseline moved db01 only: web01's failures are new, named "id [domain]"; db01's were already there.
+    const web01 = ['domain.names-unique [web01]', 'domain.uuids-unique [web01]', 'network.bridges [web01]', 'network.libvirt-networks [web01]', 'storage.pools [web01]', 'storage.disk-paths [web01]'];
+    expect(d.new).toEqual(web01);
     expect(d.resolved).toEqual([]);
     expect(d.changed).toEqual([]);
     const back = compareWithBaseline(now, base.results, { path: 'p.json', sha256: 'y' });
-    expect(back.resolved).toEqual(['domain.names-unique', 'domain.uuids-unique', 'network.libvirt-networks', 'storage.pools']);
+    expect(back.resolved).toEqual(web01);
     const edited = base.results.map((r) => (r.id === 'cpu.flags' ? { ...r, message: `${r.message}, avx512f` } : r));
     expect(compareWithBaseline(base, edited, { path: 'b', sha256: 'z' }).changed.map((c) => c.id)).toEqual(['cpu.flags']);
   });

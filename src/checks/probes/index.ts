@@ -3,7 +3,7 @@ import type { Transport } from '../rule-schema.js';
 import { shq } from '../shell.js';
 import { parseCpuinfo } from './cpuinfo.js';
 import { parseIptablesSave, parseNftRuleset } from './firewall.js';
-import { parseDomainXmlList, parseNetworkXmlList, parsePoolXmlList, parseVirshVersion } from './libvirt-xml.js';
+import { parseCapabilities, parseDomainXmlList, parseDomCapabilities, parseNetworkXmlList, parsePoolXmlList, parseVirshVersion } from './libvirt-xml.js';
 import { ParseError } from './parse-error.js';
 import { parseClock, parseHostname, parseLongBit, parsePeerTcp, parseUnameM } from './simple.js';
 import {
@@ -17,7 +17,8 @@ import {
   parseOnlineCpus,
   parseProcMounts,
 } from './system.js';
-import { joinDomains, parseVirshList, parseVirshUuids } from './virsh.js';
+import { parseDiskSizes } from './disk-sizes.js';
+import { joinDomains, parseDomstatsDirtyRate, parseVirshList, parseVirshUuids } from './virsh.js';
 
 /** What a probe's command may depend on. */
 export interface ProbeContext {
@@ -27,7 +28,16 @@ export interface ProbeContext {
   readonly peer?: { readonly host: string; readonly sshPort: number };
   /** The destination's own hostname, learnt in the first round (second-round probes only). */
   readonly peerHostname?: string;
+  /** -d names (empty: the running domains). */
+  readonly domains?: readonly string[];
+  /** Seconds of QEMU dirty-rate sampling per domain (virsh domdirtyrate-calc --seconds). */
+  readonly dirtyRateSeconds?: number;
+  /** Second round on the source: the moving domains' disks to size. */
+  readonly disks?: readonly DiskQuery[];
 }
+
+/** A disk to size: a file by path (stat), anything else through libvirt by domain UUID and target. */
+export type DiskQuery = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'blk'; readonly uuid: string; readonly target: string };
 
 /** A read-only command and the pure parser for what it prints. */
 export interface Probe<T = unknown> {
@@ -101,11 +111,54 @@ export const PROBES = {
   'virsh-domxml': probe({
     id: 'virsh-domxml',
     provides: ['libvirt.domains.xml', 'migration.domains.xml', 'migration.bridges', 'migration.networks', 'migration.pools', 'migration.cpuModes'],
-    command: (c) => dumpEach(c.libvirtUri, 'list', 'dumpxml'),
+    // --migratable: the definition the destination will receive (expanded host-model CPU, no runtime-only devices).
+    command: (c) => dumpEach(c.libvirtUri, 'list', 'dumpxml --migratable'),
     parse: parseDomainXmlList,
   }),
   'virsh-nets': probe({ id: 'virsh-nets', provides: ['libvirt.networks', 'migration.networks', 'migration.bridges'], command: (c) => dumpEach(c.libvirtUri, 'net-list', 'net-dumpxml'), parse: parseNetworkXmlList }),
   'virsh-pools': probe({ id: 'virsh-pools', provides: ['libvirt.pools', 'migration.pools'], command: (c) => dumpEach(c.libvirtUri, 'pool-list', 'pool-dumpxml'), parse: parsePoolXmlList }),
+  'virsh-caps': probe({ id: 'virsh-caps', provides: ['libvirt.machineTypes'], command: (c) => `virsh -c ${shq(c.libvirtUri)} capabilities`, parse: parseCapabilities }),
+  'virsh-domcaps': probe({ id: 'virsh-domcaps', provides: ['libvirt.cpuSupport.models'], command: (c) => `virsh -c ${shq(c.libvirtUri)} domcapabilities`, parse: parseDomCapabilities }),
+  'dirty-rate': probe({
+    id: 'dirty-rate',
+    side: 'src',
+    provides: ['libvirt.dirtyRates'],
+    // QEMU samples the guest's page dirtying (calc-dirty-rate: it changes nothing in the guest), then
+    // domstats reads the result; runs only without --dirty-rate. Names are arguments, never spliced.
+    command: (c) => {
+      const u = shq(c.libvirtUri);
+      const s = String(Math.max(1, Math.round(c.dirtyRateSeconds ?? 1)));
+      const names = (c.domains ?? []).map(shq).join(' ');
+      return [
+        names ? `set -- ${names}` : `IFS='\n'; set -f; set -- $(virsh -c ${u} list --name --state-running); unset IFS; set +f`,
+        '[ $# -gt 0 ] || exit 0',
+        'ok=0',
+        `for n in "$@"; do virsh -c ${u} domdirtyrate-calc --seconds ${s} -- "$n" >/dev/null && ok=1; done`,
+        '[ $ok = 1 ] || exit 1',
+        `sleep ${s}`,
+        'i=0',
+        `while :; do out=$(virsh -c ${u} domstats --dirtyrate -- "$@") || exit $?; case $out in *calc_status=1*) if [ $i -lt 5 ]; then i=$((i+1)); sleep 1; continue; fi;; esac; printf '%s\n' "$out"; exit 0; done`,
+      ].join('\n');
+    },
+    parse: parseDomstatsDirtyRate,
+  }),
+  'disk-sizes': probe({
+    id: 'disk-sizes',
+    side: 'src',
+    round: 2,
+    provides: ['libvirt.diskSizes'],
+    // stat reads an image's allocation without opening it; other disks ask libvirt. Missing ones stay unknown.
+    command: (c) =>
+      [
+        ...(c.disks ?? []).map((d) =>
+          d.kind === 'file'
+            ? `stat -L -c 'file %s %b %B %n' -- ${shq(d.path)}`
+            : `printf 'blk %s %s\n' ${shq(d.uuid)} ${shq(d.target)}; virsh -c ${shq(c.libvirtUri)} domblkinfo -- ${shq(d.uuid)} ${shq(d.target)}`,
+        ),
+        'exit 0',
+      ].join('\n'),
+    parse: parseDiskSizes,
+  }),
   'peer-route': probe({
     id: 'peer-route',
     side: 'src',
@@ -148,12 +201,25 @@ export const PROBES = {
 export type ProbeId = keyof typeof PROBES;
 export const PROBE_IDS = Object.keys(PROBES) as ProbeId[];
 
-/** The probes one host runs in one round. */
-export function probesFor(side: 'src' | 'dst', round: 1 | 2): ProbeId[] {
+/** The probes one host runs in one round; `without` leaves some out (dirty-rate when --dirty-rate is given). */
+export function probesFor(side: 'src' | 'dst', round: 1 | 2, without: readonly ProbeId[] = []): ProbeId[] {
   return PROBE_IDS.filter((id) => {
     const p: Probe = PROBES[id];
-    return (p.round ?? 1) === round && (p.side === 'src' ? side === 'src' : true);
+    return (p.round ?? 1) === round && (p.side === 'src' ? side === 'src' : true) && !without.includes(id);
   });
+}
+
+/** The disks of the moving domains that the second source round sizes. */
+export function diskQueries(domains: readonly DomainFact[]): DiskQuery[] {
+  const out: DiskQuery[] = [];
+  for (const d of domains) {
+    for (const k of d.xml?.disks ?? []) {
+      if (k.source === null) continue;
+      if (k.type === 'file') out.push({ kind: 'file', path: k.source });
+      else if (d.xml?.uuid && k.target) out.push({ kind: 'blk', uuid: d.xml.uuid, target: k.target });
+    }
+  }
+  return out;
 }
 
 type Parsed = { -readonly [K in ProbeId]?: ReturnType<(typeof PROBES)[K]['parse']> };
@@ -244,7 +310,24 @@ export function buildFacts(
     }
     if (parsed['virsh-nets']) lv.networks = parsed['virsh-nets'];
     if (parsed['virsh-pools']) lv.pools = parsed['virsh-pools'];
+    if (parsed['virsh-caps']) lv.machineTypes = [...new Set(parsed['virsh-caps'].guests.flatMap((g) => g.machines))];
+    const dirtyFailure = failures.find((x) => x.probe === 'dirty-rate');
+    if (dirtyFailure) lv.dirtyRateError = dirtyFailure.reason;
+    if (parsed['dirty-rate']) lv.dirtyRates = parsed['dirty-rate'].map((r) => ({ domain: r.domain, status: r.status, mibPerSecond: r.mibPerSecond }));
+    if (parsed['disk-sizes']) lv.diskSizes = parsed['disk-sizes'];
     f.libvirt = lv;
+  }
+  if (outputs['virsh-domcaps'] !== undefined || parsed.cpuinfo) {
+    const domcaps = parsed['virsh-domcaps'];
+    const why = failures.find((x) => x.probe === 'virsh-domcaps')?.reason ?? (outputs['virsh-domcaps'] === undefined ? 'not collected' : null);
+    f.libvirt = {
+      ...f.libvirt,
+      cpuSupport: {
+        flags: parsed.cpuinfo?.flags ?? null,
+        models: domcaps ? domcaps.models.map((m) => ({ name: m.name, usable: m.usable, blockers: m.blockers })) : null,
+        modelsUnknownBecause: domcaps ? null : `virsh domcapabilities: ${why ?? 'no answer'}`,
+      },
+    };
   }
   if (parsed['peer-route'] || parsed['peer-tcp'] || parsed['peer-resolve']) {
     const peer: NonNullable<HostFacts['peer']> = {};
