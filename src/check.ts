@@ -5,6 +5,7 @@ import { domainVerdicts } from './checks/verdicts.js';
 import { firewallVerdict } from './checks/firewall-check.js';
 import { forDomain, migrationFacts, type MigrationPlan } from './checks/migration.js';
 import { measureBandwidth } from './ssh/bandwidth.js';
+import { MiB } from './checks/units.js';
 import { buildFacts, diskQueries, PROBES, probesFor, selectDomains, type ProbeContext, type ProbeId } from './checks/probes/index.js';
 import { loadRules, selectRules, type RuleSet } from './checks/rules.js';
 import { TOOL } from './paths.js';
@@ -176,7 +177,8 @@ async function probePair(
     const rounds = [await runRound(s, targets.src, ids, ctx, o)];
     // Round 2 needs round 1: the destination's hostname (to resolve it here) and the moving domains' disks (to size them).
     const first = rounds[0] as Round;
-    const r1 = buildFacts(first.outputs).facts;
+    // Only the domain probes: the full parse of every output happens once, in hostReport.
+    const r1 = buildFacts(pick(first.outputs, ['virsh-list', 'virsh-uuids', 'virsh-domxml'])).facts;
     const moving = r1.libvirt?.domains ? selectDomains(r1.libvirt.domains, o.domains ?? []).domains : [];
     const disks = diskQueries(moving);
     const dstHostname = (await dstP).hostname;
@@ -200,8 +202,6 @@ async function probePair(
   }
 }
 
-const MiB = 1024 * 1024;
-
 /** The move as the options describe it (bandwidth: --bandwidth, else a successful measurement). */
 export function planOf(options: ReportOptions, measured: BandwidthMeasurement | null): MigrationPlan {
   const bandwidth =
@@ -216,6 +216,20 @@ export function planOf(options: ReportOptions, measured: BandwidthMeasurement | 
     dirtyBytesPerSec: options.dirtyRateMiBs !== null ? options.dirtyRateMiBs * MiB : null,
     maxDowntimeMs: options.maxDowntimeMs,
     memoryReserveKiB: options.memoryReserveMiB * 1024,
+  };
+}
+
+function pick<T>(o: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
+  return Object.fromEntries(keys.flatMap((k) => (Object.hasOwn(o, k) ? [[k, o[k] as T]] : [])));
+}
+
+/** Each domain's narrowed view once, however many scope: domain rules ask for it. */
+function narrowOnce(make: (domain: string) => HostReport): (domain: string) => HostReport {
+  const views = new Map<string, HostReport>();
+  return (domain) => {
+    let v = views.get(domain);
+    if (!v) views.set(domain, (v = make(domain)));
+    return v;
   };
 }
 
@@ -369,7 +383,7 @@ export function evaluateHosts(input: EvaluateInput): Pick<Report, 'hosts' | 'res
     transport: options.transport as Transport,
     dstSshPort: hosts.dst.connection?.port ?? 22,
     firewall: firewallVerdict,
-    narrow: m ? (name) => ({ ...hosts.src, facts: { ...hosts.src.facts, migration: forDomain(m, name, hosts.src.facts, plan) } }) : undefined,
+    narrow: m ? narrowOnce((name) => ({ ...hosts.src, facts: { ...hosts.src.facts, migration: forDomain(m, name, hosts.src.facts, plan) } })) : undefined,
   };
   const evaluated = [...selectionResults(hosts.src), ...input.ruleSet.rules.flatMap((r) => evaluateScoped(r, hosts, ctx))];
   const { results, waivers } = applyWaivers(evaluated, input.waivers, hosts, input.now);

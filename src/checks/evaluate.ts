@@ -103,8 +103,7 @@ function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext
   return { status: 'fail', message: formatMessage(template ?? r.defaultMessage, r.data), messageId: r.messageId, data: { ...r.data }, evidence };
 }
 
-/** Evaluates one rule on the pair. Pure. */
-export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResult {
+function resultOf(rule: RuleSpec) {
   const base: Base = {
     id: rule.id,
     domain: null,
@@ -114,9 +113,13 @@ export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): Ru
     references: rule.references ?? [],
     waiver: null,
   };
-  const result = (status: RuleResult['status'], message: string, messageId: string, data: Record<string, unknown> = {}, evidence: Record<string, unknown> = {}): RuleResult =>
+  return (status: RuleResult['status'], message: string, messageId: string, data: Record<string, unknown> = {}, evidence: Record<string, unknown> = {}): RuleResult =>
     ({ ...base, status, message, messageId, data, evidence }) as RuleResult;
+}
 
+/** The result of a rule that cannot be evaluated on this pair at all (other hypervisor or transport, a host not probed); null otherwise. */
+function inapplicable(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResult | null {
+  const result = resultOf(rule);
   if (rule.hypervisors && !rule.hypervisors.includes(ctx.hypervisor)) return result('skip', `not applicable to ${ctx.hypervisor} hosts`, 'skip.hypervisor');
   if (rule.transports && !rule.transports.includes(ctx.transport)) return result('skip', `not applicable to the ${ctx.transport} transport`, 'skip.transport');
   for (const side of ['src', 'dst'] as const) {
@@ -125,6 +128,14 @@ export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): Ru
     const nothing = h.error !== null && Object.keys(h.probes).length === 0;
     if (!h.reachable || nothing) return result('error', `${SIDE_NAME[side]} host ${h.target} was not probed: ${h.error?.message ?? 'unreachable'}`, 'error.unreachable', { side });
   }
+  return null;
+}
+
+/** Evaluates one rule on the pair. Pure. */
+export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResult {
+  const result = resultOf(rule);
+  const na = inapplicable(rule, hosts, ctx);
+  if (na) return na;
   try {
     for (const w of asList(rule.when)) {
       const h = holds(w, hosts);
@@ -179,12 +190,10 @@ export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): Ru
  */
 export function evaluateScoped(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResult[] {
   const m = hosts.src.facts.migration;
-  const whole = evaluateRule(rule, hosts, ctx);
-  if (rule.scope !== 'domain' || m === undefined || ctx.narrow === undefined) return [whole];
-  if (whole.messageId === 'skip.hypervisor' || whole.messageId === 'skip.transport' || whole.messageId === 'error.unreachable') return [whole];
-  if (m.domains.length === 0) {
-    return [{ ...whole, status: 'skip', message: 'no domain moves (none running on the source and none given with -d)', messageId: 'skip.no-domains', data: {}, evidence: {} } as RuleResult];
-  }
+  if (rule.scope !== 'domain' || m === undefined || ctx.narrow === undefined) return [evaluateRule(rule, hosts, ctx)];
+  const na = inapplicable(rule, hosts, ctx);
+  if (na) return [na];
+  if (m.domains.length === 0) return [resultOf(rule)('skip', 'no domain moves (none running on the source and none given with -d)', 'skip.no-domains')];
   const narrow = ctx.narrow;
   return m.domains.map((d) => ({ ...evaluateRule(rule, { src: narrow(d.name), dst: hosts.dst }, ctx), domain: d.name }));
 }
@@ -197,7 +206,8 @@ function mergeEvidence(into: Record<string, unknown>, from: Record<string, unkno
   }
 }
 
-function atOrAbove(sev: Severity, failOn: FailOn): boolean {
+/** Whether a severity is at or above the --fail-on threshold (never: nothing is). */
+export function atOrAbove(sev: Severity, failOn: FailOn): boolean {
   return failOn !== 'never' && SEVERITIES.indexOf(sev) <= SEVERITIES.indexOf(failOn);
 }
 

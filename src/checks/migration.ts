@@ -9,8 +9,8 @@ import type {
 import { predictPrecopy } from './convergence.js';
 import type { DomainDisk, DomainXmlFacts, MountFacts, PoolFacts } from './probes/facts-types.js';
 import { selectDomains } from './probes/index.js';
+import { MiB } from './units.js';
 
-const MiB = 1024 * 1024;
 
 /** What the operator told us about the move besides the domain names. */
 export interface MigrationPlan {

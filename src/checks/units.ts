@@ -1,3 +1,5 @@
+export const MiB = 1024 * 1024;
+
 /** Bytes in binary units, one decimal: 1536 -> "1.5 KiB". */
 export function human(bytes: number): string {
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
@@ -11,7 +13,7 @@ export function human(bytes: number): string {
 }
 
 /** A rate in MiB/s, one decimal. */
-export const mibs = (bytesPerSec: number): string => `${(bytesPerSec / 1048576).toFixed(1)} MiB/s`;
+export const mibs = (bytesPerSec: number): string => `${(bytesPerSec / MiB).toFixed(1)} MiB/s`;
 
 /** Seconds as "850 ms", "42.0 s" or "3 min 20 s". */
 export function duration(seconds: number): string {

@@ -1,6 +1,5 @@
-import { SEVERITIES, type DomainVerdict, type FailOn, type MigrationFacts, type RuleResult } from '../types.js';
-
-const gates = (r: RuleResult, failOn: FailOn): boolean => failOn !== 'never' && SEVERITIES.indexOf(r.severity) <= SEVERITIES.indexOf(failOn);
+import type { DomainVerdict, FailOn, MigrationFacts, RuleResult } from '../types.js';
+import { atOrAbove } from './evaluate.js';
 
 /**
  * The answer per moving domain: no-go when a result about it (or about the pair) fails at or
@@ -11,7 +10,7 @@ export function domainVerdicts(m: MigrationFacts | undefined, results: readonly 
   if (!m) return [];
   return m.domains.map((d) => {
     const blockers = results
-      .filter((r) => (r.domain === null || r.domain === d.name) && (r.status === 'fail' || r.status === 'error') && gates(r, failOn))
+      .filter((r) => (r.domain === null || r.domain === d.name) && (r.status === 'fail' || r.status === 'error') && atOrAbove(r.severity, failOn))
       .map((r) => ({ id: r.id, status: r.status as 'fail' | 'error', domain: r.domain }));
     const disks = m.disks.filter((k) => k.domain === d.name && k.storage !== 'empty');
     const local = disks.filter((k) => k.storage === 'local');

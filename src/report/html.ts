@@ -2,9 +2,10 @@ import type { HostReport, ProbeOutput, Report, RuleResult, Severity, Status, Wai
 import { SEVERITIES } from '../types.js';
 import type { ReportContext } from './index.js';
 import { covers } from '../checks/waivers.js';
+import { atOrAbove } from '../checks/evaluate.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { resultKey } from '../checks/drift.js';
-import { describeDomain } from './domains.js';
+import { blockerLabel, describeDomain, VERDICT_LABEL } from './domains.js';
 
 /** The board's one-word answer, from the exit code: 0 GO, 1 NO-GO, anything else INCOMPLETE. */
 export type Verdict = 'GO' | 'NO-GO' | 'INCOMPLETE';
@@ -16,13 +17,12 @@ export function verdictOf(report: Report): Verdict {
 /** One sentence saying why the verdict is what it is. */
 export function verdictReason(report: Report): string {
   const failOn = report.options.failOn;
-  const atOrAbove = (s: Severity): boolean => failOn !== 'never' && SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(failOn);
   const v = verdictOf(report);
   if (v === 'GO') {
     return failOn === 'never' ? 'The gate is disabled (--fail-on never).' : `No failure at or above ${failOn} severity.`;
   }
   if (v === 'NO-GO') {
-    const n = report.results.filter((r) => r.status === 'fail' && atOrAbove(r.severity)).length;
+    const n = report.results.filter((r) => r.status === 'fail' && atOrAbove(r.severity, failOn)).length;
     return `${n} ${n === 1 ? 'rule fails' : 'rules fail'} at or above ${failOn} severity.`;
   }
   const down = (['src', 'dst'] as const).filter((s) => !report.hosts[s].reachable);
@@ -348,12 +348,11 @@ function header(report: Report): string {
 function domainsTable(report: Report): string {
   const domains = report.domains ?? [];
   if (domains.length === 0) return '';
-  const label = { go: 'GO', 'no-go': 'NO-GO', unknown: 'UNKNOWN' } as const;
   const cls = { go: 'pass', 'no-go': 'fail', unknown: 'error' } as const;
   const rows = domains.map(
     (d) =>
-      `<tr class="row-${cls[d.verdict]}"><td><span class="badge b-${cls[d.verdict]}">${label[d.verdict]}</span></td><td class="mono">${e(d.name)}</td>` +
-      `<td>${e(describeDomain(d))}</td><td>${d.blockers.map((b) => `<span class="mono">${e(b.domain ? b.id : `${b.id} (pair)`)}</span>`).join(', ') || '<span class="muted">none</span>'}</td></tr>`,
+      `<tr class="row-${cls[d.verdict]}"><td><span class="badge b-${cls[d.verdict]}">${VERDICT_LABEL[d.verdict]}</span></td><td class="mono">${e(d.name)}</td>` +
+      `<td>${e(describeDomain(d))}</td><td>${d.blockers.map((b) => `<span class="mono">${e(blockerLabel(b))}</span>`).join(', ') || '<span class="muted">none</span>'}</td></tr>`,
   );
   return `<h2>Domains</h2><table class="overview"><thead><tr><th>Verdict</th><th>Domain</th><th>Move</th><th>Blocked by</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

@@ -16,7 +16,7 @@ import {
 } from './html.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { resultKey } from '../checks/drift.js';
-import { describeDomain } from './domains.js';
+import { blockerLabel, describeDomain, VERDICT_LABEL } from './domains.js';
 
 /**
  * Inline text made inert for GitHub/GitLab Markdown: terminal escapes neutralised, every
@@ -136,13 +136,13 @@ function resultsTable(report: Report, sorted: readonly RuleResult[]): string[] {
 function domainsTable(report: Report): string[] {
   const domains = report.domains ?? [];
   if (domains.length === 0) return [];
-  const icon = { go: '✅ GO', 'no-go': '⛔ NO-GO', unknown: '⚠️ UNKNOWN' } as const;
+  const icon = { go: '✅', 'no-go': '⛔', unknown: '⚠️' } as const;
   return [
     '## Domains',
     '',
     table(
       ['Verdict', 'Domain', 'Move', 'Blocked by'],
-      domains.map((d) => [icon[d.verdict], cs(d.name), escapeMarkdown(describeDomain(d)), d.blockers.map((b) => cs(b.domain ? b.id : `${b.id} (pair)`)).join(', ') || '—']),
+      domains.map((d) => [`${icon[d.verdict]} ${VERDICT_LABEL[d.verdict]}`, cs(d.name), escapeMarkdown(describeDomain(d)), d.blockers.map((b) => cs(blockerLabel(b))).join(', ') || '—']),
     ),
     '',
   ];

@@ -1,5 +1,6 @@
 import type { DiskSize } from '../../types.js';
 import { ParseError } from './parse-error.js';
+import { parseDomblkinfo } from './virsh.js';
 
 const PROBE = 'disk-sizes';
 const num = (s: string | undefined): number | null => (s !== undefined && /^\d{1,20}$/.test(s) ? Number(s) : null);
@@ -7,15 +8,18 @@ const num = (s: string | undefined): number | null => (s !== undefined && /^\d{1
 /**
  * Parses the disk-sizes probe: for file disks `stat -L -c 'file %s %b %B %n'` lines (size,
  * blocks, block size, path: allocation = blocks x block size); for the others a
- * `blk UUID TARGET` line followed by `virsh domblkinfo` output (Capacity/Allocation/Physical).
- * Lines it does not know (a stat error went to stderr) are ignored: that disk stays unknown.
- * @throws ParseError on a `file` or `blk` line that is not in that format.
+ * `blk UUID TARGET` line followed by `virsh domblkinfo` output (parseDomblkinfo). A disk whose
+ * command printed nothing (stat or virsh failed; the reason went to stderr) stays unknown.
+ * @throws ParseError on a `file` or `blk` line that is not in that format, or domblkinfo output
+ *   that parseDomblkinfo refuses.
  */
 export function parseDiskSizes(text: string): DiskSize[] {
   const out: DiskSize[] = [];
-  let blk: { uuid: string; target: string; capacity: number | null; allocation: number | null } | null = null;
+  let blk: { uuid: string; target: string; lines: string[] } | null = null;
   const flush = (): void => {
-    if (blk) out.push({ kind: 'blk', path: null, uuid: blk.uuid.toLowerCase(), target: blk.target, capacityBytes: blk.capacity, allocationBytes: blk.allocation });
+    if (!blk) return;
+    const info = blk.lines.some((l) => l.trim() !== '') ? parseDomblkinfo(blk.lines.join('\n')) : null;
+    out.push({ kind: 'blk', path: null, uuid: blk.uuid.toLowerCase(), target: blk.target, capacityBytes: info?.capacityBytes ?? null, allocationBytes: info?.allocationBytes ?? null });
     blk = null;
   };
   for (const line of text.split('\n')) {
@@ -30,12 +34,8 @@ export function parseDiskSizes(text: string): DiskSize[] {
       flush();
       const m = /^blk (\S+) (\S+)$/.exec(line);
       if (!m) throw new ParseError(PROBE, `not a blk line: ${JSON.stringify(line.slice(0, 80))}`);
-      blk = { uuid: m[1] as string, target: m[2] as string, capacity: null, allocation: null };
-    } else if (blk) {
-      const f = /^(Capacity|Allocation):\s+(\d+)\s*$/.exec(line);
-      if (f?.[1] === 'Capacity') blk.capacity = num(f[2]);
-      else if (f?.[1] === 'Allocation') blk.allocation = num(f[2]);
-    }
+      blk = { uuid: m[1] as string, target: m[2] as string, lines: [] };
+    } else if (blk) blk.lines.push(line);
   }
   flush();
   return out;
