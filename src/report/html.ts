@@ -351,7 +351,7 @@ function domainsTable(report: Report): string {
   const cls = { go: 'pass', 'no-go': 'fail', unknown: 'error' } as const;
   const rows = domains.map(
     (d) =>
-      `<tr class="row-${cls[d.verdict]}"><td><span class="badge b-${cls[d.verdict]}">${VERDICT_LABEL[d.verdict]}</span></td><td class="mono">${e(d.name)}</td>` +
+      `<tr class="row-${cls[d.verdict]}"><td><span class="badge s-${cls[d.verdict]}">${VERDICT_LABEL[d.verdict]}</span></td><td class="mono">${e(d.name)}</td>` +
       `<td>${e(describeDomain(d))}</td><td>${d.blockers.map((b) => `<span class="mono">${e(blockerLabel(b))}</span>`).join(', ') || '<span class="muted">none</span>'}</td></tr>`,
   );
   return `<h2>Domains</h2><table class="overview"><thead><tr><th>Verdict</th><th>Domain</th><th>Move</th><th>Blocked by</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
