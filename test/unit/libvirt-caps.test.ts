@@ -8,8 +8,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCapabilities, parseDomCapabilities } from '../../src/checks/probes/libvirt-xml.js';
-import { ParseError } from '../../src/checks/probes/parse-error.js';
 import { parseDomblkinfo, parseDomstatsDirtyRate } from '../../src/checks/probes/virsh.js';
+import { parseErrorOf } from './parse-error-of.js';
 
 const fixture = (path: string): string => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8');
 
@@ -22,16 +22,6 @@ if (!HAVE_VIRSH) {
 }
 const virsh = (...args: string[]): string => execFileSync('virsh', ['-c', 'test:///default', ...args], { encoding: 'utf8' });
 
-/** Runs fn and returns the ParseError it throws (failing the test when it does not). */
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParseError);
-    return e as ParseError;
-  }
-  return expect.unreachable('no ParseError thrown');
-}
 
 const caps = (guests: string, host = '<host><cpu><arch>x86_64</arch><model>Haswell</model></cpu></host>'): string =>
   `<capabilities>${host}${guests}</capabilities>`;

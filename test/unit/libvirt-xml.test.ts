@@ -17,7 +17,7 @@ import {
   parsePoolXmlList,
   parseVirshVersion,
 } from '../../src/checks/probes/libvirt-xml.js';
-import { ParseError } from '../../src/checks/probes/parse-error.js';
+import { parseErrorOf } from './parse-error-of.js';
 
 const HAVE_VIRSH = spawnSync('virsh', ['--version'], { encoding: 'utf8' }).status === 0;
 if (!HAVE_VIRSH) {
@@ -209,16 +209,6 @@ const disk = (over: Partial<DomainDisk>): DomainDisk => ({
   ...over,
 });
 
-/** Runs fn and returns the ParseError it throws (failing the test when it does not). */
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParseError);
-    return e as ParseError;
-  }
-  return expect.unreachable('no ParseError thrown');
-}
 
 describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', () => {
   let dir = '';
