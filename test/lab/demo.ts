@@ -17,9 +17,9 @@ try {
   // The lab's libvirt test driver cannot sample dirty rates (real QEMU can): give one; measure the bandwidth.
   process.stdout.write('\n$ migrate-preflight --dirty-rate 20 --measure-bandwidth hv1 hv2      # a clean pair\n');
   code = await main([...common, '--dirty-rate', '20', '--measure-bandwidth', 'hv1', 'hv2']);
-  process.stdout.write(`(exit ${code})\n\n$ migrate-preflight hv1 hv3      # hv3: wrong in a dozen ways at once\n`);
+  process.stdout.write(`(exit ${code})\n\n$ migrate-preflight --dirty-rate 20 --bandwidth 1000 hv1 hv3      # hv3: wrong in a dozen ways at once\n`);
   mkdirSync('reports', { recursive: true });
-  code = await main([...common, '--json', 'reports/demo-hv1-hv3.json', 'hv1', 'hv3']);
+  code = await main([...common, '--dirty-rate', '20', '--bandwidth', '1000', '--json', 'reports/demo-hv1-hv3.json', 'hv1', 'hv3']);
   process.stdout.write(`(exit ${code}; JSON report: reports/demo-hv1-hv3.json)\n`);
 } finally {
   await lab.stop();
