@@ -1,0 +1,469 @@
+import { ParseError } from './parse-error.js';
+
+/** What `xl info` (or `xm info` on an xend host: the same "key : value" lines) says about a Xen host. */
+export interface XlInfo {
+  /** `host`: the dom0 host name. */
+  readonly hostname: string;
+  /** `machine`: x86_64, i686, aarch64 ...; null when absent. */
+  readonly machine: string | null;
+  /** `${xen_major}.${xen_minor}${xen_extra}`, e.g. "4.2.1", "4.4.3-12.el6", "4.16-unstable". */
+  readonly xenVersion: string;
+  readonly xenMajor: number;
+  readonly xenMinor: number;
+  /** `xen_extra` as printed: ".1", ".3-12.el6", "-unstable", or "" when absent. */
+  readonly xenExtra: string;
+  /** The number that opens `xen_extra` (".3-12.el6" gives 3, ".0-rc" gives 0); null for "-unstable" or "". */
+  readonly xenPatch: number | null;
+  /** `xen_caps`, split: e.g. xen-3.0-x86_64, xen-3.0-x86_32p, hvm-3.0-x86_64, xen-3.0-aarch64. */
+  readonly xenCaps: readonly string[];
+  /** `virt_caps`, split: hvm, hvm_directio, hap, shadow, pv, pv_directio, ...; [] when empty or absent. */
+  readonly virtCaps: readonly string[];
+  /**
+   * Whether the host runs HVM guests: "hvm" in `virt_caps`, or, where the line is absent
+   * (older xm info), an hvm-* entry in `xen_caps`.
+   */
+  readonly hvm: boolean;
+  /** `hw_caps`: the CPUID words as printed (colon-separated hex); null when absent. */
+  readonly hwCaps: string | null;
+  readonly nrCpus: number | null;
+  readonly nrNodes: number | null;
+  readonly coresPerSocket: number | null;
+  readonly threadsPerCore: number | null;
+  /** `total_memory` / `free_memory`, in MiB. */
+  readonly totalMemoryMiB: number | null;
+  readonly freeMemoryMiB: number | null;
+  /** `xen_scheduler`: credit, credit2, ... */
+  readonly scheduler: string | null;
+  /** `xen_commandline` (absent from older xm info, e.g. Xen 3.3's). */
+  readonly commandline: string | null;
+  /**
+   * Every key with its value, trimmed (xl and xm leave a trailing blank after some values, e.g.
+   * `xen_caps`). The tables of `xl info -n` (cpu_topology, device topology, numa_info) are kept as
+   * the lines under their key, joined with "\n".
+   */
+  readonly raw: Readonly<Record<string, string>>;
+}
+
+const XL_INFO_KEY = /^[A-Za-z_][A-Za-z0-9_ ]*$/;
+/** xl and xm pad keys to 23 columns ("%-23s:"), so a longer key may be followed by ':' directly. */
+const XL_INFO_KEY_WIDTH = 23;
+/** Keys `xl info -n` prints without a value, its table following (xl_info.c output_topologyinfo / output_numainfo). */
+const XL_INFO_TABLES: ReadonlySet<string> = new Set(['cpu_topology', 'device topology', 'numa_info']);
+
+/** An unsigned decimal a JS number holds exactly; null when it is not one. */
+function safeUnsigned(raw: string): number | null {
+  if (!/^\d{1,16}$/.test(raw)) return null;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+const words = (value: string): string[] => value.split(/\s+/).filter((w) => w !== '');
+
+/**
+ * Parses `xl info` (and `xm info`, which prints the same lines):
+ *   host                   : gentlexen1.paulvps.com
+ *   virt_caps              : hvm hvm_directio
+ *   xen_major              : 4
+ *   xen_caps               : xen-3.0-x86_64 xen-3.0-x86_32p hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64
+ * A key line starts with a letter and has its ':' after a blank (keys are padded to 23 columns) or
+ * past column 23. Other lines are the rows of the tables `xl info -n` prints under cpu_topology,
+ * device topology and numa_info. Lines before the first key (a warning) are skipped. Unknown
+ * keys are kept in `raw`.
+ * @throws ParseError ('xl-info') on empty text, text without key lines, a missing `host`,
+ *   `xen_major` or `xen_minor`, a key printed twice, a stray line after any other key (e.g. a
+ *   value wrapped by a mail client), or a count that is not an unsigned integer.
+ */
+export function parseXlInfo(text: string): XlInfo {
+  if (text.trim() === '') throw new ParseError('xl-info', 'empty output: not `xl info` output');
+  const values = new Map<string, string>();
+  const tables = new Map<string, string[]>();
+  let last: string | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    // indexOf, not a regex such as /^(\S[^:]*?)\s*:/: that backtracks quadratically over a long run of blanks.
+    const colon = line.indexOf(':');
+    const key = colon > 0 ? line.slice(0, colon).trimEnd() : '';
+    if (XL_INFO_KEY.test(key) && (line[colon - 1] === ' ' || colon >= XL_INFO_KEY_WIDTH)) {
+      if (values.has(key)) throw new ParseError('xl-info', `"${key}" appears twice`);
+      const value = line.slice(colon + 1).trim();
+      values.set(key, value);
+      if (value === '' && XL_INFO_TABLES.has(key)) tables.set(key, []);
+      last = key;
+    } else if (line.trim() !== '' && last !== null) {
+      const rows = tables.get(last);
+      if (rows === undefined) throw new ParseError('xl-info', `unexpected line after "${last}": ${JSON.stringify(line.slice(0, 80))}`);
+      rows.push(line.trimEnd());
+    }
+  }
+  for (const [key, rows] of tables) if (rows.length > 0) values.set(key, rows.join('\n'));
+  if (values.size === 0) {
+    const first = text.trim().split('\n')[0] ?? '';
+    throw new ParseError('xl-info', `no "key : value" lines: not \`xl info\` output: ${JSON.stringify(first.slice(0, 80))}`);
+  }
+  const required = (key: string): string => {
+    const v = values.get(key);
+    if (v === undefined || v === '') throw new ParseError('xl-info', `no "${key}" line: not \`xl info\` output`);
+    return v;
+  };
+  const count = (key: string): number | null => {
+    const v = values.get(key);
+    if (v === undefined || v === '') return null;
+    const n = safeUnsigned(v);
+    if (n === null) throw new ParseError('xl-info', `${key} is not an unsigned integer: ${JSON.stringify(v.slice(0, 40))}`);
+    return n;
+  };
+  const optional = (key: string): string | null => {
+    const v = values.get(key);
+    return v === undefined || v === '' ? null : v;
+  };
+  const hostname = required('host');
+  const major = safeUnsigned(required('xen_major'));
+  const minor = safeUnsigned(required('xen_minor'));
+  if (major === null || minor === null) {
+    const shown = `${values.get('xen_major')}.${values.get('xen_minor')}`;
+    throw new ParseError('xl-info', `xen_major/xen_minor are not numbers: ${JSON.stringify(shown.slice(0, 40))}`);
+  }
+  const extra = values.get('xen_extra') ?? '';
+  const patch = /^\.(\d{1,9})(?!\d)/.exec(extra);
+  const xenCaps = words(values.get('xen_caps') ?? '');
+  const virtCaps = words(values.get('virt_caps') ?? '');
+  return {
+    hostname,
+    machine: optional('machine'),
+    xenVersion: `${major}.${minor}${extra}`,
+    xenMajor: major,
+    xenMinor: minor,
+    xenExtra: extra,
+    xenPatch: patch ? Number(patch[1]) : null,
+    xenCaps,
+    virtCaps,
+    hvm: values.has('virt_caps') ? virtCaps.includes('hvm') : xenCaps.some((c) => c.startsWith('hvm-')),
+    hwCaps: optional('hw_caps'),
+    nrCpus: count('nr_cpus'),
+    nrNodes: count('nr_nodes'),
+    coresPerSocket: count('cores_per_socket'),
+    threadsPerCore: count('threads_per_core'),
+    totalMemoryMiB: count('total_memory'),
+    freeMemoryMiB: count('free_memory'),
+    scheduler: optional('xen_scheduler'),
+    commandline: optional('xen_commandline'),
+    // fromEntries defines own properties, so a key such as "__proto__" stays data.
+    raw: Object.fromEntries(values),
+  };
+}
+
+/** Why a Xen domain shut down: xl's fifth state letter (- r s c w S ?) once the `s` flag is set. */
+export type XenShutdownReason = 'poweroff' | 'reboot' | 'suspend' | 'crash' | 'watchdog' | 'soft_reset' | 'unknown';
+
+/** The six-letter state column of `xl list` / `xm list`, raw and decoded. */
+export interface XenDomainState {
+  /** As printed, e.g. "r-----", "-b----", "---sc-". */
+  readonly raw: string;
+  readonly running: boolean;
+  readonly blocked: boolean;
+  readonly paused: boolean;
+  readonly shutdown: boolean;
+  /** Fifth letter "c": xm's crashed flag, xl's shutdown reason "crash". */
+  readonly crashed: boolean;
+  readonly dying: boolean;
+  /**
+   * Decoded from the fifth letter when `shutdown` is set, else null. xm has no reason letter
+   * (its fifth column is only the crashed flag), so an xm "---s--" reads as "poweroff".
+   */
+  readonly shutdownReason: XenShutdownReason | null;
+}
+
+/** One row of `xl list` / `xm list`. */
+export interface XenDomain {
+  readonly name: string;
+  /** Domain id (0 is Domain-0); null for an xend-managed domain that is not running (xm prints no id). */
+  readonly id: number | null;
+  readonly memoryMiB: number;
+  readonly vcpus: number;
+  readonly state: XenDomainState;
+  readonly cpuTimeSeconds: number;
+}
+
+/** xl_list.c: shutdown_reason_letters[] = "-rscwS", '?' past its end. */
+const SHUTDOWN_REASONS: ReadonlyMap<string, XenShutdownReason> = new Map([
+  ['-', 'poweroff'],
+  ['r', 'reboot'],
+  ['s', 'suspend'],
+  ['c', 'crash'],
+  ['w', 'watchdog'],
+  ['S', 'soft_reset'],
+  ['?', 'unknown'],
+]);
+const STATE = /^[r-][b-][p-][s-][-rscwS?][d-]$/;
+// Literal words between \s+ runs: each run is bounded by a non-blank, so no backtracking blow-up.
+const LIST_HEADER = /^Name\s+ID\s+Mem(?:\(MiB\))?\s+VCPUs\s+State\s+Time\(s\)/;
+
+/** Splits off the last blank-separated word by scanning back (a `\s+(\S+)$` regex is quadratic on long blank runs). */
+function popWord(s: string): [rest: string, word: string] {
+  const t = s.trimEnd();
+  let i = t.length;
+  while (i > 0 && !/\s/.test(t[i - 1] as string)) i--;
+  return [t.slice(0, i), t.slice(i)];
+}
+
+/**
+ * Parses the table printed by `xl list` and `xm list` (Xen 3.0's xm says "Mem(MiB)"; xl
+ * separates the last header words with tabs):
+ *   Name                                        ID   Mem VCPUs      State   Time(s)
+ *   Domain-0                                     0   656     4     r-----  48140.9
+ *   web01                                       48   512     2     -b----  97651.5
+ * Columns are read from the right, so a name may hold blanks; a row without an id (an xend-managed
+ * domain that is not running) gives id null. Lines before the header (xm's "WARNING: xend/xm is
+ * deprecated.") are skipped.
+ * @throws ParseError ('xl-list') when there is no header, the header has extra columns
+ *   (`xl list -v/-Z/-c/-n`), or a row does not read as name, id, memory, vcpus, state, time.
+ */
+export function parseXlList(text: string): XenDomain[] {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  const header = lines.findIndex((l) => LIST_HEADER.test(l.trim()));
+  if (header < 0) throw new ParseError('xl-list', 'no "Name ID Mem VCPUs State Time(s)" header: not `xl list` / `xm list` output');
+  const extra = (lines[header] as string).trim().replace(LIST_HEADER, '').trim();
+  if (extra !== '') throw new ParseError('xl-list', `extra columns ${JSON.stringify(extra.slice(0, 60))}: only plain \`xl list\` is read`);
+  const out: XenDomain[] = [];
+  for (const line of lines.slice(header + 1)) {
+    if (line.trim() === '') continue;
+    const bad = (why: string): ParseError => new ParseError('xl-list', `${why}: ${JSON.stringify(line.slice(0, 100))}`);
+    const [r1, time] = popWord(line);
+    const [r2, state] = popWord(r1);
+    const [r3, vcpus] = popWord(r2);
+    const [r4, mem] = popWord(r3);
+    if (!/^\d{1,12}(?:\.\d{1,3})?$/.test(time)) throw bad('time is not a number');
+    if (!STATE.test(state)) throw bad('state is not six flag letters');
+    const vcpuCount = safeUnsigned(vcpus);
+    const memory = safeUnsigned(mem);
+    if (vcpuCount === null || memory === null) throw bad('memory or vcpus is not an unsigned integer');
+    const [r5, idWord] = popWord(r4);
+    const withId = safeUnsigned(idWord) !== null && r5.trim() !== '';
+    const name = (withId ? r5 : r4).trim();
+    if (name === '') throw bad('no domain name');
+    const shutdown = state[3] === 's';
+    out.push({
+      name,
+      id: withId ? Number(idWord) : null,
+      memoryMiB: memory,
+      vcpus: vcpuCount,
+      state: {
+        raw: state,
+        running: state[0] === 'r',
+        blocked: state[1] === 'b',
+        paused: state[2] === 'p',
+        shutdown,
+        crashed: state[4] === 'c',
+        dying: state[5] === 'd',
+        shutdownReason: shutdown ? (SHUTDOWN_REASONS.get(state[4] as string) ?? 'unknown') : null,
+      },
+      cpuTimeSeconds: Number(time),
+    });
+  }
+  return out;
+}
+
+/** A value of xend's S-expression syntax: an atom or string, or a list. */
+export type Sxp = string | readonly Sxp[];
+
+/** The relocation (live migration) settings of an xend host, from /etc/xen/xend-config.sxp. */
+export interface XendConfig {
+  /** `xend-relocation-server` (default no): whether xend listens for incoming migrations. */
+  readonly relocationServer: boolean;
+  /** `xend-relocation-port` (default 8002). */
+  readonly relocationPort: number;
+  /** `xend-relocation-address` (default '': every interface). */
+  readonly relocationAddress: string;
+  /**
+   * `xend-relocation-hosts-allow` split as xend splits it, on single blanks (default '': [],
+   * every host admitted). Two blanks in a row give an empty pattern, which admits every host.
+   */
+  readonly relocationHostsAllow: readonly string[];
+  /** Patterns of relocationHostsAllow that JavaScript cannot compile (relocationAdmits skips them). */
+  readonly invalidHostsAllow: readonly string[];
+  /** `xend-relocation-ssl-server` (default no) and `xend-relocation-ssl-port` (default 8003). */
+  readonly relocationSslServer: boolean;
+  readonly relocationSslPort: number;
+  /**
+   * Each uncommented top-level setting `(name value ...)`: the values after the name, decoded
+   * (quotes and escapes resolved). When a name appears twice the first one is kept, as xend does.
+   */
+  readonly settings: Readonly<Record<string, readonly Sxp[]>>;
+}
+
+const SXP_ESCAPES: ReadonlyMap<string, string> = new Map([
+  ['a', '\x07'],
+  ['b', '\b'],
+  ['t', '\t'],
+  ['n', '\n'],
+  ['v', '\v'],
+  ['f', '\f'],
+  ['r', '\r'],
+  ['\\', '\\'],
+  ["'", "'"],
+  ['"', '"'],
+]);
+const SXP_SPACE = ' \t\n\v\f\r';
+/** sxp.py is_separator: ends an atom (and starts the next one unless it is a paren). */
+const SXP_SEPARATORS = '{}()<>[]!;';
+
+/**
+ * Reads the forms of an xend S-expression file the way xen/xend/sxp.py does: '#' starts a
+ * comment outside strings, atoms end at blanks, '#' and {}()<>[]!;, strings take ' or " with C
+ * escapes, and an unknown escape keeps its backslash but drops the escaped character (so
+ * '\.' reads as '\', which is why the upstream file writes '\\.').
+ */
+function readSxp(text: string, probe: string): Sxp[] {
+  const top: Sxp[] = [];
+  const stack: Sxp[][] = [top];
+  let i = 0;
+  const fail = (why: string): ParseError => new ParseError(probe, `line ${text.slice(0, i).split('\n').length}: ${why}`);
+  while (i < text.length) {
+    const c = text[i] as string;
+    const current = stack[stack.length - 1] as Sxp[];
+    if (SXP_SPACE.includes(c)) {
+      i++;
+    } else if (c === '#') {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    } else if (c === '(') {
+      const list: Sxp[] = [];
+      current.push(list);
+      stack.push(list);
+      i++;
+    } else if (c === ')') {
+      if (stack.length === 1) throw fail('")" without "("');
+      stack.pop();
+      i++;
+    } else if (c === "'" || c === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        if (i >= text.length) throw fail('unterminated string');
+        const d = text[i] as string;
+        if (d === c) {
+          i++;
+          break;
+        }
+        if (d !== '\\') {
+          value += d;
+          i++;
+          continue;
+        }
+        const e = text[i + 1];
+        if (e === undefined) throw fail('unterminated string');
+        const named = SXP_ESCAPES.get(e);
+        if (named !== undefined) {
+          value += named;
+          i += 2;
+        } else if (e === 'x') {
+          // sxp.py's hex escape mis-reads A-F and can crash; no real file uses it.
+          throw fail('"\\x" escapes are not supported');
+        } else if (e >= '0' && e <= '7') {
+          let digits = '';
+          i++;
+          while (digits.length < 3 && i < text.length && (text[i] as string) >= '0' && (text[i] as string) <= '7') digits += text[i++];
+          const code = parseInt(digits, 8);
+          if (code > 0xff) throw fail(`octal escape out of range: \\${digits}`);
+          value += String.fromCharCode(code);
+        } else {
+          value += '\\';
+          i += 2;
+        }
+      }
+      current.push(value);
+    } else if (c.charCodeAt(0) < 0x21 || c.charCodeAt(0) > 0x7e) {
+      throw fail(`invalid character: code ${c.charCodeAt(0)}`);
+    } else {
+      let j = i + 1;
+      while (j < text.length && !SXP_SPACE.includes(text[j] as string) && !SXP_SEPARATORS.includes(text[j] as string) && text[j] !== '#') j++;
+      current.push(text.slice(i, j));
+      i = j;
+    }
+  }
+  if (stack.length > 1) throw fail('unexpected end of file: "(" without ")"');
+  return top;
+}
+
+const TRUE_WORDS = ['yes', 'y', '1', 'on', 'true', 't'];
+const FALSE_WORDS = ['no', 'n', '0', 'off', 'false', 'f'];
+
+/**
+ * Parses /etc/xen/xend-config.sxp: `(name value)` forms, '#' comments (most of the shipped file
+ * is commented out). Settings are looked up as xend's XendOptions does: the first form with the
+ * name, its first value, the default when the form is missing or has no value; booleans are
+ * yes/y/1/on/true/t or no/n/0/off/false/f in any case. An empty or comment-only file gives the
+ * defaults (xend runs on defaults when the file is missing too).
+ * @throws ParseError ('xend-config') on text that is not an S-expression file (a bare word at
+ *   top level, e.g. an error message; unbalanced parentheses; an unterminated string), or on a
+ *   relocation value xend itself refuses (a boolean that is not one, a port that is not a number).
+ */
+export function parseXendConfig(text: string): XendConfig {
+  const forms = readSxp(text, 'xend-config');
+  const settings = new Map<string, readonly Sxp[]>();
+  for (const form of forms) {
+    if (typeof form === 'string') {
+      throw new ParseError('xend-config', `bare word ${JSON.stringify(form.slice(0, 40))} outside "( )": not an xend-config.sxp file`);
+    }
+    const [name, ...rest] = form;
+    if (typeof name === 'string' && !settings.has(name)) settings.set(name, rest);
+  }
+  const atom = (name: string, fallback: string): string => {
+    const v = settings.get(name)?.[0];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'string') throw new ParseError('xend-config', `(${name} ...) holds a list, not a single value`);
+    return v;
+  };
+  const bool = (name: string, fallback: string): boolean => {
+    const v = atom(name, fallback).toLowerCase();
+    if (TRUE_WORDS.includes(v)) return true;
+    if (FALSE_WORDS.includes(v)) return false;
+    throw new ParseError('xend-config', `(${name} ${JSON.stringify(v.slice(0, 20))}) is not a boolean (xend refuses it too)`);
+  };
+  const port = (name: string, fallback: string): number => {
+    const v = atom(name, fallback).trim();
+    const n = /^\+?\d{1,5}$/.test(v) ? Number(v) : NaN;
+    if (!(n <= 65535)) throw new ParseError('xend-config', `(${name} ${JSON.stringify(v.slice(0, 20))}) is not a port number`);
+    return n;
+  };
+  const allowText = atom('xend-relocation-hosts-allow', '');
+  // relocate.py: hosts_allow.split(" ") when not '' (single blanks: '' entries are kept).
+  const allow = allowText === '' ? [] : allowText.split(' ');
+  return {
+    relocationServer: bool('xend-relocation-server', 'no'),
+    relocationPort: port('xend-relocation-port', '8002'),
+    relocationAddress: atom('xend-relocation-address', ''),
+    relocationHostsAllow: allow,
+    invalidHostsAllow: allow.filter((p) => compileAnchored(p) === null),
+    relocationSslServer: bool('xend-relocation-ssl-server', 'no'),
+    relocationSslPort: port('xend-relocation-ssl-port', '8003'),
+    settings: Object.fromEntries(settings),
+  };
+}
+
+/** A pattern compiled to match at the start of the string only, like Python's re.match; null when invalid. */
+function compileAnchored(pattern: string): RegExp | null {
+  try {
+    return new RegExp(pattern, 'y');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether xend's relocation server admits a peer, as tcp.py / connection.hostAllowed decide: an
+ * empty list admits every peer; otherwise a peer is admitted when any pattern matches at the
+ * START of the name (Python re.match: anchored at the start only, so '10.0.0.1' also admits
+ * '10.0.0.12' and '10x0.0.1'; '$' is needed to anchor the end). xend tries the peer's FQDN
+ * (reverse lookup of its address) and its IP address: call this with each and OR the results.
+ * Patterns JavaScript cannot compile never match.
+ */
+export function relocationAdmits(allow: readonly string[], hostnameOrIp: string): boolean {
+  if (allow.length === 0) return true;
+  return allow.some((pattern) => {
+    const re = compileAnchored(pattern);
+    if (re === null) return false;
+    re.lastIndex = 0;
+    return re.test(hostnameOrIp);
+  });
+}
