@@ -4,6 +4,7 @@ import { evaluateScoped, summarize, type EvalContext } from './checks/evaluate.j
 import { domainVerdicts } from './checks/verdicts.js';
 import { firewallVerdict } from './checks/firewall-check.js';
 import { forDomain, migrationFacts, type MigrationPlan } from './checks/migration.js';
+import { landingQuery } from './checks/mode-ops.js';
 import { measureBandwidth } from './ssh/bandwidth.js';
 import { MiB } from './checks/units.js';
 import { buildFacts, diskQueries, PROBES, probesFor, selectDomains, type ProbeContext, type ProbeId } from './checks/probes/index.js';
@@ -13,7 +14,7 @@ import { connect, type SshSession } from './ssh/connect.js';
 import { loadSshConfig, resolveTarget, type ResolvedTarget, type TargetOverrides } from './ssh/target.js';
 import { hostname as osHostname, userInfo } from 'node:os';
 import { compareWithBaseline } from './checks/drift.js';
-import type { Transport } from './checks/rule-schema.js';
+import type { Mode, Transport } from './checks/rule-schema.js';
 import { applyWaivers, loadWaivers } from './checks/waivers.js';
 import { readReport } from './report/read.js';
 import type { BandwidthMeasurement, FailOn, HostReport, ProbeOutput, Report, ReportOptions, RuleResult, Side, Waiver } from './types.js';
@@ -61,6 +62,10 @@ export interface CheckOptions {
   readonly maxDowntimeMs?: number;
   /** Memory to leave free on the destination besides the moving domains (default 1024 MiB). */
   readonly memoryReserveMiB?: number;
+  /** How the guests move (default live: live migration on shared storage). */
+  readonly mode?: Mode;
+  /** Save mode: the directory `virsh save` writes to (on both hosts). */
+  readonly saveDir?: string;
   /** Per-host progress, for the CLI's live display. */
   readonly onProgress?: (side: Side, phase: 'connecting' | 'collecting' | 'done' | 'failed', detail?: string) => void;
 }
@@ -75,6 +80,9 @@ export const DEFAULTS = {
   /** QEMU's default downtime limit. */
   maxDowntimeMs: 300,
   memoryReserveMiB: 1024,
+  mode: 'live',
+  /** Where libvirt keeps managed-save images. */
+  saveDir: '/var/lib/libvirt/qemu/save',
 } as const;
 
 function unprobed(t: ResolvedTarget, e: PreflightError): HostReport {
@@ -140,30 +148,45 @@ export async function probeHost(t: ResolvedTarget, o: CheckOptions, progress: Pr
   try {
     progress('collecting', 'probes');
     const ctx: ProbeContext = { libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri, transport: o.transport ?? DEFAULTS.transport };
-    return hostReport(t, s, [await runRound(s, t, probesFor('dst', 1), ctx, o)]);
+    return hostReport(t, s, [await runRound(s, t, probesFor('dst', 1, ['save-dir']), ctx, o)]);
   } finally {
     s.close();
   }
 }
 
 /**
- * Probes the pair: both hosts at once, one exec each; then, on the source only, one more short
- * exec for what needs the destination's own facts (resolving its hostname as libvirt will).
+ * Probes the pair: both hosts at once, one exec each; then a short second exec where a round
+ * needs the other host's facts: on the source, resolving the destination's hostname as libvirt
+ * will and sizing the moving disks; on the destination (block, cold and save modes), looking at
+ * where those disks would land.
  */
 async function probePair(
   targets: { src: ResolvedTarget; dst: ResolvedTarget },
   o: CheckOptions,
   onProgress: (side: Side, phase: 'connecting' | 'collecting', detail?: string) => void,
 ): Promise<{ src: HostReport; dst: HostReport; bandwidth: BandwidthMeasurement | null }> {
-  const base: ProbeContext = { libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri, transport: o.transport ?? DEFAULTS.transport };
+  const mode = o.mode ?? DEFAULTS.mode;
+  const base: ProbeContext = { libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri, transport: o.transport ?? DEFAULTS.transport, saveDir: o.saveDir ?? DEFAULTS.saveDir };
+  const withoutSaveDir = mode === 'save' ? [] : (['save-dir'] as const);
   // Sessions stay open until both hosts are done: the bandwidth relay needs the two at once.
   const sessions: { src?: SshSession; dst?: SshSession } = {};
-  const dstP = (async (): Promise<HostReport> => {
+  let landingFor: (q: ProbeContext['landing'] | null) => void = () => {};
+  const landing = new Promise<ProbeContext['landing'] | null>((resolve) => (landingFor = resolve));
+  const dstFirst = (async (): Promise<{ s: SshSession; round: Round } | PreflightError> => {
     const s = await open(targets.dst, o, (p, d) => onProgress('dst', p, d));
-    if (s instanceof PreflightError) return unprobed(targets.dst, s);
+    if (s instanceof PreflightError) return s;
     sessions.dst = s;
-    onProgress('dst', 'collecting', `${probesFor('dst', 1).length} probes`);
-    return hostReport(targets.dst, s, [await runRound(s, targets.dst, probesFor('dst', 1), base, o)]);
+    const ids = probesFor('dst', 1, withoutSaveDir);
+    onProgress('dst', 'collecting', `${ids.length} probes`);
+    return { s, round: await runRound(s, targets.dst, ids, base, o) };
+  })();
+  const dstP = (async (): Promise<HostReport> => {
+    const first = await dstFirst;
+    if (first instanceof PreflightError) return unprobed(targets.dst, first);
+    const rounds = [first.round];
+    const q = mode === 'live' ? null : await landing;
+    if (q && first.round.error === null) rounds.push(await runRound(first.s, targets.dst, ['landing'], { ...base, landing: q }, o));
+    return hostReport(targets.dst, first.s, rounds);
   })();
   const srcP = (async (): Promise<HostReport> => {
     const s = await open(targets.src, o, (p, d) => onProgress('src', p, d));
@@ -171,21 +194,23 @@ async function probePair(
     sessions.src = s;
     const ctx: ProbeContext = { ...base, peer: { host: targets.dst.host, sshPort: targets.dst.port }, domains: o.domains ?? [] };
     // A dirty rate given on the command line replaces the measurement (which samples for a second).
-    const without = o.dirtyRateMiBs !== undefined ? (['dirty-rate'] as const) : [];
+    const without = [...withoutSaveDir, ...(o.dirtyRateMiBs !== undefined ? (['dirty-rate'] as const) : [])];
     const ids = probesFor('src', 1, without);
     onProgress('src', 'collecting', `${ids.length} probes`);
     const rounds = [await runRound(s, targets.src, ids, ctx, o)];
     // Round 2 needs round 1: the destination's hostname (to resolve it here) and the moving domains' disks (to size them).
     const first = rounds[0] as Round;
-    // Only the domain probes: the full parse of every output happens once, in hostReport.
-    const r1 = buildFacts(pick(first.outputs, ['virsh-list', 'virsh-uuids', 'virsh-domxml'])).facts;
+    // Only what says which disks move and where they live: the full parse of every output happens once, in hostReport.
+    const r1 = buildFacts(pick(first.outputs, ['virsh-list', 'virsh-uuids', 'virsh-domxml', 'mounts', 'virsh-pools'])).facts;
+    landingFor(landingQuery(r1, o.domains ?? []));
     const moving = r1.libvirt?.domains ? selectDomains(r1.libvirt.domains, o.domains ?? []).domains : [];
     const disks = diskQueries(moving);
-    const dstHostname = (await dstP).hostname;
+    const dst = await dstFirst;
+    const dstHostname = dst instanceof PreflightError ? null : (buildFacts(pick(dst.round.outputs, ['hostname'])).facts.host?.hostname ?? null);
     const second = probesFor('src', 2).filter((id) => (id === 'peer-resolve' ? dstHostname !== null : id === 'disk-sizes' ? disks.length > 0 : true));
     if (first.error === null && second.length > 0) rounds.push(await runRound(s, targets.src, second, { ...ctx, peerHostname: dstHostname ?? '', disks }, o));
     return hostReport(targets.src, s, rounds);
-  })();
+  })().finally(() => landingFor(null));
   try {
     const [src, dst] = await Promise.all([srcP, dstP]);
     let bandwidth: BandwidthMeasurement | null = null;
@@ -216,6 +241,7 @@ export function planOf(options: ReportOptions, measured: BandwidthMeasurement | 
     dirtyBytesPerSec: options.dirtyRateMiBs !== null ? options.dirtyRateMiBs * MiB : null,
     maxDowntimeMs: options.maxDowntimeMs,
     memoryReserveKiB: options.memoryReserveMiB * 1024,
+    mode: options.mode,
   };
 }
 
@@ -308,6 +334,8 @@ export async function check(o: CheckOptions, ruleSet: RuleSet = rulesFor(o)): Pr
     maxDowntimeMs: o.maxDowntimeMs ?? DEFAULTS.maxDowntimeMs,
     memoryReserveMiB: o.memoryReserveMiB ?? DEFAULTS.memoryReserveMiB,
     measureBandwidth: o.measureBandwidth ?? false,
+    mode: o.mode ?? DEFAULTS.mode,
+    saveDir: (o.mode ?? DEFAULTS.mode) === 'save' ? (o.saveDir ?? DEFAULTS.saveDir) : null,
   };
   const evaluated = evaluateHosts({ hosts: { src: probed.src, dst: probed.dst }, ruleSet, options, waivers, baseline, now: started, bandwidth: probed.bandwidth });
   const collection = {
@@ -381,6 +409,7 @@ export function evaluateHosts(input: EvaluateInput): Pick<Report, 'hosts' | 'res
   const ctx: EvalContext = {
     hypervisor: 'kvm',
     transport: options.transport as Transport,
+    mode: options.mode,
     dstSshPort: hosts.dst.connection?.port ?? 22,
     firewall: firewallVerdict,
     narrow: m ? narrowOnce((name) => ({ ...hosts.src, facts: { ...hosts.src.facts, migration: forDomain(m, name, hosts.src.facts, plan) } })) : undefined,

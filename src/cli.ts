@@ -4,7 +4,7 @@ import { dirname, join, basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { check, DEFAULTS, rulesFor, type CheckOptions } from './check.js';
 import { loadRules, parseRuleFile, type Rule } from './checks/rules.js';
-import { asList, RULE_FILE_SCHEMA } from './checks/rule-schema.js';
+import { asList, MODES, RULE_FILE_SCHEMA, type Mode } from './checks/rule-schema.js';
 import { formatError, isPreflightError, ReportWriteError, UsageError } from './errors.js';
 import { TOOL } from './paths.js';
 import { renderConsole } from './report/console.js';
@@ -33,6 +33,11 @@ function positiveSeconds(v: string): number {
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
+function absolutePath(v: string): string {
+  if (!v.startsWith('/') || /[\n\r\0]/.test(v)) throw new InvalidArgumentError('expected an absolute path');
+  return v;
+}
+
 /** A non-negative number with a unit for the error message (MiB/s, ms, MiB); positive when `strict`. */
 const amount = (unit: string, strict: boolean) => (v: string): number => {
   const n = Number(v);
@@ -49,6 +54,8 @@ function renderRule(r: Rule): string {
     ...(r.tags?.length ? [`tags: ${r.tags.join(', ')}`] : []),
     ...(r.hypervisors ? [`hypervisors: ${r.hypervisors.join(', ')}`] : []),
     ...(r.transports ? [`transports: ${r.transports.join(', ')}`] : []),
+    ...(r.modes ? [`modes: ${r.modes.join(', ')}`] : []),
+    ...(r.modeSeverity ? [`severity by mode: ${Object.entries(r.modeSeverity).map(([m, sev]) => `${m} ${sev}`).join(', ')}`] : []),
     ...(r.facts?.length ? [`facts: ${r.facts.join(', ')}`] : []),
     'asserts:',
     ...asserts,
@@ -102,6 +109,8 @@ interface PairOpts extends OutputOpts {
   dirtyRate?: number;
   maxDowntime: number;
   memoryReserve: number;
+  mode: Mode;
+  saveDir?: string;
 }
 
 /** Live per-host progress on stderr: listr2 on a TTY, plain lines otherwise (CI), nothing with --quiet. */
@@ -175,7 +184,10 @@ async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<E
     dirtyRateMiBs: o.dirtyRate,
     maxDowntimeMs: o.maxDowntime,
     memoryReserveMiB: o.memoryReserve,
+    mode: o.mode,
+    saveDir: o.saveDir,
   } as CheckOptions;
+  if (o.saveDir !== undefined && o.mode !== 'save') throw new UsageError('--save-dir applies to --mode save only');
   const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
   const report = await withProgress(io, o.quiet ?? false, (onProgress) => check({ ...options, onProgress }, ruleSet));
   return emit(report, o, io);
@@ -237,6 +249,12 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
     .option('--max-downtime <ms>', 'largest acceptable pause at the end of a live migration', amount('ms', false), DEFAULTS.maxDowntimeMs)
     .option('--memory-reserve <MiB>', 'memory to leave free on dst besides the moving domains', amount('MiB', false), DEFAULTS.memoryReserveMiB)
     .addOption(new Option('--transport <kind>', 'migration transport').choices(['ssh', 'tcp', 'tls', 'tunnelled']).default(DEFAULTS.transport))
+    .addOption(
+      new Option('--mode <mode>', 'how the guests move: live (shared storage), block (live, copying the disks), cold (shut off, copied, defined), save (virsh save, then restore on dst)')
+        .choices([...MODES])
+        .default(DEFAULTS.mode),
+    )
+    .option('--save-dir <dir>', `save mode: the directory the save images go to, on both hosts (default ${DEFAULTS.saveDir})`, absolutePath)
     .option('-r, --rules <file|dir>', 'extra rule file or directory (repeatable; same id overrides)', collect)
     .option('--only <sel>', 'evaluate only these rules: id, glob or tag (repeatable)', collect)
     .option('--skip <sel>', 'skip these rules: id, glob or tag (repeatable)', collect)

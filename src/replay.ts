@@ -46,6 +46,9 @@ export function replay(path: string, o: ReplayOptions = {}): Report {
     maxDowntimeMs: r.options.maxDowntimeMs ?? DEFAULTS.maxDowntimeMs,
     memoryReserveMiB: r.options.memoryReserveMiB ?? DEFAULTS.memoryReserveMiB,
     measureBandwidth: r.options.measureBandwidth ?? false,
+    // Reports from before the modes checked a live migration.
+    mode: r.options.mode ?? DEFAULTS.mode,
+    saveDir: r.options.saveDir ?? null,
     rules: o.rules ?? [],
     only: o.only ?? [],
     skip: o.skip ?? [],

@@ -1,6 +1,8 @@
 import type { DomainXmlFacts, MountFacts, NetworkFacts, PoolFacts } from './checks/probes/facts-types.js';
-import type { HostIds, LsmFacts, MeminfoFacts } from './checks/probes/system.js';
+import type { HostIds, IpAddr, LsmFacts, MeminfoFacts } from './checks/probes/system.js';
+import type { DirStat, ExistingPath } from './checks/probes/dir-stats.js';
 import type { PrecopyPrediction } from './checks/convergence.js';
+import type { Mode } from './checks/rule-schema.js';
 
 /** Severities, most severe first. */
 export const SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
@@ -51,6 +53,16 @@ export interface DomainFact {
   readonly xml?: DomainXmlFacts | null;
 }
 
+/** The destination's side of a disk copy (block and cold modes). */
+export interface Landing {
+  /** The directories the copied images would be written to. */
+  readonly dirs: readonly DirStat[];
+  /** Paths of the moving disks that exist there already (libvirt reuses them instead of creating). */
+  readonly files: readonly ExistingPath[];
+  /** The destination's storage pools (null when virsh could not list them): libvirt creates a missing image through the pool whose target is its directory. */
+  readonly pools: readonly { name: string; type: string; targetPath: string | null; availableBytes: number | null }[] | null;
+}
+
 /** The move itself, derived on the source from -d (default: running domains) and the source's facts. */
 export interface MigrationFacts {
   readonly domains: readonly DomainFact[];
@@ -80,6 +92,27 @@ export interface MigrationFacts {
   readonly memoryReserveKiB: number;
   /** Pre-copy prediction per moving domain (or why there is none). */
   readonly convergence: readonly ConvergenceEstimate[];
+  /** How the guests move (--mode). */
+  readonly mode: Mode;
+  /** Writable disks whose format cannot hold an internal snapshot (savevm needs qcow2 or qed), described. */
+  readonly snapshotBlockers: readonly string[];
+  /** Save mode: the images `virsh save` writes (about the guests' memory) and the source's --save-dir. */
+  readonly saveImage: {
+    readonly bytes: number;
+    readonly dir: DirStat | null;
+    /** The network filesystem holding the save directory on the source, if any. */
+    readonly sharedMount: { readonly mountpoint: string; readonly fstype: string; readonly export: string | null } | null;
+  };
+  /** What crosses the network in a block copy, and where to (block mode). */
+  readonly transfer: {
+    /** Allocation of the disks not on shared storage; null when a size is unknown. */
+    readonly copyBytes: number | null;
+    readonly bandwidthBytesPerSec: number | null;
+    /** The destination's address as the source reaches it (the one it is managed through). */
+    readonly managementAddress: string | null;
+    /** What the destination's hostname resolves to on the source: where libvirt sends migration data by default. */
+    readonly migrationAddresses: readonly string[] | null;
+  };
 }
 
 /** One disk of a moving domain. */
@@ -89,6 +122,9 @@ export interface MigrationDisk {
   readonly type: string;
   readonly device: string;
   readonly source: string | null;
+  /** Volume disks: the pool and volume names. */
+  readonly pool?: string | null;
+  readonly volume?: string | null;
   readonly format: string | null;
   readonly cache: string | null;
   readonly readonly: boolean;
@@ -159,8 +195,15 @@ export interface HostFacts {
   };
   security?: LsmFacts;
   clock?: { remoteEpochMs: number; receivedAtMs?: number; offsetMs?: number };
-  storage?: { mounts: readonly MountFacts[]; networkMounts: readonly MountFacts[] };
-  network?: { bridges?: readonly string[]; addresses?: readonly string[] };
+  storage?: {
+    mounts?: readonly MountFacts[];
+    networkMounts?: readonly MountFacts[];
+    /** --save-dir as this host sees it (save mode). */
+    saveDir?: DirStat | null;
+    /** Destination, block and cold modes: where the source's local disks would land. */
+    landing?: Landing;
+  };
+  network?: { bridges?: readonly string[]; addresses?: readonly string[]; ifaddrs?: readonly IpAddr[] };
   /** Parsed rulesets; null where the tool is not installed. */
   firewall?: { nft: unknown; iptables: unknown };
   libvirt?: {
@@ -326,6 +369,10 @@ export interface ReportOptions {
   readonly maxDowntimeMs: number;
   readonly memoryReserveMiB: number;
   readonly measureBandwidth: boolean;
+  /** How the guests move: live (shared storage), block (live with a disk copy), cold, save (save/restore). */
+  readonly mode: Mode;
+  /** Save mode: --save-dir; null in the other modes. */
+  readonly saveDir: string | null;
 }
 
 /** A bandwidth measured by the tool itself (--measure-bandwidth). */

@@ -2,7 +2,7 @@ import type { ExitCode, FailOn, HostReport, RuleResult, Severity, Side, Summary 
 import { SEVERITIES } from '../types.js';
 import { CROSS, formatMessage, HOST, isHostOperator, OperandError, type OpContext } from './operators.js';
 import { PROBES } from './probes/index.js';
-import { asList, type AssertSpec, type Hypervisor, type RuleSpec, type SideSel, type WhenSpec } from './rule-schema.js';
+import { asList, MODE_PHRASE, type AssertSpec, type Hypervisor, type RuleSpec, type SideSel, type WhenSpec } from './rule-schema.js';
 
 /** Reads a dotted fact path; a list on the way is mapped over (`migration.domains.name` gives every name). */
 export function readPath(facts: unknown, path: string): unknown {
@@ -103,12 +103,12 @@ function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext
   return { status: 'fail', message: formatMessage(template ?? r.defaultMessage, r.data), messageId: r.messageId, data: { ...r.data }, evidence };
 }
 
-function resultOf(rule: RuleSpec) {
+function resultOf(rule: RuleSpec, severity: Severity = rule.severity) {
   const base: Base = {
     id: rule.id,
     domain: null,
     title: rule.title,
-    severity: rule.severity,
+    severity,
     remediation: rule.remediation ?? null,
     references: rule.references ?? [],
     waiver: null,
@@ -122,6 +122,7 @@ function inapplicable(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResul
   const result = resultOf(rule);
   if (rule.hypervisors && !rule.hypervisors.includes(ctx.hypervisor)) return result('skip', `not applicable to ${ctx.hypervisor} hosts`, 'skip.hypervisor');
   if (rule.transports && !rule.transports.includes(ctx.transport)) return result('skip', `not applicable to the ${ctx.transport} transport`, 'skip.transport');
+  if (rule.modes && !rule.modes.includes(ctx.mode)) return result('skip', `not applicable to ${MODE_PHRASE[ctx.mode]} (--mode ${ctx.mode})`, 'skip.mode', { mode: ctx.mode });
   for (const side of ['src', 'dst'] as const) {
     const h = hosts[side];
     // Unreachable, or reached but nothing collected (sudo refused, the script never ran).
@@ -133,7 +134,8 @@ function inapplicable(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResul
 
 /** Evaluates one rule on the pair. Pure. */
 export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResult {
-  const result = resultOf(rule);
+  const modeSeverity = rule.modeSeverity?.[ctx.mode];
+  const result = resultOf(rule, modeSeverity ?? rule.severity);
   const na = inapplicable(rule, hosts, ctx);
   if (na) return na;
   try {
@@ -141,8 +143,8 @@ export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): Ru
       const h = holds(w, hosts);
       if (!h.ok) return result('skip', `not applicable: ${SIDE_NAME[h.side]} ${w.path} is ${formatMessage('{v}', { v: h.value })}`, 'skip.when', { side: h.side, path: w.path, value: h.value }, { [h.side]: h.value });
     }
-    let severity = rule.severity;
-    if (rule.escalate) {
+    let severity = modeSeverity ?? rule.severity;
+    if (rule.escalate && modeSeverity === undefined) {
       try {
         if (holds(rule.escalate.when, hosts).ok) severity = rule.escalate.severity;
       } catch (e) {

@@ -9,6 +9,7 @@ import type {
 import { predictPrecopy } from './convergence.js';
 import type { DomainDisk, DomainXmlFacts, MountFacts, PoolFacts } from './probes/facts-types.js';
 import { selectDomains } from './probes/index.js';
+import type { Mode } from './rule-schema.js';
 import { MiB } from './units.js';
 
 
@@ -22,7 +23,12 @@ export interface MigrationPlan {
   readonly dirtyBytesPerSec: number | null;
   readonly maxDowntimeMs: number;
   readonly memoryReserveKiB: number;
+  /** How the guests move (--mode). */
+  readonly mode: Mode;
 }
+
+/** Image formats that hold internal snapshots with memory state (QEMU savevm, virsh snapshot-create). */
+const SNAPSHOT_FORMATS = new Set(['qcow2', 'qed']);
 
 /** Pool types whose volumes every host of a cluster reaches over the network or a SAN. */
 const SHARED_POOL_TYPES = new Set(['netfs', 'rbd', 'iscsi', 'iscsi-direct', 'gluster', 'sheepdog', 'vstorage', 'mpath', 'scsi']);
@@ -53,6 +59,11 @@ function classify(d: DomainDisk, mounts: readonly MountFacts[], pools: readonly 
   return m ? { storage: 'shared-fs', mount: { mountpoint: m.mountpoint, fstype: m.fstype, export: m.export } } : { storage: 'local', mount: null };
 }
 
+/** The disks of the domains a run moves (-d, else the running ones), classified by where they live. */
+export function movingDisks(src: HostFacts, requested: readonly string[]): MigrationDisk[] {
+  return selectDomains(src.libvirt?.domains ?? [], requested).domains.flatMap((d) => disksOf(d, src));
+}
+
 function disksOf(dom: DomainFact, src: HostFacts): MigrationDisk[] {
   const x = dom.xml;
   if (!x) return [];
@@ -71,6 +82,7 @@ function disksOf(dom: DomainFact, src: HostFacts): MigrationDisk[] {
       type: d.type,
       device: d.device,
       source: d.source,
+      ...(d.type === 'volume' ? { pool: d.pool, volume: d.volume } : {}),
       format: d.format,
       cache: d.cache,
       readonly: d.readonly,
@@ -80,6 +92,17 @@ function disksOf(dom: DomainFact, src: HostFacts): MigrationDisk[] {
       capacityBytes: size?.capacityBytes ?? null,
     };
   });
+}
+
+/** The bytes a copy of the disks not on shared storage moves (their allocation); null when a size is unknown. */
+export function copyBytesOf(disks: readonly MigrationDisk[]): number | null {
+  let n = 0;
+  for (const d of disks) {
+    if (d.storage !== 'local') continue;
+    if (d.bytes === null) return null;
+    n += d.bytes;
+  }
+  return n;
 }
 
 /**
@@ -180,7 +203,13 @@ function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: Migratio
     xmls.some((x) => x.disks.some((d) => d.pool === p.name || (p.targetPath !== null && d.source !== null && under(d.source, p.targetPath) && p.targetPath !== '/'))),
   );
   const disks = domains.flatMap((d) => disksOf(d, src));
+  const memoryBytes = domains.reduce((n, d) => n + (d.xml?.currentMemoryKiB ?? d.xml?.memoryKiB ?? 0) * 1024, 0);
+  const saveDir = src.storage?.saveDir ?? null;
+  const saveMount = saveDir?.exists ? mountOf(saveDir.path, src.storage?.mounts ?? []) : null;
+  const resolution = src.peer?.dstHostnameResolution ?? null;
+  const route = src.peer?.route as { dst?: string } | undefined;
   return {
+    mode: plan.mode,
     domains,
     bridges: [...bridges].sort(),
     networks,
@@ -195,5 +224,19 @@ function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: Migratio
     machines: [...new Set(xmls.flatMap((x) => (x.machine ? [x.machine] : [])))],
     memoryReserveKiB: plan.memoryReserveKiB,
     convergence: withXml.map(({ d, x }) => convergenceOf(d, x, src, plan)),
+    snapshotBlockers: disks
+      .filter((d) => d.storage !== 'empty' && !d.readonly && !SNAPSHOT_FORMATS.has(d.format ?? 'raw'))
+      .map((d) => `${d.domain} ${d.target ?? '?'} (${d.format ?? 'raw'})`),
+    saveImage: {
+      bytes: memoryBytes,
+      dir: saveDir,
+      sharedMount: saveMount ? { mountpoint: saveMount.mountpoint, fstype: saveMount.fstype, export: saveMount.export } : null,
+    },
+    transfer: {
+      copyBytes: copyBytesOf(disks),
+      bandwidthBytesPerSec: plan.bandwidth?.bytesPerSec ?? null,
+      managementAddress: route?.dst ?? null,
+      migrationAddresses: resolution,
+    },
   };
 }

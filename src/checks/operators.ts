@@ -1,7 +1,8 @@
 import { compareVersions } from './probes/libvirt-xml.js';
 import { convergesOp, disksShared, guestCpuOp } from './domain-ops.js';
+import { blockSpace, dedicatedLink, privateDir, saveSpace } from './mode-ops.js';
 import { human } from './units.js';
-import type { AssertSpec, CrossOperator, HostOperator, Transport } from './rule-schema.js';
+import type { AssertSpec, CrossOperator, HostOperator, Mode, Transport } from './rule-schema.js';
 
 /** An operator's verdict with the data its message is built from. */
 export interface OpResult {
@@ -20,6 +21,8 @@ export interface OpResult {
 /** What an operator may know about the run besides the facts. */
 export interface OpContext {
   readonly transport: Transport;
+  /** How the guest moves (--mode). */
+  readonly mode: Mode;
   /** The destination's SSH port (the control port for qemu+ssh). */
   readonly dstSshPort: number;
   /** Evaluates a destination firewall for a source address; injected so this module stays small. */
@@ -134,6 +137,9 @@ export const CROSS: Record<CrossOperator, Cross> = {
   },
   'disks-shared': disksShared,
   'guest-cpu': guestCpuOp,
+  'block-space': blockSpace,
+  'save-space': saveSpace,
+  'dedicated-link': dedicatedLink,
   'firewall-admits'(src, dst, _a, ctx) {
     if (!ctx.firewall) throw new OperandError('no firewall evaluator');
     if (typeof src !== 'string') throw new OperandError('source address is not a string');
@@ -184,6 +190,7 @@ export const HOST: Record<HostOperator, Host> = {
     return { ok: n >= (a.value ?? 0), detail: `${n} is below ${a.value ?? 0}` };
   },
   converges: convergesOp,
+  'private-dir': privateDir,
 };
 
 export function isHostOperator(op: string): op is HostOperator {

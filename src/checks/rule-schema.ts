@@ -6,8 +6,8 @@ import { SEVERITIES, type Severity } from '../types.js';
  * per-host ones (present, empty, matches, in, at-least) test each host named by `side`.
  * See operators.ts for the exact meaning of each.
  */
-export const CROSS_OPERATORS = ['equal', 'subset', 'superset', 'disjoint', 'match', 'not-older', 'within', 'capacity', 'firewall-admits', 'disks-shared', 'guest-cpu'] as const;
-export const HOST_OPERATORS = ['present', 'empty', 'matches', 'in', 'at-least', 'converges'] as const;
+export const CROSS_OPERATORS = ['equal', 'subset', 'superset', 'disjoint', 'match', 'not-older', 'within', 'capacity', 'firewall-admits', 'disks-shared', 'guest-cpu', 'block-space', 'save-space', 'dedicated-link'] as const;
+export const HOST_OPERATORS = ['present', 'empty', 'matches', 'in', 'at-least', 'converges', 'private-dir'] as const;
 export const OPERATORS = [...CROSS_OPERATORS, ...HOST_OPERATORS] as const;
 export type CrossOperator = (typeof CROSS_OPERATORS)[number];
 export type HostOperator = (typeof HOST_OPERATORS)[number];
@@ -17,6 +17,19 @@ export const HYPERVISORS = ['kvm', 'xen'] as const;
 export type Hypervisor = (typeof HYPERVISORS)[number];
 export const TRANSPORTS = ['ssh', 'tcp', 'tls', 'tunnelled'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
+/**
+ * How the guest moves (--mode): live (shared storage), block (live with a copy of the disks),
+ * cold (shut off, image and definition copied) or save (a save image restored on the destination).
+ */
+export const MODES = ['live', 'block', 'cold', 'save'] as const;
+export type Mode = (typeof MODES)[number];
+/** How a report names each mode. */
+export const MODE_PHRASE: Record<Mode, string> = {
+  live: 'live migration (shared storage)',
+  block: 'live migration with block copy',
+  cold: 'cold migration',
+  save: 'save/restore',
+};
 export type SideSel = 'src' | 'dst' | 'both';
 type Scalar = string | number | boolean;
 
@@ -72,6 +85,10 @@ export interface RuleSpec {
   tags?: string[];
   hypervisors?: Hypervisor[];
   transports?: Transport[];
+  /** The migration modes it applies to (default every one); in the others it is `skip`. */
+  modes?: Mode[];
+  /** The severity in some modes (e.g. cpu.flags is minor for a cold migration: the guest boots afresh); overrides `escalate`. */
+  modeSeverity?: Partial<Record<Mode, Severity>>;
   /**
    * pair (default): one result for the pair. domain: one result per moving domain, each evaluated
    * with `migration.*` narrowed to that domain (a domain's own disks, interfaces, CPU ...).
@@ -161,6 +178,14 @@ export const RULE_FILE_SCHEMA: JSONSchemaType<RuleFile> = {
           tags: { type: 'array', items: { type: 'string' }, nullable: true },
           hypervisors: { type: 'array', items: { type: 'string', enum: [...HYPERVISORS] }, nullable: true },
           transports: { type: 'array', items: { type: 'string', enum: [...TRANSPORTS] }, nullable: true },
+          modes: { type: 'array', minItems: 1, items: { type: 'string', enum: [...MODES] }, nullable: true },
+          modeSeverity: {
+            type: 'object',
+            nullable: true,
+            additionalProperties: false,
+            minProperties: 1,
+            properties: Object.fromEntries(MODES.map((m) => [m, { type: 'string', enum: [...SEVERITIES], nullable: true }])),
+          } as never,
           scope: { type: 'string', enum: ['pair', 'domain'], nullable: true },
           facts: { type: 'array', items: factPath, nullable: true },
           when: { anyOf: [whenSchema, { type: 'array', minItems: 1, items: whenSchema }] } as never,

@@ -5,6 +5,7 @@ import type { ReportContext } from './index.js';
 import { sanitizeForTerminal as clean } from './sanitize.js';
 import { resultKey } from '../checks/drift.js';
 import { describeDomain, VERDICT_LABEL } from './domains.js';
+import { MODE_PHRASE } from '../checks/rule-schema.js';
 
 export type ConsoleContext = Pick<ReportContext, 'color' | 'quiet'>;
 
@@ -42,7 +43,7 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
   const { src, dst } = report.hosts;
   const name = (h: typeof src): string => `${clean(h.target)}${h.hostname && h.hostname !== h.target ? ` (${clean(h.hostname)})` : ''}`;
   const lines: string[] = [];
-  lines.push(c.bold(`${report.tool.name} ${report.tool.version}: ${name(src)} -> ${name(dst)}`));
+  lines.push(c.bold(`${report.tool.name} ${report.tool.version}: ${name(src)} -> ${name(dst)}`) + `, ${MODE_PHRASE[report.options.mode]} (--mode ${report.options.mode})`);
   if (report.replayOf) lines.push(c.dim(`  replay of ${clean(report.replayOf.path)} (collected ${report.startedAt}, sha256 ${report.replayOf.sha256.slice(0, 16)}...)`));
   for (const [side, h] of [['source', src], ['destination', dst]] as const) {
     if (!h.reachable) lines.push(c.red(`  ${side} ${clean(h.target)} not probed: ${clean(h.error?.message ?? 'unreachable')}`));
@@ -73,7 +74,7 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
     for (const d of domains) {
       const label = VERDICT_LABEL[d.verdict].padEnd(7);
       const colour = d.verdict === 'go' ? c.green.bold(label) : d.verdict === 'no-go' ? c.red.bold(label) : c.magenta.bold(label);
-      lines.push(`  ${colour} ${clean(d.name).padEnd(width)}  ${clean(describeDomain(d))}`);
+      lines.push(`  ${colour} ${clean(d.name).padEnd(width)}  ${clean(describeDomain(d, report.options.mode))}`);
       const own = d.blockers.filter((b) => b.domain !== null).map((b) => b.id);
       const pair = d.blockers.filter((b) => b.domain === null).map((b) => b.id);
       if (own.length > 0) lines.push(`          ${' '.repeat(width)}  blocked by: ${own.join(', ')}`);

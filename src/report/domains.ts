@@ -1,14 +1,22 @@
 import { duration, human, mibs } from '../checks/units.js';
+import type { Mode } from '../checks/rule-schema.js';
 import type { DomainVerdict } from '../types.js';
 
-/** One line about a moving domain's move: size, storage, and the convergence estimate or why there is none. Pure. */
-export function describeDomain(v: DomainVerdict): string {
+const COPY: Record<Mode, string> = { live: 'a block migration would copy', block: 'the block copy moves', cold: 'to copy', save: 'to copy' };
+
+/** One line about a moving domain's move in this mode: size, storage, copy, and the convergence estimate or why there is none. Pure. */
+export function describeDomain(v: DomainVerdict, mode: Mode = 'live'): string {
   const parts = [`${human(v.memoryKiB * 1024)}, ${v.vcpus} vCPU${v.vcpus === 1 ? '' : 's'}, ${v.state}`];
   const d = v.disks;
-  if (d.local > 0) parts.push(`${d.local} local disk${d.local === 1 ? '' : 's'}: block migration copies ${d.bytesToCopy === null ? 'an unknown amount' : human(d.bytesToCopy)}`);
-  else if (d.shared > 0) parts.push(`${d.shared} disk${d.shared === 1 ? '' : 's'} on shared storage`);
-  if (d.unknown > 0) parts.push(`${d.unknown} host block device${d.unknown === 1 ? '' : 's'} (shared? cannot tell)`);
   const c = v.convergence;
+  if (d.local > 0) {
+    const bw = c?.bandwidthBytesPerSec ?? null;
+    const time = d.bytesToCopy !== null && bw !== null && mode !== 'live' ? ` (~${duration(d.bytesToCopy / bw)} at ${mibs(bw)})` : '';
+    parts.push(`${d.local} local disk${d.local === 1 ? '' : 's'}: ${COPY[mode]} ${d.bytesToCopy === null ? 'an unknown amount' : human(d.bytesToCopy)}${time}`);
+  } else if (d.shared > 0) parts.push(`${d.shared} disk${d.shared === 1 ? '' : 's'} on shared storage`);
+  if (d.unknown > 0) parts.push(`${d.unknown} host block device${d.unknown === 1 ? '' : 's'}${mode === 'live' ? ' (shared? cannot tell)' : ''}`);
+  // Cold and save moves have no pre-copy to predict.
+  if (mode === 'cold' || mode === 'save') return parts.join('; ');
   if (c?.prediction && c.bandwidthBytesPerSec !== null && c.dirtyBytesPerSec !== null) {
     const p = c.prediction;
     const at = `at ${mibs(c.bandwidthBytesPerSec)} (${c.bandwidthSource}), dirtying ${mibs(c.dirtyBytesPerSec)} (${c.dirtyRateSource})`;

@@ -6,6 +6,7 @@ import { atOrAbove } from '../checks/evaluate.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { resultKey } from '../checks/drift.js';
 import { blockerLabel, describeDomain, VERDICT_LABEL } from './domains.js';
+import { MODE_PHRASE } from '../checks/rule-schema.js';
 
 /** The board's one-word answer, from the exit code: 0 GO, 1 NO-GO, anything else INCOMPLETE. */
 export type Verdict = 'GO' | 'NO-GO' | 'INCOMPLETE';
@@ -331,6 +332,7 @@ function header(report: Report): string {
       kv([
         ['libvirt URI', `<code>${e(o.libvirtUri)}</code>`],
         ['Domains', o.domains.length === 0 ? 'every running domain on the source (evacuation)' : list(o.domains)],
+        ['Mode', `${e(MODE_PHRASE[o.mode])} <span class="muted">(--mode ${e(o.mode)})</span>${o.saveDir ? `, save directory <code>${e(o.saveDir)}</code>` : ''}`],
         ['Transport', e(o.transport)],
         ['Fail on', `${e(o.failOn)} <span class="muted">(exit code ${s.exitCode})</span>`],
         ['sudo', o.sudo ? 'yes (sudo -n)' : 'no'],
@@ -352,7 +354,7 @@ function domainsTable(report: Report): string {
   const rows = domains.map(
     (d) =>
       `<tr class="row-${cls[d.verdict]}"><td><span class="badge s-${cls[d.verdict]}">${VERDICT_LABEL[d.verdict]}</span></td><td class="mono">${e(d.name)}</td>` +
-      `<td>${e(describeDomain(d))}</td><td>${d.blockers.map((b) => `<span class="mono">${e(blockerLabel(b))}</span>`).join(', ') || '<span class="muted">none</span>'}</td></tr>`,
+      `<td>${e(describeDomain(d, report.options.mode))}</td><td>${d.blockers.map((b) => `<span class="mono">${e(blockerLabel(b))}</span>`).join(', ') || '<span class="muted">none</span>'}</td></tr>`,
   );
   return `<h2>Domains</h2><table class="overview"><thead><tr><th>Verdict</th><th>Domain</th><th>Move</th><th>Blocked by</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

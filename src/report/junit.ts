@@ -113,6 +113,8 @@ function properties(report: Report, ctx: ReportContext): [string, string][] {
   props.push(
     ['tool.name', report.tool.name],
     ['tool.version', report.tool.version],
+    ['mode', report.options.mode],
+    ...(report.options.saveDir ? [['save-dir', report.options.saveDir] as [string, string]] : []),
     ['fail-on', report.options.failOn],
     ['exit-code', String(report.summary.exitCode)],
     ['started-at', report.startedAt],

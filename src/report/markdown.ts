@@ -17,6 +17,7 @@ import {
 import { sanitizeForTerminal } from './sanitize.js';
 import { resultKey } from '../checks/drift.js';
 import { blockerLabel, describeDomain, VERDICT_LABEL } from './domains.js';
+import { MODE_PHRASE } from '../checks/rule-schema.js';
 
 /**
  * Inline text made inert for GitHub/GitLab Markdown: terminal escapes neutralised, every
@@ -110,6 +111,7 @@ function header(report: Report): string[] {
     ['Tool', `${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} (report schema ${report.schemaVersion})`],
     ['libvirt URI', cs(o.libvirtUri)],
     ['Domains', o.domains.length === 0 ? 'every running domain on the source (evacuation)' : o.domains.map((x) => cs(x)).join(', ')],
+    ['Mode', `${escapeMarkdown(MODE_PHRASE[o.mode])} (${cs(`--mode ${o.mode}`)})${o.saveDir ? `, save directory ${cs(o.saveDir)}` : ''}`],
     ['Transport', escapeMarkdown(o.transport)],
     ['Fail on', `${escapeMarkdown(o.failOn)} (exit code ${s.exitCode})`],
     ['sudo', o.sudo ? 'yes (sudo -n)' : 'no'],
@@ -142,7 +144,7 @@ function domainsTable(report: Report): string[] {
     '',
     table(
       ['Verdict', 'Domain', 'Move', 'Blocked by'],
-      domains.map((d) => [`${icon[d.verdict]} ${VERDICT_LABEL[d.verdict]}`, cs(d.name), escapeMarkdown(describeDomain(d)), d.blockers.map((b) => cs(blockerLabel(b))).join(', ') || '—']),
+      domains.map((d) => [`${icon[d.verdict]} ${VERDICT_LABEL[d.verdict]}`, cs(d.name), escapeMarkdown(describeDomain(d, report.options.mode)), d.blockers.map((b) => cs(blockerLabel(b))).join(', ') || '—']),
     ),
     '',
   ];

@@ -199,6 +199,8 @@ export const REPORT_SCHEMA = {
         maxDowntimeMs: { type: 'number', minimum: 0 },
         memoryReserveMiB: { type: 'number', minimum: 0 },
         measureBandwidth: { type: 'boolean' },
+        mode: { enum: ['live', 'block', 'cold', 'save'] },
+        saveDir: strOrNull,
       },
     },
     rulesets: {

@@ -38,6 +38,11 @@ export interface HostSpec {
    * (sparse) to `size`; for disk images whose allocation the probes stat.
    */
   readonly files?: readonly { readonly path: string; readonly allocated: number; readonly size: number }[];
+  /**
+   * Directories on the host's own /srv, each its own tmpfs of `sizeMiB` (so its free space is
+   * real and known) with permission bits `mode`: where copied disks or save images would go.
+   */
+  readonly dirs?: readonly { readonly path: string; readonly sizeMiB: number; readonly mode: number }[];
   /** sshfs mounts (a real network filesystem, fuse.sshfs): `at` must lie under /srv. */
   readonly mounts?: readonly { readonly from: string; readonly export: string; readonly at: string }[];
   /** Shift the clock that SSH sessions see (libfaketime), e.g. '+300s'. */
@@ -391,6 +396,14 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
         // Overlayfs whiteouts (char devices 0:0) hide the commands in this namespace only.
         for (const n of names) extra.push(`mknod ${q(join(ov, 'upper', n))} c 0 0`);
         extra.push(`mount -t overlay lab-ov -o ${q(`lowerdir=${d},upperdir=${ov}/upper,workdir=${ov}/work`)} ${q(d)}`);
+      }
+      for (const d of h.dirs ?? []) {
+        if (!d.path.startsWith('/srv/') || d.path.includes('..')) throw new Error(`lab: ${h.name}: dirs must lie under /srv: ${d.path}`);
+        extra.push(
+          'mountpoint -q /srv || mount -t tmpfs lab-srv /srv',
+          `mkdir -p ${q(d.path)}`,
+          `mount -t tmpfs -o ${q(`size=${d.sizeMiB}m,mode=${d.mode.toString(8)}`)} lab-dir ${q(d.path)}`,
+        );
       }
       for (const f of h.files ?? []) {
         if (!f.path.startsWith('/srv/') || f.path.includes('..')) throw new Error(`lab: ${h.name}: files must lie under /srv: ${f.path}`);

@@ -33,12 +33,14 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     const r = await cli([...base(), '--json', json, 'hv1', 'hv2']);
     expect(r.stderr).not.toMatch(/MP_/);
     expect(r.code).toBe(0);
-    // Two skips: domain.machine-type per domain (the test driver is not QEMU and lists no machine types).
-    expect(r.stdout).toMatch(/^GO {2}(\d+) results: (\d+) pass, 0 fail, 0 error, 2 skip/m);
+    // Seven skips: domain.machine-type per domain (the test driver is not QEMU and lists no machine
+    // types), and the five rules of the other migration modes.
+    expect(r.stdout).toMatch(/^migrate-preflight \S+: hv1 -> hv2, live migration \(shared storage\) \(--mode live\)$/m);
+    expect(r.stdout).toMatch(/^GO {2}(\d+) results: (\d+) pass, 0 fail, 0 error, 7 skip/m);
     expect(r.stdout).toMatch(/^ {2}GO {6}web01 +2\.0 GiB, 2 vCPUs, running; 3 disks on shared storage; live migration ~\d+\.\d s: \d+ rounds?, [\d.]+ GiB sent, pause \d+ ms at 1000\.0 MiB\/s \(option\), dirtying 20\.0 MiB\/s \(option\)$/m);
     const rep = report(json);
-    expect(rep).toMatchObject({ schemaVersion: 1, tool: { name: 'migrate-preflight' }, summary: { fail: 0, error: 0, skip: 2, exitCode: 0 } });
-    expect(rep.summary.pass).toBe(rep.results.length - 2);
+    expect(rep).toMatchObject({ schemaVersion: 1, tool: { name: 'migrate-preflight' }, summary: { fail: 0, error: 0, skip: 7, exitCode: 0 } });
+    expect(rep.summary.pass).toBe(rep.results.length - 7);
     expect(rep.hosts.src).toMatchObject({ target: 'hv1', hostname: 'hv1', reachable: true, error: null });
     expect(rep.hosts.dst.facts.os).toEqual({ arch: 'x86_64', bits: 64, longBit: 64 });
     const { execFileSync } = await import('node:child_process');
@@ -51,7 +53,8 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     expect(probe?.sha256).toBe(createHash('sha256').update(fixture).digest('hex'));
     expect(probe).toMatchObject({ command: 'cat /proc/cpuinfo', exitCode: 0 });
     expect(rep.hosts.src.facts.libvirt?.domains?.map((d) => `${d.name}:${d.state}`)).toEqual([
-      'web01:running', 'db01:running', 'big01:shut off', 'cache01:shut off', 'lab01:shut off', 'local01:shut off', 'model01:shut off', 'old-test:shut off',
+      'web01:running', 'db01:running', 'big01:shut off', 'blk01:shut off', 'cache01:shut off', 'lab01:shut off', 'local01:shut off', 'model01:shut off',
+      'old-test:shut off', 'raw01:shut off',
     ]);
     expect(rep.hosts.src.facts.migration?.domains.map((d) => d.name)).toEqual(['web01', 'db01']);
   });
@@ -102,7 +105,9 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     expect(rep.hosts.dst).toMatchObject({ reachable: false, error: { code: 'MP_SSH_CONNECT' } });
     expect(rep.hosts.dst.error?.message).toMatch(/ECONNREFUSED/);
     expect(rep.hosts.src.facts.cpu?.vendor).toBe('GenuineIntel');
-    expect(rep.results.every((x) => x.status === 'error')).toBe(true);
+    // Every rule of the mode errs; the other modes' rules do not apply whichever host answers.
+    expect(rep.results.filter((x) => x.status !== 'error').map((x) => x.messageId)).toEqual(Array(5).fill('skip.mode'));
+    expect(rep.results.filter((x) => x.status === 'error').length).toBeGreaterThan(25);
   });
 
   it('silent host (no answer at all): exit 3 within connect-timeout + 1 s', async () => {

@@ -50,13 +50,21 @@ describe.skipIf(why !== null)('built-in rules on lab hosts', () => {
     return r;
   };
 
+  /** Rules of the other migration modes: a live migration skips them. */
+  const OTHER_MODES = ['network.migration-interface', 'security.save-image', 'storage.block-space', 'storage.image-format', 'storage.save-space'];
+
   it('a clean pair passes every built-in rule, per moving domain where the rule is about one (exit 0)', async () => {
     const rep = await check(...RATES, 'hv1', 'hv2');
     const notPass = rep.results.filter((r) => r.status !== 'pass').map((r) => `${r.id} [${r.domain}]: ${r.status} ${r.message}`);
     // Machine types are QEMU's: the lab's libvirt test driver lists none, so that rule does not apply here.
-    expect(notPass.sort()).toEqual(['db01', 'web01'].map((d) => `domain.machine-type [${d}]: skip not applicable: destination libvirt.hypervisor.name is TEST`));
+    expect(notPass.sort()).toEqual(
+      [
+        ...['db01', 'web01'].map((d) => `domain.machine-type [${d}]: skip not applicable: destination libvirt.hypervisor.name is TEST`),
+        ...OTHER_MODES.map((id) => `${id} [null]: skip not applicable to live migration (shared storage) (--mode live)`),
+      ].sort(),
+    );
     expect(rep.results.map((r) => `${r.id}${r.domain ? ` [${r.domain}]` : ''}`).sort()).toEqual(
-      [...PAIR_RULES, ...DOMAIN_RULES.flatMap((id) => [`${id} [web01]`, `${id} [db01]`])].sort(),
+      [...PAIR_RULES, ...OTHER_MODES, ...DOMAIN_RULES.flatMap((id) => [`${id} [web01]`, `${id} [db01]`])].sort(),
     );
     expect(rep.domains?.map((d) => [d.name, d.verdict, d.disks])).toEqual([
       ['web01', 'go', { shared: 3, local: 0, unknown: 0, bytesToCopy: 0 }],
@@ -64,7 +72,7 @@ describe.skipIf(why !== null)('built-in rules on lab hosts', () => {
     ]);
     expect(rep.summary.exitCode).toBe(0);
     // The shared storage really is a network filesystem on both hosts.
-    expect(rep.hosts.src.facts.storage?.networkMounts.map((m) => `${m.fstype} ${m.mountpoint}`)).toEqual(['fuse.sshfs /srv/vmstore']);
+    expect(rep.hosts.src.facts.storage?.networkMounts?.map((m) => `${m.fstype} ${m.mountpoint}`)).toEqual(['fuse.sshfs /srv/vmstore']);
   });
 
   // hv3: every way a destination can be wrong at once; each rule must say its own reason.
@@ -228,5 +236,92 @@ describe.skipIf(why !== null)('built-in rules on lab hosts', () => {
     expect(res(rep, 'domain.names-unique').status).toBe('error');
     expect(res(rep, 'cpu.nx').status).toBe('pass');
     expect(r.code).toBe(3);
+  });
+
+  describe('migration modes (--mode): each way of moving a guest has its own prerequisites', () => {
+    const status = (rep: Report, id: string, domain: string | null = null): string => {
+      const r = rep.results.find((x) => x.id === id && x.domain === domain);
+      if (!r) throw new Error(`no result for ${id} [${domain}]`);
+      return `${r.status} ${r.severity}`;
+    };
+    const skippedFor = (rep: Report, mode: string): string[] =>
+      rep.results.filter((r) => r.messageId === 'skip.mode' && r.message.endsWith(`(--mode ${mode})`)).map((r) => r.id).sort();
+
+    it('block: local disks are copied; room and a pool on the destination; the copy shares the management network', async () => {
+      const rep = await check(...RATES, '--mode', 'block', '-d', 'blk01', 'hv1', 'hv2');
+      expect(rep.options.mode).toBe('block');
+      expect(status(rep, 'storage.disk-paths', 'blk01')).toBe('pass critical');
+      expect(res(rep, 'storage.block-space')).toMatchObject({ status: 'pass', data: { copyBytes: 32 * 1024 * 1024 } });
+      // Every lab host has one interface: the copy would run over the address it is managed on.
+      expect(res(rep, 'network.migration-interface')).toMatchObject({
+        status: 'fail',
+        severity: 'minor',
+        message: expect.stringMatching(/^migration data would go to 10\.203\.\d+\.\d+ \(eth0\), the interface the destination is managed through .*the block copy of 32\.0 MiB \(about 32 ms at 1000\.0 MiB\/s\)/),
+      });
+      expect(skippedFor(rep, 'block')).toEqual(['security.save-image', 'storage.image-format', 'storage.save-space', 'storage.shared-mounts']);
+      expect(rep.domains?.map((d) => [d.name, d.verdict])).toEqual([['blk01', 'go']]);
+      expect(rep.summary.exitCode).toBe(0);
+    });
+
+    it('block: a raw image needs its virtual size; no pool for the directory; shared disks would be copied onto themselves', async () => {
+      const raw = await check(...RATES, '--mode', 'block', '-d', 'raw01', 'hv1', 'hv2');
+      expect(res(raw, 'storage.block-space')).toMatchObject({
+        status: 'fail',
+        message: '/srv/local on the destination has 1.0 GiB free, the copy needs 20.0 GiB (raw01 vda (/srv/local/raw01.img), 20.0 GiB): short by 19.0 GiB',
+      });
+      expect(raw.summary.exitCode).toBe(1);
+      const noPool = await check(...RATES, '--mode', 'block', '-d', 'blk01', 'hv1', 'hv7');
+      expect(res(noPool, 'storage.block-space').message).toMatch(/blk01 vda \(\/srv\/local\/blk01\.qcow2\): libvirt creates the missing image through a storage pool whose target is \/srv\/local/);
+      const shared = await check(...RATES, '--mode', 'block', '-d', 'web01', 'hv1', 'hv2');
+      expect(one(shared, 'storage.disk-paths', 'web01')).toMatchObject({
+        status: 'fail',
+        messageId: 'disks.self-copy',
+        message: expect.stringMatching(/mirror it onto itself: web01 vda \(\/srv\/vmstore\/web01\.qcow2\); web01 vdb .*; nothing is local: migrate without block copy \(--mode live\)$/),
+      });
+    });
+
+    it('cold: CPU differences become minor, a pinned-to-host guest boots anew; the image still needs a directory there', async () => {
+      const ok = await check(...RATES, '--mode', 'cold', '-d', 'blk01', 'hv1', 'hv2');
+      expect(ok.summary.exitCode).toBe(0);
+      expect(res(ok, 'storage.block-space').status).toBe('pass');
+      expect(skippedFor(ok, 'cold')).toEqual([
+        'firewall.migration-ports', 'host.uuid-distinct', 'migration.convergence', 'network.hostname-resolution', 'network.migration-interface',
+        'security.save-image', 'storage.disk-cache', 'storage.image-format', 'storage.save-space', 'storage.shared-mounts', 'time.skew',
+      ]);
+      const bad = await check(...RATES, '--mode', 'cold', '-d', 'blk01', '-d', 'db01', 'hv1', 'hv3');
+      expect(['cpu.nx', 'cpu.flags', 'cpu.model'].map((id) => status(bad, id))).toEqual(['fail minor', 'fail minor', 'fail minor']);
+      // db01 is host-passthrough: live it could not go to the older CPU, cold it simply boots there.
+      expect(status(bad, 'domain.guest-cpu', 'db01')).toBe('pass critical');
+      expect(status(await check(...RATES, '-d', 'db01', 'hv1', 'hv3'), 'domain.guest-cpu', 'db01')).toBe('fail critical');
+      expect(res(bad, 'storage.block-space')).toMatchObject({ status: 'fail', message: 'blk01 vda (/srv/local/blk01.qcow2): /srv/local does not exist on the destination' });
+      expect(status(bad, 'network.bridges', 'blk01')).toBe('fail critical');
+    });
+
+    it('save: room for the memory image on both hosts, a private save directory, qcow2 for internal snapshots', async () => {
+      const ok = await check(...RATES, '--mode', 'save', '--save-dir', '/srv/save', '-d', 'web01', 'hv1', 'hv2');
+      expect(ok.options).toMatchObject({ mode: 'save', saveDir: '/srv/save' });
+      expect(['storage.save-space', 'security.save-image'].map((id) => status(ok, id))).toEqual(['pass critical', 'pass major']);
+      expect(status(ok, 'storage.image-format', 'web01')).toBe('pass minor');
+      expect(ok.hosts.dst.facts.storage?.saveDir).toMatchObject({ path: '/srv/save', exists: true, mode: 0o700, availableBytes: 8192 * 1024 * 1024 });
+      expect(ok.summary.exitCode).toBe(0);
+      const bad = await check(...RATES, '--mode', 'save', '--save-dir', '/srv/save', '-d', 'web01', 'hv1', 'hv3');
+      expect(res(bad, 'storage.save-space').message).toBe(
+        "/srv/save on the destination has 512.0 MiB free, the save images need about 2.0 GiB (the guests' memory) (not shared with the source: the images are copied there to be restored): short by 1.5 GiB",
+      );
+      expect(res(bad, 'security.save-image').message).toBe(
+        "a save image holds the guest's memory unencrypted (keys, passwords, session data): destination storage.saveDir: /srv/save is readable by others (mode 0755, root:root)",
+      );
+      const raw = await check(...RATES, '--mode', 'save', '--save-dir', '/srv/save', '-d', 'raw01', 'hv1', 'hv2');
+      expect(one(raw, 'storage.image-format', 'raw01')).toMatchObject({ status: 'fail', severity: 'minor', message: expect.stringMatching(/: raw01 vda \(raw\); virsh save to a file is not affected$/) });
+    });
+
+    it('bad mode options are usage errors (exit 2, nothing probed)', async () => {
+      const r = await cli(['-F', lab.sshConfig, '--save-dir', '/srv/save', 'hv1', 'hv2']);
+      expect([r.code, r.stderr.trim()]).toEqual([2, 'migrate-preflight: MP_USAGE: --save-dir applies to --mode save only']);
+      const m = await cli(['--mode', 'teleport', 'hv1', 'hv2']);
+      expect(m.code).toBe(2);
+      expect(m.stderr).toMatch(/--mode <mode>' argument 'teleport' is invalid. Allowed choices are live, block, cold, save/);
+      expect((await cli(['--mode', 'save', '--save-dir', 'relative', 'hv1', 'hv2'])).stderr).toMatch(/expected an absolute path/);
+    });
   });
 });

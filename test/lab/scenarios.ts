@@ -17,10 +17,18 @@ export interface Dom {
   /** Interfaces: `br:NAME` (type bridge) or `net:NAME` (type network). Default br:br0. */
   nics?: string[];
   /** Disks: an image path (file disk, qcow2, cache=none), or a path with its cache mode / read-only cdrom. */
-  disks?: (string | { path: string; cache?: string; cdrom?: boolean })[];
+  disks?: (string | Disk)[];
   cpuMode?: 'host-passthrough' | 'host-model' | 'custom';
   /** <cpu><model> (custom mode). */
   cpuModel?: string;
+}
+
+/** A file disk: qcow2 with cache=none unless told otherwise; a cdrom is raw and read-only. */
+export interface Disk {
+  path: string;
+  cache?: string;
+  cdrom?: boolean;
+  format?: 'qcow2' | 'raw';
 }
 
 export interface Net {
@@ -42,11 +50,11 @@ export function nodeXml(domains: readonly Dom[], networks: readonly Net[] = [], 
     n.startsWith('net:')
       ? `      <interface type='network'><source network='${esc(n.slice(4))}'/></interface>`
       : `      <interface type='bridge'><source bridge='${esc(n.replace(/^br:/, ''))}'/></interface>`;
-  const disk = (d: string | { path: string; cache?: string; cdrom?: boolean }, i: number): string => {
-    const { path, cache = 'none', cdrom = false } = typeof d === 'string' ? { path: d } : d;
+  const disk = (d: string | Disk, i: number): string => {
+    const { path, cache = 'none', cdrom = false, format = 'qcow2' } = typeof d === 'string' ? { path: d } : d;
     return cdrom
       ? `      <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='${esc(path)}'/><target dev='sd${String.fromCharCode(97 + i)}' bus='sata'/><readonly/></disk>`
-      : `      <disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='${esc(cache)}'/><source file='${esc(path)}'/><target dev='vd${String.fromCharCode(97 + i)}' bus='virtio'/></disk>`;
+      : `      <disk type='file' device='disk'><driver name='qemu' type='${format}' cache='${esc(cache)}'/><source file='${esc(path)}'/><target dev='vd${String.fromCharCode(97 + i)}' bus='virtio'/></disk>`;
   };
   const cpu = (d: Dom): string =>
     d.cpuMode ? `\n    <cpu mode='${d.cpuMode}'>${d.cpuModel ? `<model fallback='forbid'>${esc(d.cpuModel)}</model>` : ''}</cpu>` : '';
@@ -81,6 +89,11 @@ const CORE2_NO_NX = 'core2quad-q6600-nx-off.cpuinfo';
 
 /** The image pool lives on the shared storage (hv3 has it elsewhere). */
 const IMAGES: Pool = { name: 'images', path: '/srv/vmstore' };
+/** Local images (block and cold moves copy them): a pool on hv1 and hv2, none on hv7. */
+const LOCAL: Pool = { name: 'local', path: '/srv/local' };
+/** Where save images go (--save-dir): private on hv1 and hv2, world-readable and small on hv3. */
+export const SAVE_DIR = '/srv/save';
+const MiB = 1024 * 1024;
 const DEFAULT_NET: Net = { name: 'default', bridge: 'virbr0', forward: 'nat' };
 const SHARED = { from: 'nas', export: 'vmstore', at: '/srv/vmstore' } as const;
 /** The source's /etc/machine-id; hv3 is a clone that kept it. */
@@ -104,7 +117,12 @@ const hv1: HostSpec = {
   machineId: HV1_MACHINE_ID,
   mounts: [SHARED],
   // Real local images (16 MiB allocated of a 1 GiB sparse qcow2-sized file) for the block-copy figures.
-  files: [{ path: '/srv/local/local01.qcow2', allocated: 16 * 1024 * 1024, size: 1024 * 1024 * 1024 }],
+  files: [
+    { path: '/srv/local/local01.qcow2', allocated: 16 * MiB, size: 1024 * MiB },
+    { path: '/srv/local/blk01.qcow2', allocated: 32 * MiB, size: 2048 * MiB },
+    { path: '/srv/local/raw01.img', allocated: 8 * MiB, size: 20 * 1024 * MiB },
+  ],
+  dirs: [{ path: SAVE_DIR, sizeMiB: 8192, mode: 0o700 }],
   nodeXml: nodeXml(
     [
       {
@@ -124,9 +142,12 @@ const hv1: HostSpec = {
       { name: 'local01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1944', state: 'shutoff', disks: ['/srv/vmstore/local01-os.qcow2', '/srv/local/local01.qcow2'] },
       { name: 'cache01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1945', state: 'shutoff', disks: [{ path: '/srv/vmstore/cache01.qcow2', cache: 'writeback' }, { path: '/srv/vmstore/tools.iso', cdrom: true }] },
       { name: 'model01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1946', state: 'shutoff', cpuMode: 'custom', cpuModel: 'Skylake-Server-IBRS' },
+      // Shut off, moved only with -d and a --mode: all-local disks (qcow2: 32 MiB allocated), and a raw one of 20 GiB virtual size.
+      { name: 'blk01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1947', state: 'shutoff', memMiB: 1024, disks: ['/srv/local/blk01.qcow2'] },
+      { name: 'raw01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e1948', state: 'shutoff', disks: [{ path: '/srv/local/raw01.img', format: 'raw' }] },
     ],
     [DEFAULT_NET],
-    [IMAGES],
+    [IMAGES, LOCAL],
   ),
 };
 
@@ -146,7 +167,12 @@ export const STANDARD: Scenario = {
       bridges: ['br0'],
       mounts: [SHARED],
       nft: migrationFirewall,
-      nodeXml: nodeXml([{ name: 'mail01', uuid: 'a1c0ffee-0000-4000-8000-000000000002' }], [DEFAULT_NET], [IMAGES]),
+      // Room for blk01 (32 MiB) but not for raw01 (20 GiB virtual, raw).
+      dirs: [
+        { path: '/srv/local', sizeMiB: 1024, mode: 0o755 },
+        { path: SAVE_DIR, sizeMiB: 8192, mode: 0o700 },
+      ],
+      nodeXml: nodeXml([{ name: 'mail01', uuid: 'a1c0ffee-0000-4000-8000-000000000002' }], [DEFAULT_NET], [IMAGES, LOCAL]),
     },
     {
       name: 'hv3',
@@ -155,6 +181,8 @@ export const STANDARD: Scenario = {
       loopbackHostname: true,
       clockOffset: '+300s',
       mounts: [{ ...SHARED, export: 'other' }],
+      // No /srv/local; a save directory anyone can read, too small for web01's 2 GiB.
+      dirs: [{ path: SAVE_DIR, sizeMiB: 512, mode: 0o755 }],
       // SSH from anywhere, but the QEMU migration range is dropped.
       nft: `table inet filter {
   chain input {
@@ -186,7 +214,8 @@ export const STANDARD: Scenario = {
 }
 `,
     },
-    { name: 'hv7', cpuinfo: cpuinfo(LAB_VM), bridges: ['br0'], mounts: [SHARED], nodeXml: nodeXml([], [DEFAULT_NET], [IMAGES]) },
+    // /srv/local exists but no pool targets it: libvirt cannot create a missing image there in a block migration.
+    { name: 'hv7', cpuinfo: cpuinfo(LAB_VM), bridges: ['br0'], mounts: [SHARED], dirs: [{ path: '/srv/local', sizeMiB: 1024, mode: 0o755 }], nodeXml: nodeXml([], [DEFAULT_NET], [IMAGES]) },
   ],
 };
 

@@ -7,7 +7,7 @@ import type { RuleSpec } from '../../src/checks/rule-schema.js';
 import { loadRules } from '../../src/checks/rules.js';
 import type { HostFacts, HostReport, ProbeOutput } from '../../src/types.js';
 
-const CTX = { hypervisor: 'kvm', transport: 'ssh', dstSshPort: 22 } as const;
+const CTX = { hypervisor: 'kvm', transport: 'ssh', mode: 'live', dstSshPort: 22 } as const;
 const host = (facts: HostFacts, probeErrors: HostReport['probeErrors'] = []): HostReport => ({
   target: 'h', connection: null, hostname: 'h', reachable: true, error: null, hostKey: null, facts, probes: {}, probeErrors,
 });

@@ -7,7 +7,7 @@ import type { DomainFact, HostFacts, HostReport, MigrationFacts, ProbeOutput, Ru
 function host(facts: HostFacts, extra: Partial<HostReport> = {}): HostReport {
   return { target: 'h', connection: null, hostname: 'h', reachable: true, error: null, hostKey: null, facts, probes: {}, probeErrors: [], ...extra };
 }
-const CTX = { hypervisor: 'kvm', transport: 'ssh', dstSshPort: 22 } as const;
+const CTX = { hypervisor: 'kvm', transport: 'ssh', mode: 'live', dstSshPort: 22 } as const;
 const cpu = (flags: string[], vendor = 'GenuineIntel') => ({ vendor, modelName: 'x', family: 6, model: 1, flags, count: 1, nx: flags.includes('nx'), virtExt: null });
 
 const rules: Record<string, RuleSpec> = {
@@ -19,6 +19,8 @@ const rules: Record<string, RuleSpec> = {
 const mig = (domains: DomainFact[]): MigrationFacts => ({
   domains, missing: [], bridges: [], networks: [], pools: [], sharedMounts: [], memoryKiB: [], vcpus: [], cpuModes: [],
   disks: [], unsafeCacheDisks: [], guestCpus: [], machines: [], memoryReserveKiB: 0, convergence: [],
+  mode: 'live', snapshotBlockers: [], saveImage: { bytes: 0, dir: null, sharedMount: null },
+  transfer: { copyBytes: 0, bandwidthBytesPerSec: null, managementAddress: null, migrationAddresses: null },
 });
 const dom = (name: string, state: 'running' | 'shut off' = 'running'): DomainFact => ({ name, id: state === 'running' ? 1 : null, state, uuid: null });
 

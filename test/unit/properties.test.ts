@@ -35,6 +35,7 @@ import {
 import { bitsOf, buildFacts, probeFailureReason, PROBE_IDS, PROBES, type ProbeId } from '../../src/checks/probes/index.js';
 import { compareVersions, parseCapabilities, parseDomainXmlList, parseDomCapabilities, parseNetworkXmlList, parsePoolXmlList, parseVirshVersion } from '../../src/checks/probes/libvirt-xml.js';
 import { parseDiskSizes } from '../../src/checks/probes/disk-sizes.js';
+import { parseDirStats } from '../../src/checks/probes/dir-stats.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
 import { parseClock, parseHostname, parseLongBit, parsePeerTcp, parseUnameM } from '../../src/checks/probes/simple.js';
 import {
@@ -266,6 +267,12 @@ const PARSERS: readonly ParserCase[] = [
     samples: ['file 1073741824 32768 512 /srv/local/a b.qcow2\nblk 6695eb01-f6a4-8304-79aa-97f2502e193f vda\nCapacity:       1099506450432\nAllocation:     1099511627776\nPhysical:       1099511627776\n'],
   },
   {
+    name: 'parseDirStats',
+    parse: (s) => parseDirStats(s),
+    // As printed on the lab machine: a directory, one stat could not read (absent), /proc, an existing file.
+    samples: ['dir /tmp/tmp.miDlUtM7Oe/a b\nstat 750 root root directory\nfree 20651246 4096\nmnt /\ndir /tmp/tmp.miDlUtM7Oe/missing\ndir /proc\nstat 555 root root directory\nfree 0 4096\nmnt /proc\nfile 3 /etc/hostname\n'],
+  },
+  {
     name: 'compareVersions(x, "9.0.0")',
     parse: (s) => compareVersions(s, '9.0.0'),
     samples: ['9.0.0', '10.1', '4.11.4-pre', '7.2'],
@@ -330,6 +337,7 @@ const PROBES_OF: Readonly<Record<string, readonly ProbeId[]>> = {
   parseDomCapabilities: ['virsh-domcaps'],
   parseDomstatsDirtyRate: ['dirty-rate'],
   parseDiskSizes: ['disk-sizes'],
+  parseDirStats: ['save-dir', 'landing'],
   parseNftRuleset: ['nft'],
   parseIptablesSave: ['iptables'],
 };
@@ -356,6 +364,7 @@ const SYNTAX_UNITS: Readonly<Record<string, readonly string[]>> = {
   parseNetworkXmlList: ['<?xml ', '<', '&a', '<!--', '"', ' ', '<a>'],
   parsePoolXmlList: ['<?xml ', '<', '&a', '<!--', '"', ' ', '<a>'],
   parseVirshVersion: [' ', '1 ', ':'],
+  parseDirStats: [' ', 'dir ', 'stat 7 a b ', 'free 1 ', 'mnt /', 'file 1 /'],
   parseNftRuleset: [' ', '{', '"', '#', '\t', ';', ' # handle 1'],
   parseIptablesSave: [' ', '"', "'", '-', '!', ','],
   'evaluateInbound(parsed ruleset)': ['%', '/', ':', '.', ' ', '-', ',', '{', '"', '!', '\u2028'],

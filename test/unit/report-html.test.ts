@@ -93,6 +93,7 @@ describe('renderHtml', () => {
     expect(html).toContain(`${problems.tool.name} ${problems.tool.version}`);
     expect(html).toContain(`<code>${escapeHtml(problems.options.libvirtUri)}</code>`);
     expect(html).toContain(`<th scope="row">Transport</th><td>${problems.options.transport}</td>`);
+    expect(html).toContain('<th scope="row">Mode</th><td>live migration (shared storage) <span class="muted">(--mode live)</span></td>');
     expect(html).toContain(`<th scope="row">Fail on</th><td>${problems.options.failOn} `);
     for (const rs of problems.rulesets) {
       expect(html).toContain(`<code>${rs.path}</code>`);

@@ -219,20 +219,32 @@ describe('renderJunit: structure of the real reports', () => {
     });
   }
 
-  it('clean.json: 39 cases, 37 pass and 2 skipped (domain.machine-type: the lab driver is not QEMU), in 11 category suites, no failure/error elements', () => {
+  /** The rules of the other migration modes, skipped in a live migration's report, as JUnit names them. */
+  const MODE_SKIPS = [
+    ['storage.block-space', 'The destination has a place, and room, for every disk the move copies'],
+    ['storage.save-space', 'The save directory has room for the save images'],
+    ['storage.image-format', 'Writable disks can hold internal snapshots (qcow2 or qed)'],
+    ['network.migration-interface', 'Migration traffic has a network of its own, not the management one'],
+    ['security.save-image', 'The save directory is not open to other users'],
+  ].map(([id, title]) => [`${id}: ${title}`, { '@_message': 'not applicable to live migration (shared storage) (--mode live)' }]);
+
+  it('clean.json: 44 cases, 37 pass and 7 skipped (domain.machine-type: the lab driver is not QEMU; 5 rules of other modes), in 11 category suites, no failure/error elements', () => {
     const xml = renderJunit(load('clean'), CTX);
     const doc = parse(xml);
     expect(doc.testsuites.testsuite.map((s) => s['@_name'].split(': ')[1])).toEqual([
       'cpu', 'domain', 'storage', 'firewall', 'network', 'time', 'security', 'hypervisor', 'host', 'resources', 'migration',
     ]);
     const cases = doc.testsuites.testsuite.flatMap((s) => s.testcase);
-    expect(cases).toHaveLength(39);
+    expect(cases).toHaveLength(44);
     expect(xml).not.toMatch(/<failure|<error/);
-    expect(xml.match(/<skipped/g)).toHaveLength(2);
-    expect(cases.filter((c) => c.skipped !== undefined).map((c) => [c['@_name'], c.skipped])).toEqual([
-      ["domain.machine-type [web01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
-      ["domain.machine-type [db01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
-    ]);
+    expect(xml.match(/<skipped/g)).toHaveLength(7);
+    expect(cases.filter((c) => c.skipped !== undefined).map((c) => [c['@_name'], c.skipped])).toEqual(
+      expect.arrayContaining([
+        ["domain.machine-type [web01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
+        ["domain.machine-type [db01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
+        ...MODE_SKIPS,
+      ]),
+    );
     expect(cases.filter((c) => c.skipped === undefined)).toHaveLength(37);
   });
 
@@ -262,18 +274,21 @@ describe('renderJunit: structure of the real reports', () => {
     expect(cases.filter((c) => c.failure).length).toBe(17);
   });
 
-  it('problems.json: the waived rule is <skipped> with "waived until DATE by APPROVER: JUSTIFICATION" (next to the 2 not-applicable skips)', () => {
+  it('problems.json: the waived rule is <skipped> with "waived until DATE by APPROVER: JUSTIFICATION" (next to the 7 not-applicable skips)', () => {
     const doc = parse(renderJunit(load('problems'), CTX));
     const skipped = doc.testsuites.testsuite.flatMap((s) => s.testcase).filter((c) => c.skipped !== undefined);
-    expect(skipped).toHaveLength(3);
+    expect(skipped).toHaveLength(8);
     expect(skipped[0]!['@_name']).toBe('cpu.model: Same CPU model on both hosts');
     expect(skipped[0]!.skipped).toEqual({
       '@_message': 'waived until 2099-12-31 by jane.doe@example.com: Guests on hv1 use named CPU models; Core2 destination accepted for the evacuation window CHG-1042.',
     });
-    expect(skipped.slice(1).map((c) => [c['@_name'], c.skipped])).toEqual([
-      ["domain.machine-type [web01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
-      ["domain.machine-type [db01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
-    ]);
+    expect(skipped.slice(1).map((c) => [c['@_name'], c.skipped])).toEqual(
+      expect.arrayContaining([
+        ["domain.machine-type [web01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
+        ["domain.machine-type [db01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
+        ...MODE_SKIPS,
+      ]),
+    );
   });
 
   it('every suite carries the run properties', () => {
@@ -290,6 +305,7 @@ describe('renderJunit: structure of the real reports', () => {
           'tool.name': 'migrate-preflight',
           'tool.version': report.tool.version,
           'fail-on': report.options.failOn,
+          mode: 'live',
           'report.sha256': CTX.reportSha256,
         });
         expect(report.rulesets).toHaveLength(3);
@@ -298,11 +314,14 @@ describe('renderJunit: structure of the real reports', () => {
     }
   });
 
-  it('unreachable.json: every rule is an error that names the host and the reason', () => {
+  it('unreachable.json: every rule of the mode is an error that names the host and the reason', () => {
     const report = load('unreachable');
     const doc = parse(renderJunit(report, CTX));
-    const cases = doc.testsuites.testsuite.flatMap((s) => s.testcase);
-    expect(cases).toHaveLength(28);
+    const all = doc.testsuites.testsuite.flatMap((s) => s.testcase);
+    // The rules of other modes do not apply whichever host answers.
+    expect(all.filter((c) => c.skipped !== undefined).map((c) => [c['@_name'], c.skipped])).toEqual(expect.arrayContaining(MODE_SKIPS));
+    const cases = all.filter((c) => c.skipped === undefined);
+    expect([all.length, cases.length]).toEqual([33, 28]);
     for (const c of cases) {
       expect(c.failure).toBeUndefined();
       expect(c.error?.['@_message']).toMatch(/destination host hv4 was not probed: .*ECONNREFUSED 10\.203\.40\.14:22/);
@@ -344,8 +363,8 @@ describe('renderJunit: structure of the real reports', () => {
     expect(doc.testsuites.testsuite.some((s) => s['@_name'].endsWith(': domain') && s.testcase.some((c) => c['@_name'].startsWith('domain.selection')))).toBe(false);
     const shared = doc.testsuites.testsuite.flatMap((s) => s.testcase).find((c) => c['@_name'].startsWith('storage.shared-mounts'))!;
     expect(shared.skipped).toEqual({ '@_message': 'not applicable: no network filesystem on the source' });
-    // The synthetic skip plus clean.json's 2 domain.machine-type skips.
-    expect(doc.testsuites['@_skipped']).toBe('3');
+    // The synthetic skip plus clean.json's 2 domain.machine-type skips and 5 rules of other modes.
+    expect(doc.testsuites['@_skipped']).toBe('8');
     expect(doc.testsuites['@_errors']).toBe('1');
   });
 
@@ -413,7 +432,7 @@ describe('renderJunit: hostile text from hosts', () => {
     expect(bridges.failure?.['#text']).toContain('<tag> & amp');
     expect(bridges.failure?.['#text']).toContain('fix bad\uFFFDnul');
     expect(doc.testsuites['@_failures']).toBe('17');
-    expect(doc.testsuites['@_skipped']).toBe('3');
+    expect(doc.testsuites['@_skipped']).toBe('8');
   });
 
   it.skipIf(!XMLLINT)('is well-formed for xmllint (libxml2)', () => {

@@ -112,6 +112,9 @@ describe('renderMarkdown', () => {
     expect(md).toContain(`| Run by | \`${problems.runBy.user}@${problems.runBy.host}\` |`);
     expect(md).toContain(`| libvirt URI | \`${problems.options.libvirtUri}\` |`);
     expect(md).toContain(`| Fail on | major (exit code 1) |`);
+    expect(md).toContain('| Mode | live migration (shared storage) (`--mode live`) |');
+    const save = { ...problems, options: { ...problems.options, mode: 'save' as const, saveDir: '/srv/save' } };
+    expect(renderMarkdown(save, ctx)).toContain('| Mode | save/restore (`--mode save`), save directory `/srv/save` |');
     expect(md).toContain(`${problems.startedAt.slice(0, 10)} ${problems.startedAt.slice(11, 19)} UTC`);
     for (const rs of problems.rulesets) expect(md).toContain(`\`${rs.path}\` sha256 \`${rs.sha256}\``);
     expect(renderMarkdown(load('clean'), ctx).startsWith('# ✅ GO: migration')).toBe(true);

@@ -99,11 +99,12 @@ describe('rule files', () => {
     expect(selectRules(rules, ['cpu.*'], []).map((r) => r.id).sort()).toEqual(cpu);
     expect(selectRules(rules, ['tag:domain'], []).map((r) => r.id)).toEqual([
       'domain.guest-cpu', 'domain.names-unique', 'domain.uuids-unique', 'storage.disk-paths', 'storage.disk-cache', 'domain.machine-type', 'migration.convergence',
+      'storage.block-space', 'storage.image-format',
     ]);
     // A bare word is an id glob or a tag: domain.guest-cpu is tagged cpu.
     expect(selectRules(rules, ['cpu'], ['cpu.flags']).map((r) => r.id).sort()).toEqual([...cpu.filter((x) => x !== 'cpu.flags'), 'domain.guest-cpu']);
     expect(selectRules(rules, ['storage.*', 'tag:firewall'], []).map((r) => r.id).sort()).toEqual([
-      'firewall.migration-ports', 'storage.disk-cache', 'storage.disk-paths', 'storage.pools', 'storage.shared-mounts',
+      'firewall.migration-ports', 'storage.block-space', 'storage.disk-cache', 'storage.disk-paths', 'storage.image-format', 'storage.pools', 'storage.save-space', 'storage.shared-mounts',
     ]);
   });
 

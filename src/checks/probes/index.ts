@@ -18,6 +18,7 @@ import {
   parseProcMounts,
 } from './system.js';
 import { parseDiskSizes } from './disk-sizes.js';
+import { dirStatCommand, parseDirStats } from './dir-stats.js';
 import { joinDomains, parseDomstatsDirtyRate, parseVirshList, parseVirshUuids } from './virsh.js';
 
 /** What a probe's command may depend on. */
@@ -34,6 +35,10 @@ export interface ProbeContext {
   readonly dirtyRateSeconds?: number;
   /** Second round on the source: the moving domains' disks to size. */
   readonly disks?: readonly DiskQuery[];
+  /** --save-dir (save mode). */
+  readonly saveDir?: string;
+  /** Second round on the destination (block and cold modes): where the copied disks would land. */
+  readonly landing?: { readonly dirs: readonly string[]; readonly files: readonly string[] };
 }
 
 /** A disk to size: a file by path (stat), anything else through libvirt by domain UUID and target. */
@@ -44,8 +49,8 @@ export interface Probe<T = unknown> {
   readonly id: string;
   /** Fact paths this probe feeds; a rule reading one of them ends in `error` when the probe fails. */
   readonly provides: readonly string[];
-  /** both: every host; src: only the source (it needs the destination's address); round 2 needs round-1 facts. */
-  readonly side?: 'both' | 'src';
+  /** both: every host; src: only the source (it needs the destination's address); dst: only the destination; round 2 needs round-1 facts. */
+  readonly side?: 'both' | 'src' | 'dst';
   readonly round?: 1 | 2;
   /** The shell command, every value quoted with shq(). */
   command(ctx: ProbeContext): string;
@@ -159,6 +164,22 @@ export const PROBES = {
       ].join('\n'),
     parse: parseDiskSizes,
   }),
+  'save-dir': probe({
+    id: 'save-dir',
+    provides: ['storage.saveDir'],
+    // Save mode only: where `virsh save` writes the guest's memory image, and who may read it there.
+    command: (c) => dirStatCommand([c.saveDir ?? '']),
+    parse: (text) => parseDirStats(text, 'save-dir'),
+  }),
+  landing: probe({
+    id: 'landing',
+    side: 'dst',
+    round: 2,
+    provides: ['storage.landing'],
+    // Block and cold modes: the directories the source's local disks would be copied into, and which of those paths exist already.
+    command: (c) => dirStatCommand(c.landing?.dirs ?? [], c.landing?.files ?? []),
+    parse: (text) => parseDirStats(text, 'landing'),
+  }),
   'peer-route': probe({
     id: 'peer-route',
     side: 'src',
@@ -205,7 +226,7 @@ export const PROBE_IDS = Object.keys(PROBES) as ProbeId[];
 export function probesFor(side: 'src' | 'dst', round: 1 | 2, without: readonly ProbeId[] = []): ProbeId[] {
   return PROBE_IDS.filter((id) => {
     const p: Probe = PROBES[id];
-    return (p.round ?? 1) === round && (p.side === 'src' ? side === 'src' : true) && !without.includes(id);
+    return (p.round ?? 1) === round && (p.side === undefined || p.side === 'both' || p.side === side) && !without.includes(id);
   });
 }
 
@@ -291,11 +312,19 @@ export function buildFacts(
     const receivedAtMs = outputs.clock?.receivedAt;
     f.clock = receivedAtMs === undefined ? { remoteEpochMs: parsed.clock } : { remoteEpochMs: parsed.clock, receivedAtMs, offsetMs: parsed.clock - receivedAtMs };
   }
-  if (parsed.mounts) f.storage = { mounts: parsed.mounts, networkMounts: parsed.mounts.filter((m) => m.network) };
+  if (parsed.mounts || parsed['save-dir'] || parsed.landing) {
+    f.storage = {};
+    if (parsed.mounts) Object.assign(f.storage, { mounts: parsed.mounts, networkMounts: parsed.mounts.filter((m) => m.network) });
+    if (parsed['save-dir']) f.storage.saveDir = parsed['save-dir'].dirs[0] ?? null;
+    if (parsed.landing) {
+      const pools = (parsed['virsh-pools'] ?? null)?.map((p) => ({ name: p.name, type: p.type, targetPath: p.targetPath, availableBytes: p.availableBytes }));
+      f.storage.landing = { dirs: parsed.landing.dirs, files: parsed.landing.files, pools: pools ?? null };
+    }
+  }
   if (parsed.bridges || parsed.addresses) {
     f.network = {};
     if (parsed.bridges) f.network.bridges = parsed.bridges;
-    if (parsed.addresses) f.network.addresses = parsed.addresses.map((a) => a.address);
+    if (parsed.addresses) Object.assign(f.network, { addresses: parsed.addresses.map((a) => a.address), ifaddrs: parsed.addresses });
   }
   if (parsed.nft !== undefined || parsed.iptables !== undefined) {
     f.firewall = { nft: parsed.nft ?? null, iptables: parsed.iptables ?? null };
