@@ -1,5 +1,6 @@
 import type { DomainVerdict, FailOn, MigrationFacts, RuleResult } from '../types.js';
 import { atOrAbove } from './evaluate.js';
+import { copyBytesOf } from './migration.js';
 
 /**
  * The answer per moving domain: no-go when a result about it (or about the pair) fails at or
@@ -26,7 +27,7 @@ export function domainVerdicts(m: MigrationFacts | undefined, results: readonly 
         shared: disks.filter((k) => k.storage !== 'local' && k.storage !== 'block').length,
         local: local.length,
         unknown: disks.filter((k) => k.storage === 'block').length,
-        bytesToCopy: local.some((k) => k.bytes === null) ? null : local.reduce((n, k) => n + (k.bytes ?? 0), 0),
+        bytesToCopy: copyBytesOf(local),
       },
       convergence: m.convergence.find((c) => c.domain === d.name) ?? null,
     };
