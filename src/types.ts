@@ -53,7 +53,7 @@ export interface DomainFact {
   readonly xml?: DomainXmlFacts | null;
 }
 
-/** The destination's side of a disk copy (block and cold modes). */
+/** The destination's side of a disk copy (block, cold and save modes). */
 export interface Landing {
   /** The directories the copied images would be written to. */
   readonly dirs: readonly DirStat[];
@@ -200,7 +200,7 @@ export interface HostFacts {
     networkMounts?: readonly MountFacts[];
     /** --save-dir as this host sees it (save mode). */
     saveDir?: DirStat | null;
-    /** Destination, block and cold modes: where the source's local disks would land. */
+    /** Destination, block, cold and save modes: where the source's local disks would land. */
     landing?: Landing;
   };
   network?: { bridges?: readonly string[]; addresses?: readonly string[]; ifaddrs?: readonly IpAddr[] };

@@ -37,7 +37,7 @@ export interface ProbeContext {
   readonly disks?: readonly DiskQuery[];
   /** --save-dir (save mode). */
   readonly saveDir?: string;
-  /** Second round on the destination (block and cold modes): where the copied disks would land. */
+  /** Second round on the destination (block, cold and save modes): where the copied disks would land. */
   readonly landing?: { readonly dirs: readonly string[]; readonly files: readonly string[] };
 }
 
@@ -176,7 +176,7 @@ export const PROBES = {
     side: 'dst',
     round: 2,
     provides: ['storage.landing'],
-    // Block and cold modes: the directories the source's local disks would be copied into, and which of those paths exist already.
+    // Block, cold and save modes: the directories the source's local disks would be copied into, and which of those paths exist already.
     command: (c) => dirStatCommand(c.landing?.dirs ?? [], c.landing?.files ?? []),
     parse: (text) => parseDirStats(text, 'landing'),
   }),
