@@ -1,5 +1,6 @@
 import { ParseError } from './parse-error.js';
 import { shq } from '../shell.js';
+import { num } from './disk-sizes.js';
 
 /** A directory as `stat` sees it: where disk images or save images would be written. */
 export interface DirStat {
@@ -47,8 +48,6 @@ export function dirStatCommand(dirs: readonly string[], files: readonly string[]
     'exit 0',
   ].join('\n');
 }
-
-const num = (s: string | undefined): number | null => (s !== undefined && /^\d{1,20}$/.test(s) ? Number(s) : null);
 
 /**
  * Parses dirStatCommand's output. A directory whose stat failed (the reason went to stderr) comes

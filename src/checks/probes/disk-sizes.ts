@@ -3,7 +3,8 @@ import { ParseError } from './parse-error.js';
 import { parseDomblkinfo } from './virsh.js';
 
 const PROBE = 'disk-sizes';
-const num = (s: string | undefined): number | null => (s !== undefined && /^\d{1,20}$/.test(s) ? Number(s) : null);
+/** A decimal count as stat prints it (%s, %b, %B, %a, %S); null when the field is not one. */
+export const num = (s: string | undefined): number | null => (s !== undefined && /^\d{1,20}$/.test(s) ? Number(s) : null);
 
 /**
  * Parses the disk-sizes probe: for file disks `stat -L -c 'file %s %b %B %n'` lines (size,
