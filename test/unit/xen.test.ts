@@ -1,13 +1,24 @@
 /**
- * parseXlInfo, parseXlList, parseXendConfig and relocationAdmits on the real outputs saved under
+ * parseXlInfo, parseXlList, parseXlListLong, parseXendConfig and relocationAdmits on the real outputs saved under
  * test/fixtures/xen (origins in test/fixtures/README.md), and on hand-written cases built from the
- * printf formats of xl (tools/xl/xl_info.c, xl_list.c), xm (xm/main.py) and xend's sxp.py /
+ * printf formats of xl (tools/xl/xl_info.c, xl_list.c, xl_sxp.c; libxl's JSON of libxl_types.idl),
+ * xm (xm/main.py) and xend's sxp.py /
  * XendOptions.py / relocate.py, each saying which. (The shared-corpus files are in
  * test/corpus/xen.corpus.test.ts.)
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseXendConfig, parseXlInfo, parseXlList, relocationAdmits, type XenDomain, type XlInfo } from '../../src/checks/probes/xen.js';
+import {
+  parseXendConfig,
+  parseXlInfo,
+  parseXlList,
+  parseXlListLong,
+  relocationAdmits,
+  type XenDiskConfig,
+  type XenDomain,
+  type XenDomainConfig,
+  type XlInfo,
+} from '../../src/checks/probes/xen.js';
 import { parseErrorOf } from './parse-error-of.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/xen/${name}`, import.meta.url), 'utf8');
@@ -601,5 +612,427 @@ describe('relocationAdmits', () => {
     { allow: ['a|b'], peer: 'xb', admitted: false }, // the alternation is anchored too
   ])('$allow admits $peer: $admitted', ({ allow, peer, admitted }) => {
     expect(relocationAdmits(allow, peer)).toBe(admitted);
+  });
+});
+
+const disk = (target: string | null, path: string | null, kind: XenDiskConfig['kind'], extra: Partial<XenDiskConfig> = {}): XenDiskConfig => ({
+  target,
+  path,
+  kind,
+  format: null,
+  readonly: false,
+  cdrom: false,
+  ...extra,
+});
+
+describe('parseXlListLong on real xm outputs', () => {
+  it('xm-list-l-ovs3-pv-hvm-dom0.txt: Oracle VM Server 3 (xend): a PV guest, an HVM guest and Domain-0', () => {
+    const domains = parseXlListLong(fixture('xm-list-l-ovs3-pv-hvm-dom0.txt'));
+    expect(domains).toEqual<XenDomainConfig[]>([
+      {
+        name: '0004fb0000060000236e45007b980aa1',
+        domid: 1,
+        uuid: '0004fb00-0006-0000-236e-45007b980aa1',
+        type: 'pv', // (image (linux ...))
+        memoryMiB: 2048,
+        maxMemoryMiB: 2048,
+        vcpus: 2,
+        // The uname is printed on a line of its own, between "(uname" and ")".
+        disks: [disk('xvda', '/OVS/Repositories/0004fb0000030000a5c9b5cf920f93e3/VirtualDisks/0004fb0000120000e77ab5d916c6c3c2.img', 'file')],
+        nics: [{ bridge: '10e69b4de3', mac: '00:21:f6:00:08:b8', ip: null }],
+      },
+      {
+        name: '0004fb00000600007c522c7d71072a52',
+        domid: 11,
+        uuid: '0004fb00-0006-0000-7c52-2c7d71072a52',
+        type: 'hvm',
+        memoryMiB: 1030, // (memory 1030) below (maxmem 1032)
+        maxMemoryMiB: 1032,
+        vcpus: 1,
+        disks: [disk('xvda', '/OVS/Repositories/0004fb00000300002160f6433014d23a/VirtualDisks/0004fb00001200006a75694a0a25bea8.img', 'file')],
+        nics: [{ bridge: '10e69b4de3', mac: '00:21:f6:00:08:b5', ip: null }],
+      },
+      {
+        name: 'Domain-0', // kept: callers filter
+        domid: 0,
+        uuid: '00000000-0000-0000-0000-000000000000',
+        type: 'pv',
+        memoryMiB: 1098,
+        maxMemoryMiB: 1104,
+        vcpus: 2,
+        disks: [],
+        nics: [],
+      },
+    ]);
+  });
+
+  it('xm-list-l-3.3.1-centos5-pv-phy.txt: Xen 3.3.1 (xend), a pygrub PV guest on a host partition', () => {
+    expect(parseXlListLong(fixture('xm-list-l-3.3.1-centos5-pv-phy.txt'))).toEqual<XenDomainConfig[]>([
+      {
+        name: 'UbuntuPVS810',
+        domid: 15,
+        uuid: 'd9a1b362-c834-67ab-4e9d-d4b706699297',
+        type: 'pv',
+        memoryMiB: 4096,
+        maxMemoryMiB: 4096,
+        vcpus: 1,
+        disks: [disk('xvda', '/dev/sdb7', 'phy')], // (uname phy:/dev/sdb7) (mode w)
+        nics: [{ bridge: 'eth0', mac: '00:16:3e:1b:8b:d2', ip: null }],
+      },
+    ]);
+  });
+
+  it('xm-list-l-hvm-elided-by-poster.txt: the poster cut the output ("......"), which is a ParseError; closed, it reads', () => {
+    const text = fixture('xm-list-l-hvm-elided-by-poster.txt');
+    const e = parseErrorOf(() => parseXlListLong(text));
+    expect(e.probe).toBe('xl-list-long');
+    expect(e.message).toMatch(/"\(" without "\)"/);
+    // What the poster left out are the devices and the closing parenthesis: put the latter back.
+    const closed = text.replace(/^\.{6}\n$/m, ')\n');
+    expect(parseXlListLong(closed)).toEqual<XenDomainConfig[]>([
+      {
+        name: 'My-HVM-VM',
+        domid: 11,
+        uuid: '43f8cbea-5295-418a-bf26-f887a6d4623d',
+        type: 'hvm',
+        memoryMiB: 16384,
+        maxMemoryMiB: 16384,
+        vcpus: 8, // (cpus ...) is a nested list of pinnings, not read as a count
+        disks: [],
+        nics: [],
+      },
+    ]);
+  });
+});
+
+describe('parseXlListLong on xend S-expressions (hand-written from xend XendConfig/blkif forms)', () => {
+  const xm = (devices: string, extra = ''): string =>
+    `(domain\n    (domid 3)\n    (uuid 11111111-2222-3333-4444-555555555555)\n    (vcpus 2)\n    (name guest)\n    (maxmem 1024)\n    (memory 512)\n${extra}    (image (hvm (kernel ) (boot dc)))\n${devices})\n`;
+
+  it.each([
+    { uname: 'phy:/dev/vg0/guest-root', expected: disk('xvda', '/dev/vg0/guest-root', 'phy') },
+    { uname: 'phy:sdb7', expected: disk('xvda', 'sdb7', 'phy') }, // xend also takes a name under /dev, kept as written
+    { uname: 'file:/srv/xen/guest.img', expected: disk('xvda', '/srv/xen/guest.img', 'file') },
+    { uname: 'tap:aio:/srv/xen/guest.img', expected: disk('xvda', '/srv/xen/guest.img', 'file', { format: 'raw' }) },
+    { uname: 'tap:qcow2:/srv/xen/guest.qcow2', expected: disk('xvda', '/srv/xen/guest.qcow2', 'file', { format: 'qcow2' }) },
+    { uname: 'tap:tapdisk:vhd:/srv/xen/guest.vhd', expected: disk('xvda', '/srv/xen/guest.vhd', 'file', { format: 'vhd' }) },
+    { uname: 'tap2:tapdisk:aio:/dev/vg0/lv', expected: disk('xvda', '/dev/vg0/lv', 'phy', { format: 'raw' }) },
+    { uname: 'drbd:r0', expected: disk('xvda', 'r0', 'other') },
+    { uname: 'iscsi:iqn.2001-05.com.example:vol1', expected: disk('xvda', 'iqn.2001-05.com.example:vol1', 'other') },
+  ])('(uname $uname)', ({ uname, expected }) => {
+    const [d] = parseXlListLong(xm(`    (device (vbd (dev xvda:disk) (uname ${uname}) (mode w)))\n`));
+    expect(d?.disks).toEqual([expected]);
+  });
+
+  it('an empty cdrom, a read-only cdrom image, "ioemu:" and (device (tap ...)) blocks', () => {
+    const [d] = parseXlListLong(
+      xm(
+        '    (device (vbd (dev ioemu:hda:disk) (uname phy:/dev/vg0/win) (mode w!)))\n' +
+          '    (device (tap (dev hdb) (uname tap:aio:/srv/data.img) (mode w)))\n' +
+          '    (device (vbd (dev hdc:cdrom) (uname file:/srv/iso/install.iso) (mode r)))\n' +
+          '    (device (vbd (dev hdd:cdrom) (uname ) (mode r)))\n',
+      ),
+    );
+    expect(d?.disks).toEqual([
+      disk('hda', '/dev/vg0/win', 'phy'),
+      disk('hdb', '/srv/data.img', 'file', { format: 'raw' }),
+      disk('hdc', '/srv/iso/install.iso', 'file', { readonly: true, cdrom: true }),
+      disk('hdd', null, 'other', { readonly: true, cdrom: true }),
+    ]);
+  });
+
+  it('nics: bridge, mac and ip; no (device (vif ...)) gives []', () => {
+    const [with2] = parseXlListLong(
+      xm("    (device (vif (bridge xenbr0) (mac 00:16:3e:00:00:01) (ip 192.0.2.5)))\n    (device (vif (mac 00:16:3e:00:00:02) (script vif-route)))\n"),
+    );
+    expect(with2?.nics).toEqual([
+      { bridge: 'xenbr0', mac: '00:16:3e:00:00:01', ip: '192.0.2.5' },
+      { bridge: null, mac: '00:16:3e:00:00:02', ip: null },
+    ]);
+    expect(parseXlListLong(xm(''))[0]?.nics).toEqual([]);
+  });
+
+  it('a managed domain that is not running has no (domid ...); an image of neither kind has no type', () => {
+    const [d] = parseXlListLong(xm('').replace('    (domid 3)\n', '').replace('(image (hvm (kernel ) (boot dc)))', '(image (unknown))'));
+    expect(d).toMatchObject({ name: 'guest', domid: null, type: null, memoryMiB: 512, maxMemoryMiB: 1024, vcpus: 2 });
+  });
+
+  it("xm's deprecation warning before the forms is skipped", () => {
+    const text = fixture('xm-list-l-3.3.1-centos5-pv-phy.txt');
+    expect(parseXlListLong(`WARNING: xend/xm is deprecated.\n${text}`)).toEqual(parseXlListLong(text));
+  });
+});
+
+/**
+ * libxl's JSON for libxl_domain_config (gentypes.py; libxl_types.idl), as `xl list -l` prints it
+ * (xl_info.c printf_info_one_json): hand-written, since no real output was found to save. Xen 4.5+
+ * leaves out fields at their defaults (readwrite 0, is_cdrom 0, a missing format), names the
+ * build-info union by "type.hvm" / "type.pv" / "type.pvh", and lists Domain-0 with its c_info only.
+ */
+const XL_JSON_MODERN = `[
+    {
+        "domid": 0,
+        "config": {
+            "c_info": {
+                "type": "pv",
+                "name": "Domain-0"
+            },
+            "b_info": {
+                "max_memkb": 4194304,
+                "target_memkb": 4194304
+            }
+        }
+    },
+    {
+        "domid": 7,
+        "config": {
+            "c_info": {
+                "type": "hvm",
+                "name": "win10",
+                "uuid": "2147d599-9cc6-c0dc-92ab-4064b5446e9b"
+            },
+            "b_info": {
+                "max_vcpus": 4,
+                "avail_vcpus": [0, 1, 2, 3],
+                "max_memkb": 4194304,
+                "target_memkb": 2097152,
+                "device_model_version": "qemu_xen",
+                "type.hvm": {
+                    "boot": "dc"
+                }
+            },
+            "disks": [
+                {
+                    "pdev_path": "/dev/vg0/win10",
+                    "vdev": "hda",
+                    "backend": "phy",
+                    "format": "raw",
+                    "readwrite": 1
+                },
+                {
+                    "pdev_path": "/srv/xen/win10-data.qcow2",
+                    "vdev": "hdb",
+                    "backend": "qdisk",
+                    "format": "qcow2",
+                    "readwrite": 1
+                },
+                {
+                    "vdev": "hdc",
+                    "backend": "qdisk",
+                    "format": "empty",
+                    "removable": 1,
+                    "is_cdrom": 1
+                }
+            ],
+            "nics": [
+                {
+                    "devid": 0,
+                    "mac": "00:16:3e:66:12:b4",
+                    "bridge": "xenbr0",
+                    "script": "vif-bridge",
+                    "nictype": "vif_ioemu"
+                }
+            ],
+            "on_reboot": "restart"
+        }
+    },
+    {
+        "domid": 8,
+        "config": {
+            "c_info": {
+                "type": "pvh",
+                "name": "router",
+                "uuid": "039e9ee6-4a84-3055-4c81-8ba426ae2656"
+            },
+            "b_info": {
+                "max_vcpus": 1,
+                "max_memkb": 262144,
+                "target_memkb": 262144,
+                "type.pvh": {
+                }
+            },
+            "disks": [
+                {
+                    "pdev_path": "iqn.2016-01.org.example:router",
+                    "vdev": "xvda",
+                    "backend": "phy",
+                    "script": "block-iscsi"
+                }
+            ],
+            "nics": [
+                {
+                    "mac": "00:16:3e:00:00:08",
+                    "ip": "192.0.2.8",
+                    "bridge": "br-dmz"
+                }
+            ]
+        }
+    }
+]
+`;
+
+describe('parseXlListLong on xl JSON (hand-written from libxl_types.idl and xl_info.c)', () => {
+  it('Domain-0, an HVM guest (phy, qcow2 file, empty cdrom) and a PVH guest on a script-resolved disk', () => {
+    expect(parseXlListLong(XL_JSON_MODERN)).toEqual<XenDomainConfig[]>([
+      { name: 'Domain-0', domid: 0, uuid: null, type: 'pv', memoryMiB: 4096, maxMemoryMiB: 4096, vcpus: null, disks: [], nics: [] },
+      {
+        name: 'win10',
+        domid: 7,
+        uuid: '2147d599-9cc6-c0dc-92ab-4064b5446e9b',
+        type: 'hvm',
+        memoryMiB: 2048,
+        maxMemoryMiB: 4096,
+        vcpus: 4,
+        disks: [
+          disk('hda', '/dev/vg0/win10', 'phy', { format: 'raw' }),
+          disk('hdb', '/srv/xen/win10-data.qcow2', 'file', { format: 'qcow2' }),
+          disk('hdc', null, 'other', { format: 'empty', readonly: true, cdrom: true }), // readwrite left out: 0
+        ],
+        nics: [{ bridge: 'xenbr0', mac: '00:16:3e:66:12:b4', ip: null }],
+      },
+      {
+        name: 'router',
+        domid: 8,
+        uuid: '039e9ee6-4a84-3055-4c81-8ba426ae2656',
+        type: 'pvh',
+        memoryMiB: 256,
+        maxMemoryMiB: 256,
+        vcpus: 1,
+        disks: [disk('xvda', 'iqn.2016-01.org.example:router', 'other', { readonly: true })], // a block script resolves it
+        nics: [{ bridge: 'br-dmz', mac: '00:16:3e:00:00:08', ip: '192.0.2.8' }],
+      },
+    ]);
+  });
+
+  it('the type from b_info when c_info has none: "type.pv" (4.5+ union key), a b_info "type" string or object', () => {
+    const one = (bInfo: string): XenDomainConfig['type'] =>
+      parseXlListLong(`[{"domid": 3, "config": {"c_info": {"name": "g"}, "b_info": ${bInfo}}}]`)[0]?.type ?? null;
+    expect(one('{"type.pv": {"bootloader": "pygrub"}}')).toBe('pv');
+    expect(one('{"type.hvm": {}}')).toBe('hvm');
+    expect(one('{"type": "pvh"}')).toBe('pvh');
+    expect(one('{"type": {"hvm": {}}}')).toBe('hvm');
+    expect(one('{}')).toBeNull();
+  });
+
+  it('Xen 4.2-4.4 style: every field printed, the union as "u", a 4.4 PVH flag, objects one after the other', () => {
+    // xl 4.2 printed one JSON object per domain without an enclosing array.
+    const dom = (domid: number, name: string, type: string, pvh: string, rw: number): string =>
+      `{\n    "domid": ${domid},\n    "config": {\n        "c_info": {\n            "type": "${type}",\n            "pvh": "${pvh}",\n            "name": "${name}",\n            "uuid": "00000000-0000-0000-0000-00000000000${domid}"\n        },\n        "b_info": {\n            "max_vcpus": 1,\n            "max_memkb": 1049600,\n            "target_memkb": 1048576,\n            "u": {\n                "kernel": null\n            }\n        },\n        "disks": [\n            {\n                "backend_domid": 0,\n                "pdev_path": "file:/srv/${name}.img",\n                "vdev": "xvda",\n                "backend": "unknown",\n                "format": "unknown",\n                "script": null,\n                "removable": 0,\n                "readwrite": ${rw},\n                "is_cdrom": 0\n            }\n        ],\n        "nics": [\n            {\n                "mac": "00:16:3e:00:00:0${domid}",\n                "ip": null,\n                "bridge": "xenbr0",\n                "ifname": null\n            }\n        ]\n    }\n}\n`;
+    const parsed = parseXlListLong(dom(1, 'a', 'pv', 'False', 1) + dom(2, 'b', 'pv', 'True', 0));
+    expect(parsed.map((d) => [d.name, d.type, d.memoryMiB, d.maxMemoryMiB])).toEqual([
+      ['a', 'pv', 1024, 1025],
+      ['b', 'pvh', 1024, 1025],
+    ]);
+    // "file:" is split off; "unknown" is no format.
+    expect(parsed.map((d) => d.disks)).toEqual([[disk('xvda', '/srv/a.img', 'file')], [disk('xvda', '/srv/b.img', 'file', { readonly: true })]]);
+    expect(parsed[1]?.nics).toEqual([{ bridge: 'xenbr0', mac: '00:16:3e:00:00:02', ip: null }]);
+  });
+
+  it('a pdev_path with a prefix other than file:/phy:/tap: stays whole', () => {
+    const [d] = parseXlListLong('[{"domid": 4, "config": {"c_info": {"name": "c"}, "disks": [{"pdev_path": "rbd:pool/image", "vdev": "xvda", "readwrite": 1}]}}]');
+    expect(d?.disks).toEqual([disk('xvda', 'rbd:pool/image', 'other')]);
+    const [t] = parseXlListLong('[{"domid": 4, "config": {"c_info": {"name": "c"}, "disks": [{"pdev_path": "tap:aio:/srv/c.img", "vdev": "xvda", "readwrite": 1}]}}]');
+    expect(t?.disks).toEqual([disk('xvda', '/srv/c.img', 'file', { format: 'raw' })]);
+  });
+
+  it('counts out of range for a number (libxl default -1, above 2^53) are null; "[]" and empty output give []', () => {
+    const [d] = parseXlListLong('[{"domid": 0, "config": {"c_info": {"name": "Domain-0"}, "b_info": {"max_memkb": -1, "target_memkb": 18446744073709551615}}}]');
+    expect(d).toMatchObject({ maxMemoryMiB: null, memoryMiB: null });
+    expect(parseXlListLong('[\n]\n')).toEqual([]);
+    expect(parseXlListLong('')).toEqual([]);
+    expect(parseXlListLong(' \n\n')).toEqual([]);
+  });
+
+  it('prototype names are data: "__proto__" keys are ignored, names such as "constructor" are kept as names', () => {
+    const text =
+      '[{"domid": 5, "__proto__": {"config": {}}, "config": {"__proto__": {"disks": [{}]}, "c_info": {"name": "constructor", "type": "toString"}, "b_info": {"__proto__": {"max_vcpus": 9}}}}]';
+    const [d] = parseXlListLong(text);
+    expect(d).toEqual({ name: 'constructor', domid: 5, uuid: null, type: null, memoryMiB: null, maxMemoryMiB: null, vcpus: null, disks: [], nics: [] });
+    expect(Object.getPrototypeOf(d)).toBe(Object.prototype);
+    const [x] = parseXlListLong('(domain (name __proto__) (memory toString))'.replace('toString', '1'));
+    expect(x?.name).toBe('__proto__');
+  });
+});
+
+describe("parseXlListLong on xl's legacy SXP (hand-written from xl_sxp.c)", () => {
+  // printf_info_sexp's lines for an HVM guest: everything nests as printed.
+  const HVM =
+    '(domain\n\t(domid 2)\n\t(create_info)\n\t(hvm 1)\n\t(hap <default>)\n\t(oos <default>)\n\t(ssidref 0)\n\t(name win7)\n' +
+    '\t(uuid 6b8c5e2a-1f0e-4c1e-9a7d-3c2b1a0f9e8d)\n\t(xsdata (null))\n\t(platformdata (null))\n\t(build_info)\n\t(max_vcpus 2)\n' +
+    '\t(tsc_mode default)\n\t(max_memkb 2097152)\n\t(target_memkb 2097152)\n\t(nomigrate <default>)\n\t(image\n\t\t(hvm\n' +
+    '\t\t\t(firmware (null))\n\t\t\t(boot cd)\n\t\t)\n\t)\n' +
+    '\t(device\n\t\t(tap\n\t\t\t(backend_domid 0)\n\t\t\t(frontend_domid 2)\n\t\t\t(physpath /dev/vg0/win7)\n\t\t\t(phystype 1)\n' +
+    '\t\t\t(virtpath hda)\n\t\t\t(unpluggable 0)\n\t\t\t(readwrite 1)\n\t\t\t(is_cdrom 0)\n\t\t)\n\t)\n' +
+    '\t(device\n\t\t(tap\n\t\t\t(backend_domid 0)\n\t\t\t(frontend_domid 2)\n\t\t\t(physpath (null))\n\t\t\t(phystype 3)\n' +
+    '\t\t\t(virtpath hdc)\n\t\t\t(unpluggable 1)\n\t\t\t(readwrite 0)\n\t\t\t(is_cdrom 1)\n\t\t)\n\t)\n' +
+    '\t(device\n\t\t(vif\n\t\t\t(backend_domid 0)\n\t\t\t(frontend_domid 2)\n\t\t\t(devid 0)\n\t\t\t(mtu 0)\n\t\t\t(model e1000)\n' +
+    '\t\t\t(mac 00163e5a0b01)\n\t\t)\n\t)\n' +
+    '\t(device\n\t\t(vfb\n\t\t\t(backend_domid 0)\n\t\t\t(name not-a-domain-name)\n\t\t)\n\t)\n)\n';
+  // The PV branch prints "\t\t(linux 0)" and then closes "(image" and "(domain" early: unbalanced by design.
+  const PV =
+    '(domain\n\t(domid 3)\n\t(create_info)\n\t(hvm 0)\n\t(name web)\n\t(uuid <unknown>)\n\t(build_info)\n\t(max_vcpus 1)\n' +
+    '\t(max_memkb 524288)\n\t(target_memkb 524288)\n\t(image\n\t\t(linux 0)\n\t\t\t(kernel /boot/vmlinuz)\n' +
+    '\t\t\t(cmdline root=/dev/xvda1 ro)\n\t\t)\n\t)\n\t(device\n\t\t(tap\n\t\t\t(physpath /srv/web.img)\n\t\t\t(virtpath xvda)\n' +
+    '\t\t\t(readwrite 1)\n\t\t\t(is_cdrom 0)\n\t\t)\n\t)\n)\n';
+
+  it('an HVM and a PV domain (the PV one with its early closing parentheses)', () => {
+    expect(parseXlListLong(HVM + PV)).toEqual<XenDomainConfig[]>([
+      {
+        name: 'win7',
+        domid: 2,
+        uuid: '6b8c5e2a-1f0e-4c1e-9a7d-3c2b1a0f9e8d',
+        type: 'hvm',
+        memoryMiB: 2048,
+        maxMemoryMiB: 2048,
+        vcpus: 2,
+        disks: [disk('hda', '/dev/vg0/win7', 'phy'), disk('hdc', null, 'other', { readonly: true, cdrom: true })],
+        nics: [{ bridge: null, mac: '00:16:3e:5a:0b:01', ip: null }], // xl_sxp prints no bridge
+      },
+      { name: 'web', domid: 3, uuid: null, type: 'pv', memoryMiB: 512, maxMemoryMiB: 512, vcpus: 1, disks: [disk('xvda', '/srv/web.img', 'file')], nics: [] },
+    ]);
+  });
+
+  it('ParseError: a line that is not SXP, a count that is not a number, a domain without a name', () => {
+    expect(parseErrorOf(() => parseXlListLong(`${HVM}libxl: error: cannot read\n`)).message).toMatch(/^xl-list-long: line \d+: not an SXP line/);
+    expect(parseErrorOf(() => parseXlListLong(PV.replace('(max_vcpus 1)', '(max_vcpus one)'))).message).toMatch(/max_vcpus is not an integer/);
+    expect(parseErrorOf(() => parseXlListLong(PV.replace('\t(name web)\n', ''))).message).toMatch(/no \(name \.\.\.\)/);
+  });
+});
+
+describe('parseXlListLong: malformed input is a ParseError', () => {
+  const errors: readonly { name: string; text: string; message: RegExp }[] = [
+    { name: 'plain `xl list`', text: fixture('xl-list-4.9-tab-header.txt'), message: /neither JSON nor "\(domain" S-expressions/ },
+    { name: 'an xl error message', text: 'libxl: error: libxl_utils.c:68:libxl_domid_to_name: failed\n', message: /not `xl list -l` output/ },
+    { name: 'cut JSON', text: XL_JSON_MODERN.slice(0, 400), message: /cut JSON/ },
+    { name: 'invalid JSON', text: '[{"domid": 1, "config": {"c_info": {"name": "a",}}}]', message: /invalid JSON/ },
+    { name: 'text after the JSON', text: '[]\nlibxl: error\n', message: /text between JSON values/ },
+    { name: 'a "]" too many', text: '[]]', message: /unbalanced JSON/ },
+    { name: 'an entry without config', text: '[{"domid": 1}]', message: /domain 0: no "config" object/ },
+    { name: 'a domain without a name', text: '[{"domid": 1, "config": {"c_info": {"type": "pv"}}}]', message: /no c_info "name"/ },
+    { name: 'a domid that is a string', text: '[{"domid": "1", "config": {"c_info": {"name": "a"}}}]', message: /"domid" is not an integer/ },
+    { name: 'disks that are no list', text: '[{"domid": 1, "config": {"c_info": {"name": "a"}, "disks": {"vdev": "xvda"}}}]', message: /"disks" is not a list/ },
+    { name: 'a pdev_path that is a number', text: '[{"domid": 1, "config": {"c_info": {"name": "a"}, "disks": [{"pdev_path": 5}]}}]', message: /"pdev_path" is not a string/ },
+    { name: 'xm: unbalanced', text: fixture('xm-list-l-3.3.1-centos5-pv-phy.txt').replace(/\)\n$/, ''), message: /"\(" without "\)"/ },
+    { name: 'xm: a form other than (domain ...)', text: '(xend-relocation-server yes)\n', message: /not \(domain \.\.\.\)/ },
+    { name: 'xm: no name', text: '(domain (domid 1) (memory 512))', message: /no \(name \.\.\.\)/ },
+    { name: 'xm: memory that is not a number', text: '(domain (name a) (memory lots))', message: /\(memory "lots"\) is not an unsigned integer/ },
+  ];
+
+  it.each(errors)('$name', ({ text, message }) => {
+    const e = parseErrorOf(() => parseXlListLong(text));
+    expect(e.probe).toBe('xl-list-long');
+    expect(e.message).toMatch(/^xl-list-long: /);
+    expect(e.message).toMatch(message);
+  });
+
+  it('hostile input stays linear', () => {
+    const started = Date.now();
+    expect(parseErrorOf(() => parseXlListLong('['.repeat(200_000))).probe).toBe('xl-list-long');
+    expect(parseErrorOf(() => parseXlListLong(`[${'"\\\\'.repeat(100_000)}`)).probe).toBe('xl-list-long');
+    expect(parseErrorOf(() => parseXlListLong('('.repeat(200_000))).probe).toBe('xl-list-long');
+    expect(parseXlListLong(`${' '.repeat(200_000)}\n${'\n'.repeat(200_000)}`)).toEqual([]);
+    const many = `[${Array.from({ length: 20_000 }, (_, i) => `{"domid": ${i}, "config": {"c_info": {"name": "d${i}"}}}`).join(',')}]`;
+    expect(parseXlListLong(many)).toHaveLength(20_000);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

@@ -467,3 +467,429 @@ export function relocationAdmits(allow: readonly string[], hostnameOrIp: string)
     return re.test(hostnameOrIp);
   });
 }
+
+/** One virtual disk of a domain, from `xl list -l` / `xm list -l`. */
+export interface XenDiskConfig {
+  /** The guest device: xvda, hda, sda ... (xl `vdev`; xm `dev` without ":disk"/":cdrom" and "ioemu:"). */
+  readonly target: string | null;
+  /** xl `pdev_path`, or xm's `uname` without its "file:", "phy:", "tap:aio:" ... prefix; null for an empty cdrom. */
+  readonly path: string | null;
+  /**
+   * 'phy' for a host block device (xm "phy:", or a path under /dev/), 'file' for an image file,
+   * 'other' for anything else: a disk a block script resolves (xl `script`, xm "drbd:", "iscsi:" ...),
+   * a target that is no absolute path, or no path at all.
+   */
+  readonly kind: 'file' | 'phy' | 'other';
+  /** raw, qcow, qcow2, vhd, qed, empty ... when stated (xl `format` other than "unknown"; xm's tap driver). */
+  readonly format: string | null;
+  readonly readonly: boolean;
+  readonly cdrom: boolean;
+}
+
+/** One virtual network interface of a domain. */
+export interface XenNicConfig {
+  readonly bridge: string | null;
+  readonly mac: string | null;
+  readonly ip: string | null;
+}
+
+/** One domain of `xl list -l` / `xm list -l`. */
+export interface XenDomainConfig {
+  readonly name: string;
+  /** null when the listing gives none (xm's entry for a managed domain that is not running). */
+  readonly domid: number | null;
+  readonly uuid: string | null;
+  readonly type: 'hvm' | 'pv' | 'pvh' | null;
+  /** Target memory: xl `b_info.target_memkb` / 1024 (rounded down), xm `(memory N)`. */
+  readonly memoryMiB: number | null;
+  /** xl `b_info.max_memkb` / 1024 (rounded down), xm `(maxmem N)`. */
+  readonly maxMemoryMiB: number | null;
+  /** xl `b_info.max_vcpus`, xm `(vcpus N)`. */
+  readonly vcpus: number | null;
+  readonly disks: readonly XenDiskConfig[];
+  readonly nics: readonly XenNicConfig[];
+}
+
+const LONG = 'xl-list-long';
+const DOMAIN_TYPES: readonly string[] = ['hvm', 'pv', 'pvh'];
+/** xm's blktap drivers that name an image format ("tap:aio:/img", "tap:tapdisk:qcow2:/img", "tap2:..."). */
+const TAP_FORMATS: ReadonlyMap<string, string | null> = new Map([
+  ['aio', 'raw'],
+  ['sync', 'raw'],
+  ['ram', 'raw'],
+  ['qcow', 'qcow'],
+  ['qcow2', 'qcow2'],
+  ['vhd', 'vhd'],
+  ['qed', 'qed'],
+]);
+
+/** A path-only disk's kind: under /dev/ a block device, otherwise absolute an image file. */
+const kindOfPath = (path: string | null): XenDiskConfig['kind'] =>
+  path === null ? 'other' : path.startsWith('/dev/') ? 'phy' : path.startsWith('/') ? 'file' : 'other';
+
+/**
+ * Splits a disk source as xm writes it ("phy:/dev/sdb7", "file:/img", "tap:aio:/img",
+ * "tap:tapdisk:qcow2:/img", "drbd:res"); a source without a prefix is kept whole and classified
+ * by its path. With onlyFileLike (xl's pdev_path, which xl stores without the legacy prefix),
+ * only "file:", "phy:" and "tap:"/"tap2:" are split off, so "rbd:pool/img" stays whole.
+ */
+function splitUname(uname: string | null, onlyFileLike = false): Pick<XenDiskConfig, 'path' | 'kind' | 'format'> {
+  if (uname === null || uname === '') return { path: null, kind: 'other', format: null };
+  const colon = uname.indexOf(':');
+  const prefix = colon > 0 ? uname.slice(0, colon) : '';
+  const fileLike = prefix === 'file' || prefix === 'phy' || prefix === 'tap' || prefix === 'tap2';
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(prefix) || (onlyFileLike && !fileLike)) return { path: uname, kind: kindOfPath(uname), format: null };
+  let rest = uname.slice(colon + 1);
+  let format: string | null = null;
+  if (prefix === 'tap' || prefix === 'tap2') {
+    if (rest.startsWith('tapdisk:')) rest = rest.slice('tapdisk:'.length);
+    const c = rest.indexOf(':');
+    const driver = c > 0 ? rest.slice(0, c) : '';
+    const known = TAP_FORMATS.get(driver);
+    if (known === undefined) return { path: rest === '' ? null : rest, kind: 'other', format: null };
+    format = known;
+    rest = rest.slice(c + 1);
+  } else if (prefix !== 'file' && prefix !== 'phy') {
+    return { path: rest === '' ? null : rest, kind: 'other', format: null };
+  }
+  const path = rest === '' ? null : rest;
+  const kind = prefix === 'phy' ? 'phy' : path !== null && path.startsWith('/dev/') ? 'phy' : 'file';
+  return { path, kind, format };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** An own property only: a key such as "__proto__" or "constructor" is never read through the prototype. */
+const own = (o: Record<string, unknown>, key: string): unknown => (Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined);
+
+/** KiB to MiB, rounded down as xl list's Mem column is; null for a missing, negative (libxl's "default") or inexact count. */
+const kibToMib = (kib: number | null): number | null => (kib === null ? null : Math.floor(kib / 1024));
+
+/**
+ * Parses `xl list -l` / `xl list --long` and `xm list -l`:
+ * - xl (Xen 4.2 and later, output_format "json", the default): a JSON array of
+ *   `{"domid": N, "config": {"c_info": {...}, "b_info": {...}, "disks": [...], "nics": [...]}}`
+ *   (xl_info.c printf_info_one_json over libxl_domain_config). xl 4.2 printed the objects one
+ *   after the other without the array; both are read. libxl leaves out fields at their defaults
+ *   since Xen 4.5, so an absent `readwrite` is 0 (read-only) and an absent `is_cdrom` is 0. The
+ *   type is `c_info.type` (a 4.4-4.9 PV domain with `"pvh": "True"` is PVH), else the
+ *   `b_info` union key `"type.hvm"` / `"type.pv"` / `"type.pvh"`.
+ * - xl with output_format "sxp" (and xl 4.1): xl_sxp.c's legacy lines, `(domain` /
+ *   `\t(domid N)` / `\t(create_info)` / `\t(hvm 0|1)` ... read line by line, since its PV branch
+ *   prints `(linux 0)` and closes `(image` and `(domain` early. It has no bridge, and prints the
+ *   MAC without colons.
+ * - xm (xend): S-expressions, one `(domain ...)` per domain, read with the xend SXP reader:
+ *   `(memory N)` and `(maxmem N)` in MiB, `(image (hvm ...))` / `(image (linux ...))`, and
+ *   `(device (vbd|tap|tap2 (dev xvda:disk) (uname phy:/dev/sdb7) (mode w)))` /
+ *   `(device (vif (bridge ...) (mac ...) (ip ...)))`.
+ * Domain-0 is kept (xl 4.5+ and xm list it). Empty output gives []. Leading "WARNING:" lines
+ * (xm's deprecation notice) are skipped.
+ * @throws ParseError ('xl-list-long') on text that is none of these (an error message, plain
+ *   `xl list`), invalid or cut JSON or S-expressions, a domain without a name, or a count that
+ *   is not a number.
+ */
+export function parseXlListLong(text: string): XenDomainConfig[] {
+  const lines = text.split('\n');
+  let first = 0;
+  while (first < lines.length && /^\s*(?:WARNING|Warning|warning)\b/.test(lines[first] as string)) first++;
+  const body = lines.slice(first).join('\n');
+  const start = body.trimStart();
+  if (start === '') return [];
+  if (start[0] === '[' || start[0] === '{') return parseXlJson(start);
+  if (start[0] === '(') {
+    // xl_sxp.c prints "\t(create_info)" on a line of its own; xend never prints that key.
+    return start.split('\n').some((l) => l.trim() === '(create_info)') ? parseXlSxp(start) : parseXendDomains(start);
+  }
+  throw new ParseError(LONG, `neither JSON nor "(domain" S-expressions: not \`xl list -l\` output: ${JSON.stringify(start.split('\n')[0]?.slice(0, 80))}`);
+}
+
+/** Splits a run of top-level JSON values ("{...}\n{...}", xl 4.2) at the ends of the values; strings may hold braces. */
+function jsonValues(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let begin = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (depth === 0) begin = i;
+      depth++;
+    } else if (c === '}' || c === ']') {
+      depth--;
+      if (depth < 0) throw new ParseError(LONG, `unbalanced JSON: "${c}" without its opener`);
+      if (depth === 0) out.push(text.slice(begin, i + 1));
+    } else if (depth === 0 && !/\s/.test(c)) {
+      throw new ParseError(LONG, `text between JSON values: ${JSON.stringify(text.slice(i, i + 40))}`);
+    }
+  }
+  if (depth !== 0 || inString) throw new ParseError(LONG, 'cut JSON: a value is not closed');
+  return out;
+}
+
+function parseXlJson(text: string): XenDomainConfig[] {
+  const values: unknown[] = [];
+  for (const chunk of jsonValues(text)) {
+    try {
+      values.push(JSON.parse(chunk));
+    } catch (e) {
+      throw new ParseError(LONG, `invalid JSON: ${e instanceof Error ? e.message.slice(0, 100) : 'unparsable'}`);
+    }
+  }
+  const entries: unknown[] = [];
+  for (const v of values) {
+    if (Array.isArray(v)) entries.push(...v);
+    else entries.push(v);
+  }
+  return entries.map((entry, i) => xlJsonDomain(entry, i));
+}
+
+function xlJsonDomain(entry: unknown, index: number): XenDomainConfig {
+  const where = `domain ${index}`;
+  const bad = (why: string): ParseError => new ParseError(LONG, `${where}: ${why}`);
+  if (!isRecord(entry)) throw bad('not a {"domid", "config"} object');
+  const config = own(entry, 'config');
+  if (!isRecord(config)) throw bad('no "config" object');
+  const cInfo = own(config, 'c_info');
+  const bInfo = own(config, 'b_info');
+  const c = isRecord(cInfo) ? cInfo : {};
+  const b = isRecord(bInfo) ? bInfo : {};
+  const str = (o: Record<string, unknown>, key: string): string | null => {
+    const v = own(o, key);
+    if (v === undefined || v === null || v === '') return null;
+    if (typeof v !== 'string') throw bad(`"${key}" is not a string`);
+    return v;
+  };
+  const int = (o: Record<string, unknown>, key: string): number | null => {
+    const v = own(o, key);
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(`"${key}" is not an integer`);
+    return v >= 0 && Number.isSafeInteger(v) ? v : null;
+  };
+  const name = str(c, 'name');
+  if (name === null) throw bad('no c_info "name"');
+  const domid = int(entry, 'domid');
+  return {
+    name,
+    domid,
+    uuid: str(c, 'uuid'),
+    type: xlJsonType(c, b),
+    memoryMiB: kibToMib(int(b, 'target_memkb')),
+    maxMemoryMiB: kibToMib(int(b, 'max_memkb')),
+    vcpus: int(b, 'max_vcpus'),
+    disks: xlJsonList(config, 'disks', bad).map((d) => {
+      const source = splitUname(str(d, 'pdev_path'), true);
+      const format = str(d, 'format');
+      const script = str(d, 'script');
+      const cdrom = own(d, 'is_cdrom');
+      const rw = own(d, 'readwrite');
+      return {
+        target: str(d, 'vdev'),
+        path: source.path,
+        kind: script !== null ? 'other' : source.kind,
+        format: format === null || format === 'unknown' ? source.format : format,
+        readonly: !(rw === true || (typeof rw === 'number' && rw !== 0)),
+        cdrom: cdrom === true || (typeof cdrom === 'number' && cdrom !== 0),
+      };
+    }),
+    nics: xlJsonList(config, 'nics', bad).map((n) => ({ bridge: str(n, 'bridge'), mac: str(n, 'mac'), ip: str(n, 'ip') })),
+  };
+}
+
+function xlJsonType(c: Record<string, unknown>, b: Record<string, unknown>): XenDomainConfig['type'] {
+  const t = own(c, 'type');
+  if (typeof t === 'string' && DOMAIN_TYPES.includes(t)) {
+    const pvh = own(c, 'pvh');
+    return t === 'pv' && (pvh === 'True' || pvh === true) ? 'pvh' : (t as 'hvm' | 'pv' | 'pvh');
+  }
+  const bt = own(b, 'type');
+  if (typeof bt === 'string' && DOMAIN_TYPES.includes(bt)) return bt as 'hvm' | 'pv' | 'pvh';
+  for (const k of DOMAIN_TYPES) {
+    if (own(b, `type.${k}`) !== undefined || (isRecord(bt) && own(bt, k) !== undefined)) return k as 'hvm' | 'pv' | 'pvh';
+  }
+  return null;
+}
+
+function xlJsonList(config: Record<string, unknown>, key: string, bad: (why: string) => ParseError): Record<string, unknown>[] {
+  const v = own(config, key);
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || !v.every(isRecord)) throw bad(`"${key}" is not a list of objects`);
+  return v;
+}
+
+/** xl_sxp.c prints "(null)" for a NULL string and "<unknown>" for a UUID it cannot read. */
+const sxpLineValue = (v: string | undefined): string | null => (v === undefined || v === '' || v === '(null)' || v === '<unknown>' ? null : v);
+
+/** xl's legacy SXP (output_format="sxp"; xl 4.1), one "(key value)" per line. */
+function parseXlSxp(text: string): XenDomainConfig[] {
+  interface Draft {
+    domid: number | null;
+    name: string | null;
+    uuid: string | null;
+    hvm: string | null;
+    maxMemkb: number | null;
+    targetMemkb: number | null;
+    vcpus: number | null;
+    disks: Map<string, string | null>[];
+    nics: Map<string, string | null>[];
+  }
+  const drafts: Draft[] = [];
+  let current: Draft | null = null;
+  /** Where "(key value)" lines go: the domain, a disk or nic, or nowhere (another device). */
+  let device: Map<string, string | null> | 'domain' | 'other' = 'domain';
+  let afterDevice = false;
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = (lines[n] as string).replace(/\r$/, '').trim();
+    const bad = (why: string): ParseError => new ParseError(LONG, `line ${n + 1}: ${why}: ${JSON.stringify(line.slice(0, 80))}`);
+    if (line === '' || /^\)+$/.test(line)) continue;
+    if (line[0] !== '(') throw bad('not an SXP line');
+    const open = /^\(([A-Za-z_][A-Za-z0-9_-]*)$/.exec(line);
+    if (open) {
+      const word = open[1] as string;
+      if (word === 'domain') {
+        current = { domid: null, name: null, uuid: null, hvm: null, maxMemkb: null, targetMemkb: null, vcpus: null, disks: [], nics: [] };
+        drafts.push(current);
+        device = 'domain';
+        afterDevice = false;
+      } else if (current === null) {
+        throw bad('before "(domain"');
+      } else if (word === 'device') {
+        afterDevice = true;
+        device = 'other';
+      } else if (afterDevice && device === 'other') {
+        if (word === 'tap' || word === 'vbd') current.disks.push((device = new Map()));
+        else if (word === 'vif') current.nics.push((device = new Map()));
+      }
+      continue;
+    }
+    if (current === null) throw bad('before "(domain"');
+    if (!line.endsWith(')')) throw bad('not an SXP line');
+    const inner = line.slice(1, -1);
+    const space = inner.indexOf(' ');
+    const key = space < 0 ? inner : inner.slice(0, space);
+    const value = sxpLineValue(space < 0 ? undefined : inner.slice(space + 1));
+    if (device instanceof Map) {
+      if (!device.has(key)) device.set(key, value);
+      continue;
+    }
+    if (device !== 'domain') continue;
+    const count = (): number | null => {
+      if (value === null) return null;
+      if (!/^-?\d{1,20}$/.test(value)) throw bad(`${key} is not an integer`);
+      const v = Number(value);
+      return v >= 0 && Number.isSafeInteger(v) ? v : null;
+    };
+    if (key === 'domid' && current.domid === null) current.domid = count();
+    else if (key === 'name' && current.name === null) current.name = value;
+    else if (key === 'uuid' && current.uuid === null) current.uuid = value;
+    else if (key === 'hvm' && current.hvm === null) current.hvm = value;
+    else if (key === 'max_memkb' && current.maxMemkb === null) current.maxMemkb = count();
+    else if (key === 'target_memkb' && current.targetMemkb === null) current.targetMemkb = count();
+    else if (key === 'max_vcpus' && current.vcpus === null) current.vcpus = count();
+  }
+  return drafts.map((d, i) => {
+    if (d.name === null) throw new ParseError(LONG, `domain ${i}: no (name ...)`);
+    return {
+      name: d.name,
+      domid: d.domid,
+      uuid: d.uuid,
+      type: d.hvm === '1' ? 'hvm' : d.hvm === '0' ? 'pv' : null,
+      memoryMiB: kibToMib(d.targetMemkb),
+      maxMemoryMiB: kibToMib(d.maxMemkb),
+      vcpus: d.vcpus,
+      disks: d.disks.map((m) => {
+        const source = splitUname(m.get('physpath') ?? null, true);
+        return {
+          target: m.get('virtpath') ?? null,
+          path: source.path,
+          kind: source.kind,
+          format: source.format,
+          readonly: (m.get('readwrite') ?? '0') === '0',
+          cdrom: (m.get('is_cdrom') ?? '0') !== '0',
+        };
+      }),
+      nics: d.nics.map((m) => {
+        const raw = m.get('mac') ?? null;
+        // "%02x%02x%02x%02x%02x%02x": twelve hex digits, shown here with colons as everywhere else.
+        const mac = raw !== null && /^[0-9a-fA-F]{12}$/.test(raw) ? (raw.match(/../g) as string[]).join(':') : raw;
+        return { bridge: null, mac, ip: null };
+      }),
+    };
+  });
+}
+
+/** The values of the first `(key ...)` child of an xend list. */
+function sxpChild(list: readonly Sxp[], key: string): readonly Sxp[] | undefined {
+  for (const item of list) if (typeof item !== 'string' && item[0] === key) return item.slice(1);
+  return undefined;
+}
+
+/** A child's atoms joined with blanks ("(ip 10.0.0.1 10.0.0.2)"); null when absent, empty or holding a list. */
+function sxpAtom(list: readonly Sxp[], key: string): string | null {
+  const values = sxpChild(list, key);
+  if (values === undefined || values.length === 0 || values.some((v) => typeof v !== 'string')) return null;
+  const joined = (values as string[]).join(' ');
+  return joined === '' ? null : joined;
+}
+
+/** xend's `xm list -l`: one (domain ...) form per domain. */
+function parseXendDomains(text: string): XenDomainConfig[] {
+  const forms = readSxp(text, LONG);
+  return forms.map((form, i) => {
+    const bad = (why: string): ParseError => new ParseError(LONG, `domain ${i}: ${why}`);
+    if (typeof form === 'string') throw bad(`bare word ${JSON.stringify(form.slice(0, 40))} outside "(domain ...)"`);
+    if (form[0] !== 'domain') throw bad(`a (${typeof form[0] === 'string' ? form[0].slice(0, 40) : '...'} ...) form, not (domain ...)`);
+    const count = (key: string): number | null => {
+      const v = sxpAtom(form, key);
+      if (v === null) return null;
+      const n = safeUnsigned(v);
+      if (n === null) throw bad(`(${key} ${JSON.stringify(v.slice(0, 20))}) is not an unsigned integer`);
+      return n;
+    };
+    const name = sxpAtom(form, 'name');
+    if (name === null) throw bad('no (name ...)');
+    const image = sxpChild(form, 'image');
+    const kind = image?.find((v): v is readonly Sxp[] => typeof v !== 'string');
+    const type = kind === undefined ? null : kind[0] === 'hvm' ? 'hvm' : kind[0] === 'linux' ? 'pv' : null;
+    const disks: XenDiskConfig[] = [];
+    const nics: XenNicConfig[] = [];
+    for (const item of form) {
+      if (typeof item === 'string' || item[0] !== 'device') continue;
+      const dev = item[1];
+      if (dev === undefined || typeof dev === 'string') continue;
+      if (dev[0] === 'vbd' || dev[0] === 'tap' || dev[0] === 'tap2') {
+        let target = sxpAtom(dev, 'dev');
+        let cdrom = false;
+        if (target !== null) {
+          if (target.startsWith('ioemu:')) target = target.slice('ioemu:'.length);
+          const colon = target.indexOf(':');
+          if (colon >= 0) {
+            cdrom = target.slice(colon + 1) === 'cdrom';
+            target = target.slice(0, colon);
+          }
+          if (target === '') target = null;
+        }
+        const mode = sxpAtom(dev, 'mode');
+        disks.push({ target, ...splitUname(sxpAtom(dev, 'uname')), readonly: mode === 'r', cdrom });
+      } else if (dev[0] === 'vif') {
+        nics.push({ bridge: sxpAtom(dev, 'bridge'), mac: sxpAtom(dev, 'mac'), ip: sxpAtom(dev, 'ip') });
+      }
+    }
+    return {
+      name,
+      domid: count('domid'),
+      uuid: sxpAtom(form, 'uuid'),
+      type,
+      memoryMiB: count('memory'),
+      maxMemoryMiB: count('maxmem'),
+      vcpus: count('vcpus'),
+      disks,
+      nics,
+    };
+  });
+}
