@@ -15,6 +15,8 @@ import { loadSshConfig, resolveTarget, type ResolvedTarget, type TargetOverrides
 import { hostname as osHostname, userInfo } from 'node:os';
 import { compareWithBaseline } from './checks/drift.js';
 import type { Mode, Transport } from './checks/rule-schema.js';
+import { pairHypervisor, type HypervisorChoice } from './checks/hypervisor-pair.js';
+import { xenMoveFacts } from './checks/xen-move.js';
 import { applyWaivers, loadWaivers } from './checks/waivers.js';
 import { readReport } from './report/read.js';
 import type { BandwidthMeasurement, FailOn, HostReport, ProbeOutput, Report, ReportOptions, RuleResult, Side, Waiver } from './types.js';
@@ -66,6 +68,8 @@ export interface CheckOptions {
   readonly mode?: Mode;
   /** Save mode: the directory `virsh save` writes to (on both hosts). */
   readonly saveDir?: string;
+  /** Which rule set (default auto: each host's toolstack says; a KVM-to-Xen pair is refused). */
+  readonly hypervisor?: HypervisorChoice;
   /** Per-host progress, for the CLI's live display. */
   readonly onProgress?: (side: Side, phase: 'connecting' | 'collecting' | 'done' | 'failed', detail?: string) => void;
 }
@@ -81,6 +85,7 @@ export const DEFAULTS = {
   maxDowntimeMs: 300,
   memoryReserveMiB: 1024,
   mode: 'live',
+  hypervisor: 'auto',
   /** Where libvirt keeps managed-save images. */
   saveDir: '/var/lib/libvirt/qemu/save',
 } as const;
@@ -166,6 +171,7 @@ async function probePair(
   onProgress: (side: Side, phase: 'connecting' | 'collecting', detail?: string) => void,
 ): Promise<{ src: HostReport; dst: HostReport; bandwidth: BandwidthMeasurement | null }> {
   const mode = o.mode ?? DEFAULTS.mode;
+  const hv = o.hypervisor ?? DEFAULTS.hypervisor;
   const base: ProbeContext = { libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri, transport: o.transport ?? DEFAULTS.transport, saveDir: o.saveDir ?? DEFAULTS.saveDir };
   const withoutSaveDir = mode === 'save' ? [] : (['save-dir'] as const);
   // Sessions stay open until both hosts are done: the bandwidth relay needs the two at once.
@@ -176,7 +182,7 @@ async function probePair(
     const s = await open(targets.dst, o, (p, d) => onProgress('dst', p, d));
     if (s instanceof PreflightError) return s;
     sessions.dst = s;
-    const ids = probesFor('dst', 1, withoutSaveDir);
+    const ids = probesFor('dst', 1, withoutSaveDir, hv);
     onProgress('dst', 'collecting', `${ids.length} probes`);
     return { s, round: await runRound(s, targets.dst, ids, base, o) };
   })();
@@ -184,7 +190,7 @@ async function probePair(
     const first = await dstFirst;
     if (first instanceof PreflightError) return unprobed(targets.dst, first);
     const rounds = [first.round];
-    const q = mode === 'live' ? null : await landing;
+    const q = await landing;
     if (q && first.round.error === null) rounds.push(await runRound(first.s, targets.dst, ['landing'], { ...base, landing: q }, o));
     return hostReport(targets.dst, first.s, rounds);
   })();
@@ -195,20 +201,26 @@ async function probePair(
     const ctx: ProbeContext = { ...base, peer: { host: targets.dst.host, sshPort: targets.dst.port }, domains: o.domains ?? [] };
     // A dirty rate given on the command line replaces the measurement (which samples for a second).
     const without = [...withoutSaveDir, ...(o.dirtyRateMiBs !== undefined ? (['dirty-rate'] as const) : [])];
-    const ids = probesFor('src', 1, without);
+    const ids = probesFor('src', 1, without, hv);
     onProgress('src', 'collecting', `${ids.length} probes`);
     const rounds = [await runRound(s, targets.src, ids, ctx, o)];
     // Round 2 needs round 1: the destination's hostname (to resolve it here) and the moving domains' disks (to size them).
     const first = rounds[0] as Round;
     // Only what says which disks move and where they live: the full parse of every output happens once, in hostReport.
-    const r1 = buildFacts(pick(first.outputs, ['virsh-list', 'virsh-uuids', 'virsh-domxml', 'mounts', 'virsh-pools'])).facts;
-    landingFor(landingQuery(r1, o.domains ?? []));
+    const r1 = buildFacts(pick(first.outputs, ['virsh-list', 'virsh-uuids', 'virsh-domxml', 'mounts', 'virsh-pools', 'xl-list', 'xl-list-long'])).facts;
+    // Where the moving disks would land: the copying modes; and in any mode a Xen guest's host block devices (they must exist there).
+    const xenDevices = [...new Set((xenMoveFacts(r1, o.domains ?? [])?.disks ?? []).flatMap((d) => (d.kind === 'phy' && d.path && !d.cdrom ? [d.path] : [])))];
+    landingFor(mode !== 'live' ? landingQuery(r1, o.domains ?? []) : xenDevices.length > 0 ? { dirs: [], files: xenDevices } : null);
     const moving = r1.libvirt?.domains ? selectDomains(r1.libvirt.domains, o.domains ?? []).domains : [];
     const disks = diskQueries(moving);
     const dst = await dstFirst;
-    const dstHostname = dst instanceof PreflightError ? null : (buildFacts(pick(dst.round.outputs, ['hostname'])).facts.host?.hostname ?? null);
-    const second = probesFor('src', 2).filter((id) => (id === 'peer-resolve' ? dstHostname !== null : id === 'disk-sizes' ? disks.length > 0 : true));
-    if (first.error === null && second.length > 0) rounds.push(await runRound(s, targets.src, second, { ...ctx, peerHostname: dstHostname ?? '', disks }, o));
+    const dstFacts = dst instanceof PreflightError ? null : buildFacts(pick(dst.round.outputs, ['hostname', 'xend-config', 'hv-detect', 'xl-info'])).facts;
+    const dstHostname = dstFacts?.host?.hostname ?? null;
+    // An xend destination with its relocation server on: try its port from here.
+    const xend = dstFacts?.xen?.toolstack === 'xm' && dstFacts.xen.xend?.relocationServer ? dstFacts.xen.xend : null;
+    const wanted = (id: ProbeId): boolean => (id === 'peer-resolve' ? dstHostname !== null : id === 'disk-sizes' ? disks.length > 0 : id === 'xend-tcp' ? xend !== null : true);
+    const second = probesFor('src', 2, [], hv).filter(wanted);
+    if (first.error === null && second.length > 0) rounds.push(await runRound(s, targets.src, second, { ...ctx, peerHostname: dstHostname ?? '', disks, xendPort: xend?.relocationPort ?? 8002 }, o));
     return hostReport(targets.src, s, rounds);
   })().finally(() => landingFor(null));
   try {
@@ -259,15 +271,17 @@ function narrowOnce(make: (domain: string) => HostReport): (domain: string) => H
   };
 }
 
-/** Adds the derived facts of the move itself to the source. */
+/** Adds the derived facts of the move itself to the source (libvirt's domains, Xen's, or both). */
 function withMigration(src: HostReport, plan: MigrationPlan): HostReport {
   const migration = migrationFacts(src.facts, plan);
-  return migration ? { ...src, facts: { ...src.facts, migration } } : src;
+  const xenMove = xenMoveFacts(src.facts, plan.domains);
+  if (!migration && !xenMove) return src;
+  return { ...src, facts: { ...src.facts, ...(migration ? { migration } : {}), ...(xenMove ? { xenMove } : {}) } };
 }
 
 /** Results that come from the run itself rather than from a rule file. */
-function selectionResults(src: HostReport): RuleResult[] {
-  const missing = src.facts.migration?.missing ?? [];
+function selectionResults(src: HostReport, hypervisor: 'kvm' | 'xen'): RuleResult[] {
+  const missing = (hypervisor === 'xen' ? src.facts.xenMove?.missing : src.facts.migration?.missing) ?? [];
   if (missing.length === 0) return [];
   return [
     {
@@ -279,7 +293,7 @@ function selectionResults(src: HostReport): RuleResult[] {
       messageId: 'error.domain-missing',
       data: { missing },
       evidence: { src: missing },
-      remediation: 'Check the -d names against `virsh list --all` on the source.',
+      remediation: `Check the -d names against \`${hypervisor === 'xen' ? 'xl list' : 'virsh list --all'}\` on the source.`,
       domain: null,
       references: [],
       waiver: null,
@@ -336,6 +350,7 @@ export async function check(o: CheckOptions, ruleSet: RuleSet = rulesFor(o)): Pr
     measureBandwidth: o.measureBandwidth ?? false,
     mode: o.mode ?? DEFAULTS.mode,
     saveDir: (o.mode ?? DEFAULTS.mode) === 'save' ? (o.saveDir ?? DEFAULTS.saveDir) : null,
+    hypervisor: o.hypervisor ?? DEFAULTS.hypervisor,
   };
   const evaluated = evaluateHosts({ hosts: { src: probed.src, dst: probed.dst }, ruleSet, options, waivers, baseline, now: started, bandwidth: probed.bandwidth });
   const collection = {
@@ -406,15 +421,17 @@ export function evaluateHosts(input: EvaluateInput): Pick<Report, 'hosts' | 'res
   const plan = planOf(options, input.bandwidth);
   const hosts = { src: withMigration(input.hosts.src, plan), dst: input.hosts.dst };
   const m = hosts.src.facts.migration;
+  const pair = pairHypervisor(options.hypervisor ?? 'auto', hosts);
   const ctx: EvalContext = {
-    hypervisor: 'kvm',
+    hypervisor: pair.hypervisor,
+    refused: pair.refused,
     transport: options.transport as Transport,
     mode: options.mode,
     dstSshPort: hosts.dst.connection?.port ?? 22,
     firewall: firewallVerdict,
     narrow: m ? narrowOnce((name) => ({ ...hosts.src, facts: { ...hosts.src.facts, migration: forDomain(m, name, hosts.src.facts, plan) } })) : undefined,
   };
-  const evaluated = [...selectionResults(hosts.src), ...input.ruleSet.rules.flatMap((r) => evaluateScoped(r, hosts, ctx))];
+  const evaluated = [pair.result, ...(pair.refused ? [] : selectionResults(hosts.src, pair.hypervisor)), ...input.ruleSet.rules.flatMap((r) => evaluateScoped(r, hosts, ctx))];
   const { results, waivers } = applyWaivers(evaluated, input.waivers, hosts, input.now);
   const drift = input.baseline ? compareWithBaseline(input.baseline.report, results, input.baseline) : null;
   return {

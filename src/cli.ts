@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { HYPERVISOR_CHOICES, type HypervisorChoice } from './checks/hypervisor-pair.js';
 import { dirname, join, basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { check, DEFAULTS, rulesFor, type CheckOptions } from './check.js';
@@ -111,6 +112,7 @@ interface PairOpts extends OutputOpts {
   memoryReserve: number;
   mode: Mode;
   saveDir?: string;
+  hypervisor: HypervisorChoice;
 }
 
 /** Live per-host progress on stderr: listr2 on a TTY, plain lines otherwise (CI), nothing with --quiet. */
@@ -186,6 +188,7 @@ async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<E
     memoryReserveMiB: o.memoryReserve,
     mode: o.mode,
     saveDir: o.saveDir,
+    hypervisor: o.hypervisor,
   } as CheckOptions;
   if (o.saveDir !== undefined && o.mode !== 'save') throw new UsageError('--save-dir applies to --mode save only');
   const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
@@ -253,6 +256,11 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
       new Option('--mode <mode>', 'how the guests move: live (shared storage), block (live, copying the disks), cold (shut off, copied, defined), save (virsh save, then restore on dst)')
         .choices([...MODES])
         .default(DEFAULTS.mode),
+    )
+    .addOption(
+      new Option('--hypervisor <kind>', 'which rule set: auto (each host says what it runs; a KVM-to-Xen pair is refused), kvm (libvirt/QEMU) or xen (xl, or xm on xend hosts)')
+        .choices([...HYPERVISOR_CHOICES])
+        .default(DEFAULTS.hypervisor),
     )
     .option('--save-dir <dir>', `save mode: the directory the save images go to, on both hosts (default ${DEFAULTS.saveDir})`, absolutePath)
     .option('-r, --rules <file|dir>', 'extra rule file or directory (repeatable; same id overrides)', collect)

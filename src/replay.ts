@@ -49,6 +49,8 @@ export function replay(path: string, o: ReplayOptions = {}): Report {
     // Reports from before the modes checked a live migration.
     mode: r.options.mode ?? DEFAULTS.mode,
     saveDir: r.options.saveDir ?? null,
+    // Reports from before Xen support detected nothing: the hosts' facts decide now.
+    hypervisor: r.options.hypervisor ?? 'auto',
     rules: o.rules ?? [],
     only: o.only ?? [],
     skip: o.skip ?? [],

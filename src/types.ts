@@ -3,6 +3,9 @@ import type { HostIds, IpAddr, LsmFacts, MeminfoFacts } from './checks/probes/sy
 import type { DirStat, ExistingPath } from './checks/probes/dir-stats.js';
 import type { PrecopyPrediction } from './checks/convergence.js';
 import type { Mode } from './checks/rule-schema.js';
+import type { HypervisorKind } from './checks/probes/hypervisor.js';
+import type { XendConfig, XenDomain, XenDomainConfig, XlInfo } from './checks/probes/xen.js';
+import type { XenMove } from './checks/xen-move.js';
 
 /** Severities, most severe first. */
 export const SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
@@ -223,6 +226,26 @@ export interface HostFacts {
     /** Source only: sizes of the moving domains' disks (stat for files, domblkinfo otherwise). */
     diskSizes?: readonly DiskSize[];
   };
+  /** Which hypervisor the host runs, and what says so (hv-detect, xl info, virsh version). */
+  hypervisor?: HypervisorKind;
+  /**
+   * Xen hosts: `xl info` (or `xm info`), `xl list`, `xl list -l` and xend's relocation settings.
+   * info, domains and configs are null on a host without a Xen toolstack; xend is null without
+   * /etc/xen/xend-config.sxp.
+   */
+  xen?: {
+    toolstack?: 'xl' | 'xm' | null;
+    info?: XlInfo | null;
+    domains?: readonly XenDomain[] | null;
+    configs?: readonly XenDomainConfig[] | null;
+    xend?: XendConfig | null;
+    /** free_memory in KiB (null when xl info has none). */
+    freeMemoryKiB?: number | null;
+    /** xend-relocation-server (false without xend-config.sxp). */
+    relocationServer?: boolean;
+  };
+  /** Source only, Xen: the move. */
+  xenMove?: XenMove;
   /** Source only: how it reaches the destination. */
   peer?: {
     route?: unknown;
@@ -230,6 +253,8 @@ export interface HostFacts {
     tcp?: readonly { port: number; state: string }[];
     controlReachable?: boolean;
     dstHostnameResolution?: readonly string[];
+    /** Xen: TCP connect to the destination's xend relocation port (as its xend-config.sxp sets it). */
+    xendTcp?: readonly { port: number; state: string }[];
   };
   /** Source only: the move. */
   migration?: MigrationFacts;
@@ -373,6 +398,8 @@ export interface ReportOptions {
   readonly mode: Mode;
   /** Save mode: --save-dir; null in the other modes. */
   readonly saveDir: string | null;
+  /** --hypervisor: auto (each host says what it runs), kvm or xen. */
+  readonly hypervisor: 'auto' | 'kvm' | 'xen';
 }
 
 /** A bandwidth measured by the tool itself (--measure-bandwidth). */

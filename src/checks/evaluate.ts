@@ -26,6 +26,8 @@ function whyMissing(host: HostReport, path: string): { reason: string; ran: bool
 
 export interface EvalContext extends OpContext {
   readonly hypervisor: Hypervisor;
+  /** Why the pair is not checked at all (hosts on different hypervisors): every rule is skipped. */
+  readonly refused?: string | null;
   /** The source as seen by a scope: domain rule for one moving domain (migration.* narrowed to it). */
   readonly narrow?: (domain: string) => HostReport;
 }
@@ -120,6 +122,7 @@ function resultOf(rule: RuleSpec, severity: Severity = rule.severity) {
 /** The result of a rule that cannot be evaluated on this pair at all (other hypervisor or transport, a host not probed); null otherwise. */
 function inapplicable(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResult | null {
   const result = resultOf(rule);
+  if (ctx.refused) return result('skip', `not checked: ${ctx.refused}`, 'skip.refused');
   if (rule.hypervisors && !rule.hypervisors.includes(ctx.hypervisor)) return result('skip', `not applicable to ${ctx.hypervisor} hosts`, 'skip.hypervisor');
   if (rule.transports && !rule.transports.includes(ctx.transport)) return result('skip', `not applicable to the ${ctx.transport} transport`, 'skip.transport');
   if (rule.modes && !rule.modes.includes(ctx.mode)) return result('skip', `not applicable to ${MODE_PHRASE[ctx.mode]} (--mode ${ctx.mode})`, 'skip.mode', { mode: ctx.mode });

@@ -38,7 +38,7 @@ const CLUSTER_FS = new Set(['gfs2', 'ocfs2']);
 const under = (path: string, dir: string): boolean => dir === '/' || path === dir || path.startsWith(`${dir.replace(/\/+$/, '')}/`);
 
 /** The network mount holding a path on the source (the longest matching mount point). */
-function mountOf(path: string, mounts: readonly MountFacts[]): MountFacts | null {
+export function mountOf(path: string, mounts: readonly MountFacts[]): MountFacts | null {
   let best: MountFacts | null = null;
   for (const m of mounts) if (m.network && under(path, m.mountpoint) && (!best || m.mountpoint.length > best.mountpoint.length)) best = m;
   return best;

@@ -2,6 +2,7 @@ import { compareVersions } from './probes/libvirt-xml.js';
 import { convergesOp, disksShared, guestCpuOp } from './domain-ops.js';
 import { blockSpace, dedicatedLink, privateDir, saveSpace } from './mode-ops.js';
 import { human } from './units.js';
+import { sameSubnet, xendRelocation, xenStorage } from './xen-ops.js';
 import type { AssertSpec, CrossOperator, HostOperator, Mode, Transport } from './rule-schema.js';
 
 /** An operator's verdict with the data its message is built from. */
@@ -140,6 +141,9 @@ export const CROSS: Record<CrossOperator, Cross> = {
   'block-space': blockSpace,
   'save-space': saveSpace,
   'dedicated-link': dedicatedLink,
+  'same-subnet': sameSubnet,
+  'xen-storage': xenStorage,
+  'xend-relocation': xendRelocation,
   'firewall-admits'(src, dst, _a, ctx) {
     if (!ctx.firewall) throw new OperandError('no firewall evaluator');
     if (typeof src !== 'string') throw new OperandError('source address is not a string');

@@ -6,7 +6,7 @@ import { SEVERITIES, type Severity } from '../types.js';
  * per-host ones (present, empty, matches, in, at-least) test each host named by `side`.
  * See operators.ts for the exact meaning of each.
  */
-export const CROSS_OPERATORS = ['equal', 'subset', 'superset', 'disjoint', 'match', 'not-older', 'within', 'capacity', 'firewall-admits', 'disks-shared', 'guest-cpu', 'block-space', 'save-space', 'dedicated-link'] as const;
+export const CROSS_OPERATORS = ['equal', 'subset', 'superset', 'disjoint', 'match', 'not-older', 'within', 'capacity', 'firewall-admits', 'disks-shared', 'guest-cpu', 'block-space', 'save-space', 'dedicated-link', 'same-subnet', 'xen-storage', 'xend-relocation'] as const;
 export const HOST_OPERATORS = ['present', 'empty', 'matches', 'in', 'at-least', 'converges', 'private-dir'] as const;
 export const OPERATORS = [...CROSS_OPERATORS, ...HOST_OPERATORS] as const;
 export type CrossOperator = (typeof CROSS_OPERATORS)[number];

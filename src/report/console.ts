@@ -4,7 +4,7 @@ import { SEVERITIES } from '../types.js';
 import type { ReportContext } from './index.js';
 import { sanitizeForTerminal as clean } from './sanitize.js';
 import { resultKey } from '../checks/drift.js';
-import { describeDomain, VERDICT_LABEL } from './domains.js';
+import { describeDomain, hypervisorLabel, VERDICT_LABEL } from './domains.js';
 import { MODE_PHRASE } from '../checks/rule-schema.js';
 
 export type ConsoleContext = Pick<ReportContext, 'color' | 'quiet'>;
@@ -37,13 +37,16 @@ function sevRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
+const GROUPED_SKIPS: ReadonlySet<string> = new Set(['skip.hypervisor', 'skip.mode', 'skip.transport', 'skip.refused']);
+
 /** The human report: failures first with both hosts' values and the fix, then the rest, then one summary line. */
 export function renderConsole(report: Report, ctx: ConsoleContext): string {
   const c = new Chalk({ level: ctx.color ? 1 : 0 });
   const { src, dst } = report.hosts;
   const name = (h: typeof src): string => `${clean(h.target)}${h.hostname && h.hostname !== h.target ? ` (${clean(h.hostname)})` : ''}`;
   const lines: string[] = [];
-  lines.push(c.bold(`${report.tool.name} ${report.tool.version}: ${name(src)} -> ${name(dst)}`) + `, ${MODE_PHRASE[report.options.mode]} (--mode ${report.options.mode})`);
+  const hv = hypervisorLabel(report);
+  lines.push(c.bold(`${report.tool.name} ${report.tool.version}: ${name(src)} -> ${name(dst)}`) + `${hv ? `, ${hv}` : ''}, ${MODE_PHRASE[report.options.mode]} (--mode ${report.options.mode})`);
   if (report.replayOf) lines.push(c.dim(`  replay of ${clean(report.replayOf.path)} (collected ${report.startedAt}, sha256 ${report.replayOf.sha256.slice(0, 16)}...)`));
   for (const [side, h] of [['source', src], ['destination', dst]] as const) {
     if (!h.reachable) lines.push(c.red(`  ${side} ${clean(h.target)} not probed: ${clean(h.error?.message ?? 'unreachable')}`));
@@ -54,9 +57,17 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
   // Rules that could not run because a host was not probed say nothing new one by one.
   const blocked = sorted.filter((r) => r.messageId === 'error.unreachable');
   if (blocked.length > 0) lines.push(`${c.magenta.bold('ERROR')} ${blocked.length} rules not evaluated (a host was not probed): ${blocked.map((r) => clean(resultKey(r))).join(', ')}`);
+  // Rules that do not apply to this pair at all (other hypervisor, mode or transport, refused pair): one line per reason.
+  const grouped = new Map<string, RuleResult[]>();
+  for (const r of sorted) if (r.status === 'skip' && GROUPED_SKIPS.has(r.messageId)) grouped.set(r.message, [...(grouped.get(r.message) ?? []), r]);
   for (const r of sorted) {
     if (r.messageId === 'error.unreachable') continue;
     if (ctx.quiet && r.status !== 'fail' && r.status !== 'error') continue;
+    const group = r.status === 'skip' ? grouped.get(r.message) : undefined;
+    if (group && group.length > 1) {
+      if (group[0] === r) lines.push(`${paint(c, r)} ${group.length} rules ${clean(r.message)}: ${group.map((g) => clean(resultKey(g))).join(', ')}`);
+      continue;
+    }
     lines.push(`${paint(c, r)} ${r.severity.padEnd(8)} ${c.bold(clean(resultKey(r)))}  ${r.title}`);
     if (r.status === 'pass') continue;
     lines.push(`      ${clean(r.message)}`);

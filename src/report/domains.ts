@@ -1,6 +1,18 @@
 import { duration, human, mibs } from '../checks/units.js';
 import type { Mode } from '../checks/rule-schema.js';
-import type { DomainVerdict } from '../types.js';
+import type { DomainVerdict, Report } from '../types.js';
+import { HYPERVISOR_NAME } from '../checks/probes/hypervisor.js';
+
+/** The pair's hypervisor as a report names it ("KVM", "Xen (xl)"), or null when neither host said. */
+export function hypervisorLabel(report: Report): string | null {
+  const choice = report.options.hypervisor ?? 'auto';
+  const src = report.hosts.src.facts.hypervisor;
+  const dst = report.hosts.dst.facts.hypervisor;
+  const kind = choice !== 'auto' ? choice : (src?.kind ?? dst?.kind ?? null);
+  if (kind === null) return null;
+  const tool = kind === 'xen' ? (src?.toolstack ?? dst?.toolstack ?? null) : null;
+  return `${HYPERVISOR_NAME[kind]}${tool ? ` (${tool})` : ''}`;
+}
 
 const COPY: Record<Mode, string> = { live: 'a block migration would copy', block: 'the block copy moves', cold: 'to copy', save: 'to copy' };
 

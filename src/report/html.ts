@@ -5,7 +5,7 @@ import { covers } from '../checks/waivers.js';
 import { atOrAbove } from '../checks/evaluate.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { resultKey } from '../checks/drift.js';
-import { blockerLabel, describeDomain, VERDICT_LABEL } from './domains.js';
+import { blockerLabel, describeDomain, hypervisorLabel, VERDICT_LABEL } from './domains.js';
 import { MODE_PHRASE } from '../checks/rule-schema.js';
 
 /** The board's one-word answer, from the exit code: 0 GO, 1 NO-GO, anything else INCOMPLETE. */
@@ -332,6 +332,7 @@ function header(report: Report): string {
       kv([
         ['libvirt URI', `<code>${e(o.libvirtUri)}</code>`],
         ['Domains', o.domains.length === 0 ? 'every running domain on the source (evacuation)' : list(o.domains)],
+        ['Hypervisor', `${e(hypervisorLabel(report) ?? 'unknown')} <span class="muted">(--hypervisor ${e(o.hypervisor ?? 'auto')})</span>`],
         ['Mode', `${e(MODE_PHRASE[o.mode])} <span class="muted">(--mode ${e(o.mode)})</span>${o.saveDir ? `, save directory <code>${e(o.saveDir)}</code>` : ''}`],
         ['Transport', e(o.transport)],
         ['Fail on', `${e(o.failOn)} <span class="muted">(exit code ${s.exitCode})</span>`],

@@ -4,6 +4,7 @@ import type { HostReport, Report, RuleResult, Side } from '../types.js';
 import type { ReportContext } from './index.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { resultKey } from '../checks/drift.js';
+import { hypervisorLabel } from './domains.js';
 
 // The package's CommonJS build sets `module.exports = builder`, but its typings say `export default`,
 // so under NodeNext TypeScript sees `{ default: Builder }` while Node hands over the builder itself.
@@ -114,6 +115,7 @@ function properties(report: Report, ctx: ReportContext): [string, string][] {
     ['tool.name', report.tool.name],
     ['tool.version', report.tool.version],
     ['mode', report.options.mode],
+    ['hypervisor', hypervisorLabel(report) ?? 'unknown'],
     ...(report.options.saveDir ? [['save-dir', report.options.saveDir] as [string, string]] : []),
     ['fail-on', report.options.failOn],
     ['exit-code', String(report.summary.exitCode)],

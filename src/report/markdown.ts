@@ -16,7 +16,7 @@ import {
 } from './html.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { resultKey } from '../checks/drift.js';
-import { blockerLabel, describeDomain, VERDICT_LABEL } from './domains.js';
+import { blockerLabel, describeDomain, hypervisorLabel, VERDICT_LABEL } from './domains.js';
 import { MODE_PHRASE } from '../checks/rule-schema.js';
 
 /**
@@ -112,6 +112,7 @@ function header(report: Report): string[] {
     ['libvirt URI', cs(o.libvirtUri)],
     ['Domains', o.domains.length === 0 ? 'every running domain on the source (evacuation)' : o.domains.map((x) => cs(x)).join(', ')],
     ['Mode', `${escapeMarkdown(MODE_PHRASE[o.mode])} (${cs(`--mode ${o.mode}`)})${o.saveDir ? `, save directory ${cs(o.saveDir)}` : ''}`],
+    ['Hypervisor', `${escapeMarkdown(hypervisorLabel(report) ?? 'unknown')} (${cs(`--hypervisor ${o.hypervisor ?? 'auto'}`)})`],
     ['Transport', escapeMarkdown(o.transport)],
     ['Fail on', `${escapeMarkdown(o.failOn)} (exit code ${s.exitCode})`],
     ['sudo', o.sudo ? 'yes (sudo -n)' : 'no'],

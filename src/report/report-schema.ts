@@ -201,6 +201,7 @@ export const REPORT_SCHEMA = {
         measureBandwidth: { type: 'boolean' },
         mode: { enum: ['live', 'block', 'cold', 'save'] },
         saveDir: strOrNull,
+        hypervisor: { enum: ['auto', 'kvm', 'xen'] },
       },
     },
     rulesets: {

@@ -55,6 +55,16 @@ export interface HostSpec {
   readonly hungSocket?: boolean;
   /** After start-up, remount / read-only in the host's mount namespace: any write on it fails. */
   readonly readOnly?: boolean;
+  /** Addresses (CIDR) to put on this host's bridges, e.g. { xenbr0: '192.168.10.11/24' }. */
+  readonly bridgeAddrs?: Readonly<Record<string, string>>;
+  /** TCP ports on which something accepts connections (and says nothing): a stand-in for a daemon such as xend's relocation server. */
+  readonly listen?: readonly number[];
+  /**
+   * A Xen control domain, as far as the probes can see one: no hypervisor runs here, but `xl` (or
+   * `xm`, an xend host) is a small script printing these saved outputs for `info`, `list` and
+   * `list -l`, and /etc/xen/xend-config.sxp holds xendConfig when given.
+   */
+  readonly xen?: { readonly toolstack: 'xl' | 'xm'; readonly info: string; readonly list: string; readonly listLong: string; readonly xendConfig?: string };
 }
 
 export interface Scenario {
@@ -315,6 +325,8 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
       for (const br of h.bridges ?? []) {
         sh('ip', ['-n', ns, 'link', 'add', br, 'type', 'bridge']);
         sh('ip', ['-n', ns, 'link', 'set', br, 'up']);
+        const addr = h.bridgeAddrs?.[br];
+        if (addr) sh('ip', ['-n', ns, 'addr', 'add', addr, 'dev', br]);
       }
       if (h.nft) {
         writeFileSync(join(hd, 'rules.nft'), typeof h.nft === 'string' ? h.nft : h.nft(ipOf));
@@ -414,6 +426,45 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
           `truncate -s ${f.size} ${q(f.path)}`,
         );
       }
+      const early: string[] = [];
+      if (h.xen) {
+        // The stand-in toolstack: its outputs under /etc/lab/xen, the script on root's PATH.
+        const xd = join(hd, 'etc-lab', 'xen');
+        mkdirSync(xd, { recursive: true });
+        writeFileSync(join(xd, 'info'), h.xen.info);
+        writeFileSync(join(xd, 'list'), h.xen.list);
+        writeFileSync(join(xd, 'list-long'), h.xen.listLong);
+        mkdirSync(join(hd, 'xbin'));
+        writeFileSync(
+          join(hd, 'xbin', h.xen.toolstack),
+          [
+            '#!/bin/sh',
+            `# Lab stand-in for ${h.xen.toolstack}: no Xen hypervisor runs here; prints saved outputs of real hosts.`,
+            'case "$*" in',
+            '  info) exec cat /etc/lab/xen/info ;;',
+            '  list) exec cat /etc/lab/xen/list ;;',
+            '  "list -l") exec cat /etc/lab/xen/list-long ;;',
+            `  *) echo "lab ${h.xen.toolstack} stand-in: $* is not supported" >&2; exit 1 ;;`,
+            'esac',
+            '',
+          ].join('\n'),
+          { mode: 0o755 },
+        );
+        extra.push(`mount --bind ${q(join(hd, 'xbin'))} /usr/local/sbin`);
+        if (h.xen.xendConfig !== undefined) {
+          // /etc/xen does not exist on this machine: an overlay on /etc adds it in this namespace only (before the other /etc binds).
+          const ov = join(hd, 'etc-overlay');
+          mkdirSync(join(ov, 'upper', 'xen'), { recursive: true });
+          mkdirSync(join(ov, 'work'));
+          writeFileSync(join(ov, 'upper', 'xen', 'xend-config.sxp'), h.xen.xendConfig);
+          early.push(`mount -t overlay lab-etc -o ${q(`lowerdir=/etc,upperdir=${ov}/upper,workdir=${ov}/work`)} /etc`);
+        }
+      }
+      for (const port of h.listen ?? []) {
+        extra.push(
+          `{ /usr/bin/python3 -c ${q('import socket,sys\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",int(sys.argv[1])))\ns.listen(64)\nc=[]\nwhile True: c.append(s.accept())')} ${port} >/dev/null 2>&1 & }`,
+        );
+      }
       if (h.hungSocket) {
         extra.push(
           ...(mounts.length > 0 ? [] : ['mount -t tmpfs lab-srv /srv']),
@@ -426,6 +477,7 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
       inner.set(
         h.name,
         [
+          ...early,
           `mount --bind ${q(cpuinfoPath)} /proc/cpuinfo`,
           `mount --bind ${q(join(hd, 'hosts'))} /etc/hosts`,
           `mount --bind ${q(join(hd, 'hostname'))} /etc/hostname`,

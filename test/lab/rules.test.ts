@@ -52,6 +52,11 @@ describe.skipIf(why !== null)('built-in rules on lab hosts', () => {
 
   /** Rules of the other migration modes: a live migration skips them. */
   const OTHER_MODES = ['network.migration-interface', 'security.save-image', 'storage.block-space', 'storage.image-format', 'storage.save-space'];
+  /** The Xen rule set: a KVM pair skips it. */
+  const XEN_RULES = [
+    'xen.bridges', 'xen.caps', 'xen.hvm', 'xen.memory', 'xen.names-unique', 'xen.relocation', 'xen.relocation-allow', 'xen.shared-storage', 'xen.subnet', 'xen.toolstack',
+    'xen.version',
+  ];
 
   it('a clean pair passes every built-in rule, per moving domain where the rule is about one (exit 0)', async () => {
     const rep = await check(...RATES, 'hv1', 'hv2');
@@ -61,10 +66,14 @@ describe.skipIf(why !== null)('built-in rules on lab hosts', () => {
       [
         ...['db01', 'web01'].map((d) => `domain.machine-type [${d}]: skip not applicable: destination libvirt.hypervisor.name is TEST`),
         ...OTHER_MODES.map((id) => `${id} [null]: skip not applicable to live migration (shared storage) (--mode live)`),
+        ...XEN_RULES.map((id) => `${id} [null]: skip not applicable to kvm hosts`),
       ].sort(),
     );
     expect(rep.results.map((r) => `${r.id}${r.domain ? ` [${r.domain}]` : ''}`).sort()).toEqual(
-      [...PAIR_RULES, ...OTHER_MODES, ...DOMAIN_RULES.flatMap((id) => [`${id} [web01]`, `${id} [db01]`])].sort(),
+      ['hypervisor.match', ...PAIR_RULES, ...OTHER_MODES, ...XEN_RULES, ...DOMAIN_RULES.flatMap((id) => [`${id} [web01]`, `${id} [db01]`])].sort(),
+    );
+    expect(rep.results.find((r) => r.id === 'hypervisor.match')?.message).toBe(
+      'both hosts run KVM: source KVM (/dev/kvm present; libvirt driver: TEST); destination KVM (/dev/kvm present; libvirt driver: TEST)',
     );
     expect(rep.domains?.map((d) => [d.name, d.verdict, d.disks])).toEqual([
       ['web01', 'go', { shared: 3, local: 0, unknown: 0, bytesToCopy: 0 }],

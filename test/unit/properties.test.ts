@@ -37,6 +37,8 @@ import { compareVersions, parseCapabilities, parseDomainXmlList, parseDomCapabil
 import { parseDiskSizes } from '../../src/checks/probes/disk-sizes.js';
 import { parseDirStats } from '../../src/checks/probes/dir-stats.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
+import { parseXendConfig, parseXlInfo, parseXlList, parseXlListLong } from '../../src/checks/probes/xen.js';
+import { parseHvDetect } from '../../src/checks/probes/hypervisor.js';
 import { parseClock, parseHostname, parseLongBit, parsePeerTcp, parseUnameM } from '../../src/checks/probes/simple.js';
 import {
   parseGetentAhosts,
@@ -307,6 +309,42 @@ const PARSERS: readonly ParserCase[] = [
     // Two walks, each bounded by the evaluator's step and path limits (a few hundred ms at worst).
     callMs: 2_000,
   },
+  {
+    name: 'parseHvDetect',
+    parse: parseHvDetect,
+    samples: [
+      'xl=/usr/sbin/xl\nxm=\nvirsh=/usr/bin/virsh\nkvm=no\nsys_hypervisor=xen\nxen_capabilities=control_d\n',
+      'xl=\nxm=\nvirsh=/usr/bin/virsh\nkvm=yes\nsys_hypervisor=\nxen_capabilities=\n',
+    ],
+    check: (r) => expect(typeof (r as { kvmDevice: unknown }).kvmDevice).toBe('boolean'),
+  },
+  { name: 'parseXlInfo', parse: parseXlInfo, samples: [...fixtures('xen', /^x[lm]-info-/), ...corpus('xen', /^x[lm]-info-/)] },
+  { name: 'parseXlList', parse: parseXlList, samples: [...fixtures('xen', /^x[lm]-list-\d/), ...corpus('xen', /-list\.txt$|^x[lm]-list-\d/)] },
+  { name: 'parseXendConfig', parse: parseXendConfig, samples: [...fixtures('xen', /^xend-config/), ...corpus('xen', /xend-config/)] },
+  {
+    name: 'parseXlListLong',
+    parse: parseXlListLong,
+    samples: [
+      ...fixtures('xen', /^xm-list-l-/),
+      // xl's JSON (libxl_domain_config under "config") and xl_sxp.c's legacy lines, as xl prints them.
+      '[\n    {\n        "domid": 7,\n        "config": {\n            "c_info": {\n                "type": "hvm",\n                "name": "win10",\n' +
+        '                "uuid": "2147d599-9cc6-c0dc-92ab-4064b5446e9b"\n            },\n            "b_info": {\n                "max_vcpus": 4,\n' +
+        '                "max_memkb": 4194304,\n                "target_memkb": 2097152,\n                "type.hvm": {\n                }\n            },\n' +
+        '            "disks": [\n                {\n                    "pdev_path": "/dev/vg0/win10",\n                    "vdev": "hda",\n' +
+        '                    "format": "raw",\n                    "readwrite": 1\n                },\n                {\n                    "vdev": "hdc",\n' +
+        '                    "format": "empty",\n                    "is_cdrom": 1\n                }\n            ],\n            "nics": [\n                {\n' +
+        '                    "mac": "00:16:3e:66:12:b4",\n                    "bridge": "xenbr0"\n                }\n            ]\n        }\n    }\n]\n',
+      '(domain\n\t(domid 3)\n\t(create_info)\n\t(hvm 0)\n\t(name web)\n\t(uuid <unknown>)\n\t(build_info)\n\t(max_vcpus 1)\n\t(max_memkb 524288)\n' +
+        '\t(target_memkb 524288)\n\t(image\n\t\t(linux 0)\n\t\t\t(kernel (null))\n\t\t)\n\t)\n\t(device\n\t\t(tap\n\t\t\t(physpath /srv/web.img)\n' +
+        '\t\t\t(virtpath xvda)\n\t\t\t(readwrite 1)\n\t\t\t(is_cdrom 0)\n\t\t)\n\t)\n\t(device\n\t\t(vif\n\t\t\t(mac 00163e5a0b01)\n\t\t)\n\t)\n)\n',
+    ],
+    check: (r) => {
+      for (const d of r as { name: unknown; disks: unknown[]; nics: unknown[] }[]) {
+        expect(typeof d.name).toBe('string');
+        expect(Array.isArray(d.disks) && Array.isArray(d.nics)).toBe(true);
+      }
+    },
+  },
 ];
 const VERDICTS: readonly string[] = ['accept', 'drop', 'reject', 'unknown'];
 
@@ -319,7 +357,11 @@ const PROBES_OF: Readonly<Record<string, readonly ProbeId[]>> = {
   parseLongBit: ['long-bit'],
   parseHostname: ['hostname'],
   parseClock: ['clock'],
-  parsePeerTcp: ['peer-tcp'],
+  parsePeerTcp: ['peer-tcp', 'xend-tcp'],
+  parseHvDetect: ['hv-detect'],
+  parseXlInfo: ['xl-info'],
+  parseXlList: ['xl-list'],
+  parseXendConfig: ['xend-config'],
   parseProcMounts: ['mounts'],
   parseIpLinkBridges: ['bridges'],
   parseIpOAddr: ['addresses'],
@@ -340,6 +382,7 @@ const PROBES_OF: Readonly<Record<string, readonly ProbeId[]>> = {
   parseDirStats: ['save-dir', 'landing'],
   parseNftRuleset: ['nft'],
   parseIptablesSave: ['iptables'],
+  parseXlListLong: ['xl-list-long'],
 };
 
 /** Units of each format's syntax, for very long runs (a fuzzing dictionary): separators, openers, escapes. */

@@ -6,6 +6,7 @@ import junitModule from 'junit-report-builder';
 import type { Builder } from 'junit-report-builder';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { loadRules } from '../../src/checks/rules.js';
 import { renderJunit } from '../../src/report/junit.js';
 import type { ReportContext } from '../../src/report/index.js';
 import type { Report, RuleResult } from '../../src/types.js';
@@ -227,25 +228,31 @@ describe('renderJunit: structure of the real reports', () => {
     ['network.migration-interface', 'Migration traffic has a network of its own, not the management one'],
     ['security.save-image', 'The save directory is not open to other users'],
   ].map(([id, title]) => [`${id}: ${title}`, { '@_message': 'not applicable to live migration (shared storage) (--mode live)' }]);
+  /** The Xen rules, skipped on a KVM pair. */
+  const XEN_SKIPS = loadRules()
+    .rules.filter((r) => r.hypervisors?.includes('xen') && !r.hypervisors.includes('kvm'))
+    .map((r) => [`${r.id}: ${r.title}`, { '@_message': 'not applicable to kvm hosts' }]);
 
-  it('clean.json: 44 cases, 37 pass and 7 skipped (domain.machine-type: the lab driver is not QEMU; 5 rules of other modes), in 11 category suites, no failure/error elements', () => {
+  it('clean.json: 56 cases, 38 pass and 18 skipped (domain.machine-type: the lab driver is not QEMU; 5 rules of other modes; 11 Xen rules), in 12 category suites, no failure/error elements', () => {
     const xml = renderJunit(load('clean'), CTX);
     const doc = parse(xml);
     expect(doc.testsuites.testsuite.map((s) => s['@_name'].split(': ')[1])).toEqual([
-      'cpu', 'domain', 'storage', 'firewall', 'network', 'time', 'security', 'hypervisor', 'host', 'resources', 'migration',
+      'hypervisor', 'cpu', 'domain', 'storage', 'firewall', 'network', 'time', 'security', 'host', 'resources', 'migration', 'xen',
     ]);
     const cases = doc.testsuites.testsuite.flatMap((s) => s.testcase);
-    expect(cases).toHaveLength(44);
+    expect(XEN_SKIPS).toHaveLength(11);
+    expect(cases).toHaveLength(56);
     expect(xml).not.toMatch(/<failure|<error/);
-    expect(xml.match(/<skipped/g)).toHaveLength(7);
+    expect(xml.match(/<skipped/g)).toHaveLength(18);
     expect(cases.filter((c) => c.skipped !== undefined).map((c) => [c['@_name'], c.skipped])).toEqual(
       expect.arrayContaining([
         ["domain.machine-type [web01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
         ["domain.machine-type [db01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
         ...MODE_SKIPS,
+        ...XEN_SKIPS,
       ]),
     );
-    expect(cases.filter((c) => c.skipped === undefined)).toHaveLength(37);
+    expect(cases.filter((c) => c.skipped === undefined)).toHaveLength(38);
   });
 
   it('problems.json: a failure carries message, severity, both values as JSON and the remediation', () => {
@@ -274,10 +281,10 @@ describe('renderJunit: structure of the real reports', () => {
     expect(cases.filter((c) => c.failure).length).toBe(17);
   });
 
-  it('problems.json: the waived rule is <skipped> with "waived until DATE by APPROVER: JUSTIFICATION" (next to the 7 not-applicable skips)', () => {
+  it('problems.json: the waived rule is <skipped> with "waived until DATE by APPROVER: JUSTIFICATION" (next to the 18 not-applicable skips)', () => {
     const doc = parse(renderJunit(load('problems'), CTX));
     const skipped = doc.testsuites.testsuite.flatMap((s) => s.testcase).filter((c) => c.skipped !== undefined);
-    expect(skipped).toHaveLength(8);
+    expect(skipped).toHaveLength(19);
     expect(skipped[0]!['@_name']).toBe('cpu.model: Same CPU model on both hosts');
     expect(skipped[0]!.skipped).toEqual({
       '@_message': 'waived until 2099-12-31 by jane.doe@example.com: Guests on hv1 use named CPU models; Core2 destination accepted for the evacuation window CHG-1042.',
@@ -287,6 +294,7 @@ describe('renderJunit: structure of the real reports', () => {
         ["domain.machine-type [web01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
         ["domain.machine-type [db01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
         ...MODE_SKIPS,
+        ...XEN_SKIPS,
       ]),
     );
   });
@@ -306,9 +314,10 @@ describe('renderJunit: structure of the real reports', () => {
           'tool.version': report.tool.version,
           'fail-on': report.options.failOn,
           mode: 'live',
+          hypervisor: 'KVM',
           'report.sha256': CTX.reportSha256,
         });
-        expect(report.rulesets).toHaveLength(3);
+        expect(report.rulesets).toHaveLength(4);
         for (const rs of report.rulesets) expect(p[`ruleset:${rs.path}`]).toBe(rs.sha256);
       }
     }
@@ -319,17 +328,16 @@ describe('renderJunit: structure of the real reports', () => {
     const doc = parse(renderJunit(report, CTX));
     const all = doc.testsuites.testsuite.flatMap((s) => s.testcase);
     // The rules of other modes do not apply whichever host answers.
-    expect(all.filter((c) => c.skipped !== undefined).map((c) => [c['@_name'], c.skipped])).toEqual(expect.arrayContaining(MODE_SKIPS));
+    expect(all.filter((c) => c.skipped !== undefined).map((c) => [c['@_name'], c.skipped])).toEqual(expect.arrayContaining([...MODE_SKIPS, ...XEN_SKIPS]));
     const cases = all.filter((c) => c.skipped === undefined);
-    expect([all.length, cases.length]).toEqual([33, 28]);
+    expect([all.length, cases.length]).toEqual([45, 29]);
     for (const c of cases) {
       expect(c.failure).toBeUndefined();
-      expect(c.error?.['@_message']).toMatch(/destination host hv4 was not probed: .*ECONNREFUSED 10\.203\.40\.14:22/);
+      expect(c.error?.['@_message']).toMatch(/destination host hv4 was not probed: .*ECONNREFUSED 10\.203\.\d+\.14:22/);
       expect(c.error?.['#text']).toContain('destination host hv4 unreachable (MP_SSH_CONNECT)');
     }
-    expect(props(doc.testsuites.testsuite[0]!)['dst.error']).toBe(
-      'destination host hv4 was not probed: MP_SSH_CONNECT: hv4 (root@10.203.40.14:22): cannot connect: ECONNREFUSED 10.203.40.14:22',
-    );
+    const ip = report.hosts.dst.connection?.host ?? '';
+    expect(props(doc.testsuites.testsuite[0]!)['dst.error']).toBe(`destination host hv4 was not probed: MP_SSH_CONNECT: hv4 (root@${ip}:22): cannot connect: ECONNREFUSED ${ip}:22`);
   });
 
   it('an error whose message does not name the unreachable host gets the host and reason added', () => {
@@ -337,9 +345,10 @@ describe('renderJunit: structure of the real reports', () => {
     const report: Report = { ...base, results: base.results.map((r) => ({ ...r, message: 'fact os.arch was not collected' })) };
     const doc = parse(renderJunit(report, CTX));
     const first = doc.testsuites.testsuite[0]!.testcase[0]!;
-    expect(first.error?.['@_message']).toBe(
-      'fact os.arch was not collected; destination host hv4 was not probed: MP_SSH_CONNECT: hv4 (root@10.203.40.14:22): cannot connect: ECONNREFUSED 10.203.40.14:22',
-    );
+    // The lab's address range depends on the slot the lab that wrote the report had.
+    const ip = base.hosts.dst.connection?.host;
+    expect(ip).toMatch(/^10\.203\.\d+\.14$/);
+    expect(first.error?.['@_message']).toBe(`fact os.arch was not collected; destination host hv4 was not probed: MP_SSH_CONNECT: hv4 (root@${ip}:22): cannot connect: ECONNREFUSED ${ip}:22`);
   });
 
   it('skip → <skipped message=reason>; synthetic domain.selection → the "run" suite', () => {
@@ -363,8 +372,8 @@ describe('renderJunit: structure of the real reports', () => {
     expect(doc.testsuites.testsuite.some((s) => s['@_name'].endsWith(': domain') && s.testcase.some((c) => c['@_name'].startsWith('domain.selection')))).toBe(false);
     const shared = doc.testsuites.testsuite.flatMap((s) => s.testcase).find((c) => c['@_name'].startsWith('storage.shared-mounts'))!;
     expect(shared.skipped).toEqual({ '@_message': 'not applicable: no network filesystem on the source' });
-    // The synthetic skip plus clean.json's 2 domain.machine-type skips and 5 rules of other modes.
-    expect(doc.testsuites['@_skipped']).toBe('8');
+    // The synthetic skip plus clean.json's 2 domain.machine-type skips, 5 rules of other modes and 11 Xen rules.
+    expect(doc.testsuites['@_skipped']).toBe('19');
     expect(doc.testsuites['@_errors']).toBe('1');
   });
 
@@ -373,8 +382,8 @@ describe('renderJunit: structure of the real reports', () => {
     const report: Report = { ...base, hosts: { src: { ...base.hosts.src, target: 'hv1.example.com' }, dst: { ...base.hosts.dst, target: 'root@10.0.0.2:2222' } } };
     const doc = parse(renderJunit(report, CTX));
     const suite = doc.testsuites.testsuite[0]!;
-    expect(suite['@_name']).toBe('migrate-preflight hv1.example.com -> root@10.0.0.2:2222: cpu');
-    expect(suite.testcase[0]!['@_classname']).toBe('migrate-preflight.hv1_example_com->root@10_0_0_2:2222.cpu');
+    expect(suite['@_name']).toBe('migrate-preflight hv1.example.com -> root@10.0.0.2:2222: hypervisor');
+    expect(suite.testcase[0]!['@_classname']).toBe('migrate-preflight.hv1_example_com->root@10_0_0_2:2222.hypervisor');
     expect(props(suite)['src.target']).toBe('hv1.example.com');
   });
 });
@@ -432,7 +441,7 @@ describe('renderJunit: hostile text from hosts', () => {
     expect(bridges.failure?.['#text']).toContain('<tag> & amp');
     expect(bridges.failure?.['#text']).toContain('fix bad\uFFFDnul');
     expect(doc.testsuites['@_failures']).toBe('17');
-    expect(doc.testsuites['@_skipped']).toBe('8');
+    expect(doc.testsuites['@_skipped']).toBe('19');
   });
 
   it.skipIf(!XMLLINT)('is well-formed for xmllint (libxml2)', () => {

@@ -84,13 +84,13 @@ describe('rule files', () => {
     const flags = set.rules.filter((r) => r.id === 'cpu.flags');
     expect(flags).toHaveLength(1);
     expect(flags[0]).toMatchObject({ severity: 'minor', title: 'relaxed' });
-    expect(set.files.map((f) => f.path)).toEqual(['rules/cpu.yaml', 'rules/host.yaml', 'rules/kvm.yaml', join(dir, 'site.yaml')]);
+    expect(set.files.map((f) => f.path)).toEqual(['rules/cpu.yaml', 'rules/host.yaml', 'rules/kvm.yaml', 'rules/xen.yaml', join(dir, 'site.yaml')]);
     expect(set.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
   });
 
   it('the built-in rules are valid and carry the contract ids', () => {
     const ids = loadRules().rules.map((r) => r.id);
-    expect(ids).toEqual(expect.arrayContaining(['cpu.arch', 'cpu.vendor', 'cpu.nx', 'cpu.flags', 'domain.names-unique']));
+    expect(ids).toEqual(expect.arrayContaining(['cpu.arch', 'cpu.vendor', 'cpu.nx', 'cpu.flags', 'domain.names-unique', 'xen.relocation']));
   });
 
   it('selects by id, glob and tag; skip wins', () => {
@@ -99,10 +99,10 @@ describe('rule files', () => {
     expect(selectRules(rules, ['cpu.*'], []).map((r) => r.id).sort()).toEqual(cpu);
     expect(selectRules(rules, ['tag:domain'], []).map((r) => r.id)).toEqual([
       'domain.guest-cpu', 'domain.names-unique', 'domain.uuids-unique', 'storage.disk-paths', 'storage.disk-cache', 'domain.machine-type', 'migration.convergence',
-      'storage.block-space', 'storage.image-format',
+      'storage.block-space', 'storage.image-format', 'xen.names-unique',
     ]);
-    // A bare word is an id glob or a tag: domain.guest-cpu is tagged cpu.
-    expect(selectRules(rules, ['cpu'], ['cpu.flags']).map((r) => r.id).sort()).toEqual([...cpu.filter((x) => x !== 'cpu.flags'), 'domain.guest-cpu']);
+    // A bare word is an id glob or a tag: domain.guest-cpu, xen.caps and xen.hvm are tagged cpu.
+    expect(selectRules(rules, ['cpu'], ['cpu.flags']).map((r) => r.id).sort()).toEqual([...cpu.filter((x) => x !== 'cpu.flags'), 'domain.guest-cpu', 'xen.caps', 'xen.hvm']);
     expect(selectRules(rules, ['storage.*', 'tag:firewall'], []).map((r) => r.id).sort()).toEqual([
       'firewall.migration-ports', 'storage.block-space', 'storage.disk-cache', 'storage.disk-paths', 'storage.image-format', 'storage.pools', 'storage.save-space', 'storage.shared-mounts',
     ]);

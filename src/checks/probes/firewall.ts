@@ -286,7 +286,7 @@ function parseAddr(s: string): Addr | null {
 }
 
 /** `a`, `a/len`, `a/dotted-mask`, `a-b`: an inclusive range, or null when not an address. */
-function parseAddrRange(s: string): { v: 4 | 6; lo: bigint; hi: bigint } | null {
+export function parseAddrRange(s: string): { v: 4 | 6; lo: bigint; hi: bigint } | null {
   const dash = s.indexOf('-');
   if (dash > 0) {
     const a = parseAddr(s.slice(0, dash));

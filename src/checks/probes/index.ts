@@ -1,5 +1,5 @@
 import type { DomainFact, HostFacts, ProbeFailure, ProbeOutput } from '../../types.js';
-import type { Transport } from '../rule-schema.js';
+import type { Hypervisor, Transport } from '../rule-schema.js';
 import { shq } from '../shell.js';
 import { parseCpuinfo } from './cpuinfo.js';
 import { parseIptablesSave, parseNftRuleset } from './firewall.js';
@@ -20,6 +20,8 @@ import {
 import { parseDiskSizes } from './disk-sizes.js';
 import { dirStatCommand, parseDirStats } from './dir-stats.js';
 import { joinDomains, parseDomstatsDirtyRate, parseVirshList, parseVirshUuids } from './virsh.js';
+import { detectHypervisor, HV_DETECT_COMMAND, parseHvDetect } from './hypervisor.js';
+import { parseXendConfig, parseXlInfo, parseXlList, parseXlListLong } from './xen.js';
 
 /** What a probe's command may depend on. */
 export interface ProbeContext {
@@ -37,8 +39,10 @@ export interface ProbeContext {
   readonly disks?: readonly DiskQuery[];
   /** --save-dir (save mode). */
   readonly saveDir?: string;
-  /** Second round on the destination (block, cold and save modes): where the copied disks would land. */
+  /** Second round on the destination (block, cold and save modes; Xen guests' block devices): where the copied disks would land. */
   readonly landing?: { readonly dirs: readonly string[]; readonly files: readonly string[] };
+  /** Second round on a Xen source: the destination's xend relocation port (from its xend-config.sxp). */
+  readonly xendPort?: number;
 }
 
 /** A disk to size: a file by path (stat), anything else through libvirt by domain UUID and target. */
@@ -52,6 +56,8 @@ export interface Probe<T = unknown> {
   /** both: every host; src: only the source (it needs the destination's address); dst: only the destination; round 2 needs round-1 facts. */
   readonly side?: 'both' | 'src' | 'dst';
   readonly round?: 1 | 2;
+  /** Only for hosts of this hypervisor: left out when --hypervisor names the other one. */
+  readonly hypervisor?: Hypervisor;
   /** The shell command, every value quoted with shq(). */
   command(ctx: ProbeContext): string;
   parse(stdout: string): T;
@@ -69,6 +75,27 @@ const dumpEach = (uri: string, list: string, dump: string): string =>
 export function controlPort(transport: Transport, sshPort: number): number {
   return transport === 'tcp' ? 16509 : transport === 'tls' ? 16514 : sshPort;
 }
+
+/** TCP connects from this host to each port of `host`: open, closed (refused), timeout (dropped) or untested (no bash, no nc). */
+function tcpConnects(host: string, ports: readonly number[]): string {
+  const h = shq(host);
+  return ports
+    .map(
+      (p) =>
+        `if command -v bash >/dev/null 2>&1; then timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ ${h} ${p} 2>/dev/null; r=$?; ` +
+        `elif command -v nc >/dev/null 2>&1; then timeout 3 nc -z ${h} ${p} 2>/dev/null; r=$?; else r=127; fi; ` +
+        `case $r in 0) s=open;; 124) s=timeout;; 127) s=untested;; *) s=closed;; esac; echo "port=${p} state=$s"`,
+    )
+    .join('\n');
+}
+
+/** Runs a Xen toolstack subcommand with xl, else xm (an xend host); prints nothing where neither is installed. */
+const xenTool = (args: string): string => `if command -v xl >/dev/null 2>&1; then xl ${args}; elif command -v xm >/dev/null 2>&1; then xm ${args}; fi`;
+/** Empty output (no Xen toolstack here) is null; anything else goes to the parser. */
+const orNone =
+  <T>(parse: (text: string) => T) =>
+  (text: string): T | null =>
+    text.trim() === '' ? null : parse(text);
 
 /** First port of QEMU's default migration data range (49152-49215). */
 export const MIGRATION_DATA_PORT = 49152;
@@ -100,32 +127,54 @@ export const PROBES = {
   'self-resolve': probe({ id: 'self-resolve', provides: ['host.selfResolution'], command: () => 'getent ahosts "$(uname -n)"', parse: parseGetentAhosts }),
   nft: probe({ id: 'nft', provides: ['firewall.nft'], command: () => 'nft list ruleset', parse: parseNftRuleset }),
   iptables: probe({ id: 'iptables', provides: ['firewall.iptables'], command: () => 'iptables-save', parse: parseIptablesSave }),
-  'virsh-version': probe({ id: 'virsh-version', provides: ['libvirt.version', 'libvirt.hypervisor'], command: (c) => `virsh -c ${shq(c.libvirtUri)} version`, parse: parseVirshVersion }),
+  'hv-detect': probe({ id: 'hv-detect', provides: ['hypervisor'], command: () => HV_DETECT_COMMAND, parse: parseHvDetect }),
+  'xl-info': probe({ id: 'xl-info', hypervisor: 'xen', provides: ['xen.info', 'hypervisor'], command: () => xenTool('info'), parse: orNone(parseXlInfo) }),
+  'xl-list': probe({ id: 'xl-list', hypervisor: 'xen', provides: ['xen.domains', 'xenMove'], command: () => xenTool('list'), parse: orNone(parseXlList) }),
+  'xl-list-long': probe({
+    id: 'xl-list-long',
+    hypervisor: 'xen',
+    provides: ['xen.configs', 'xenMove.bridges', 'xenMove.disks', 'xenMove.hvm', 'xenMove.bridgeNetworks'],
+    command: () => xenTool('list -l'),
+    parse: orNone(parseXlListLong),
+  }),
+  'xend-config': probe({
+    id: 'xend-config',
+    hypervisor: 'xen',
+    provides: ['xen.xend'],
+    // Absent on xl hosts: prints nothing, which reads as "no xend".
+    command: () => 'if [ -f /etc/xen/xend-config.sxp ]; then cat /etc/xen/xend-config.sxp; fi',
+    parse: orNone(parseXendConfig),
+  }),
+  'virsh-version': probe({ id: 'virsh-version', hypervisor: 'kvm', provides: ['libvirt.version', 'libvirt.hypervisor'], command: (c) => `virsh -c ${shq(c.libvirtUri)} version`, parse: parseVirshVersion }),
   'virsh-list': probe({
     id: 'virsh-list',
+    hypervisor: 'kvm',
     provides: ['libvirt.domains', 'migration'],
     command: (ctx) => `virsh -c ${shq(ctx.libvirtUri)} list --all`,
     parse: parseVirshList,
   }),
   'virsh-uuids': probe({
     id: 'virsh-uuids',
+    hypervisor: 'kvm',
     provides: ['libvirt.domains.uuid', 'migration.domains.uuid'],
     command: (ctx) => `virsh -c ${shq(ctx.libvirtUri)} list --all --uuid --name`,
     parse: parseVirshUuids,
   }),
   'virsh-domxml': probe({
     id: 'virsh-domxml',
+    hypervisor: 'kvm',
     provides: ['libvirt.domains.xml', 'migration.domains.xml', 'migration.bridges', 'migration.networks', 'migration.pools', 'migration.cpuModes'],
     // --migratable: the definition the destination will receive (expanded host-model CPU, no runtime-only devices).
     command: (c) => dumpEach(c.libvirtUri, 'list', 'dumpxml --migratable'),
     parse: parseDomainXmlList,
   }),
-  'virsh-nets': probe({ id: 'virsh-nets', provides: ['libvirt.networks', 'migration.networks', 'migration.bridges'], command: (c) => dumpEach(c.libvirtUri, 'net-list', 'net-dumpxml'), parse: parseNetworkXmlList }),
-  'virsh-pools': probe({ id: 'virsh-pools', provides: ['libvirt.pools', 'migration.pools'], command: (c) => dumpEach(c.libvirtUri, 'pool-list', 'pool-dumpxml'), parse: parsePoolXmlList }),
-  'virsh-caps': probe({ id: 'virsh-caps', provides: ['libvirt.machineTypes'], command: (c) => `virsh -c ${shq(c.libvirtUri)} capabilities`, parse: parseCapabilities }),
-  'virsh-domcaps': probe({ id: 'virsh-domcaps', provides: ['libvirt.cpuSupport.models'], command: (c) => `virsh -c ${shq(c.libvirtUri)} domcapabilities`, parse: parseDomCapabilities }),
+  'virsh-nets': probe({ id: 'virsh-nets', hypervisor: 'kvm', provides: ['libvirt.networks', 'migration.networks', 'migration.bridges'], command: (c) => dumpEach(c.libvirtUri, 'net-list', 'net-dumpxml'), parse: parseNetworkXmlList }),
+  'virsh-pools': probe({ id: 'virsh-pools', hypervisor: 'kvm', provides: ['libvirt.pools', 'migration.pools'], command: (c) => dumpEach(c.libvirtUri, 'pool-list', 'pool-dumpxml'), parse: parsePoolXmlList }),
+  'virsh-caps': probe({ id: 'virsh-caps', hypervisor: 'kvm', provides: ['libvirt.machineTypes'], command: (c) => `virsh -c ${shq(c.libvirtUri)} capabilities`, parse: parseCapabilities }),
+  'virsh-domcaps': probe({ id: 'virsh-domcaps', hypervisor: 'kvm', provides: ['libvirt.cpuSupport.models'], command: (c) => `virsh -c ${shq(c.libvirtUri)} domcapabilities`, parse: parseDomCapabilities }),
   'dirty-rate': probe({
     id: 'dirty-rate',
+    hypervisor: 'kvm',
     side: 'src',
     provides: ['libvirt.dirtyRates'],
     // QEMU samples the guest's page dirtying (calc-dirty-rate: it changes nothing in the guest), then
@@ -149,6 +198,7 @@ export const PROBES = {
   }),
   'disk-sizes': probe({
     id: 'disk-sizes',
+    hypervisor: 'kvm',
     side: 'src',
     round: 2,
     provides: ['libvirt.diskSizes'],
@@ -166,6 +216,7 @@ export const PROBES = {
   }),
   'save-dir': probe({
     id: 'save-dir',
+    hypervisor: 'kvm',
     provides: ['storage.saveDir'],
     // Save mode only: where `virsh save` writes the guest's memory image, and who may read it there.
     command: (c) => dirStatCommand([c.saveDir ?? '']),
@@ -195,18 +246,17 @@ export const PROBES = {
     provides: ['peer.tcp', 'peer.controlReachable'],
     // A TCP connect from the source to the destination: open (connected), closed (refused: reachable,
     // nothing listening) or timeout (silently dropped on the way).
-    command: (c) => {
-      const ports = [controlPort(c.transport, c.peer?.sshPort ?? 22), MIGRATION_DATA_PORT];
-      const h = shq(c.peer?.host ?? '');
-      return ports
-        .map(
-          (p) =>
-            `if command -v bash >/dev/null 2>&1; then timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ ${h} ${p} 2>/dev/null; r=$?; ` +
-            `elif command -v nc >/dev/null 2>&1; then timeout 3 nc -z ${h} ${p} 2>/dev/null; r=$?; else r=127; fi; ` +
-            `case $r in 0) s=open;; 124) s=timeout;; 127) s=untested;; *) s=closed;; esac; echo "port=${p} state=$s"`,
-        )
-        .join('\n');
-    },
+    command: (c) => tcpConnects(c.peer?.host ?? '', [controlPort(c.transport, c.peer?.sshPort ?? 22), MIGRATION_DATA_PORT]),
+    parse: parsePeerTcp,
+  }),
+  'xend-tcp': probe({
+    id: 'xend-tcp',
+    side: 'src',
+    round: 2,
+    hypervisor: 'xen',
+    provides: ['peer.xendTcp', 'xenMove.relocation.tcp'],
+    // Runs when the destination's xend-config.sxp turns the relocation server on: its port, from the source.
+    command: (c) => tcpConnects(c.peer?.host ?? '', [c.xendPort ?? 8002]),
     parse: parsePeerTcp,
   }),
   'peer-resolve': probe({
@@ -222,11 +272,23 @@ export const PROBES = {
 export type ProbeId = keyof typeof PROBES;
 export const PROBE_IDS = Object.keys(PROBES) as ProbeId[];
 
-/** The probes one host runs in one round; `without` leaves some out (dirty-rate when --dirty-rate is given). */
-export function probesFor(side: 'src' | 'dst', round: 1 | 2, without: readonly ProbeId[] = []): ProbeId[] {
+/** Probes that tell the hypervisors apart: they run even when --hypervisor names one (a host running the other refuses the pair). */
+const DETECTION: ReadonlySet<ProbeId> = new Set(['xl-info', 'virsh-version']);
+
+/**
+ * The probes one host runs in one round; `without` leaves some out (dirty-rate when --dirty-rate
+ * is given); a named hypervisor leaves out the other one's probes (auto runs both kinds: the Xen
+ * ones print nothing where there is no Xen toolstack).
+ */
+export function probesFor(side: 'src' | 'dst', round: 1 | 2, without: readonly ProbeId[] = [], hypervisor: Hypervisor | 'auto' = 'auto'): ProbeId[] {
   return PROBE_IDS.filter((id) => {
     const p: Probe = PROBES[id];
-    return (p.round ?? 1) === round && (p.side === undefined || p.side === 'both' || p.side === side) && !without.includes(id);
+    return (
+      (p.round ?? 1) === round &&
+      (p.side === undefined || p.side === 'both' || p.side === side) &&
+      !without.includes(id) &&
+      (hypervisor === 'auto' || p.hypervisor === undefined || p.hypervisor === hypervisor || DETECTION.has(id))
+    );
   });
 }
 
@@ -358,12 +420,26 @@ export function buildFacts(
       },
     };
   }
-  if (parsed['peer-route'] || parsed['peer-tcp'] || parsed['peer-resolve']) {
+  if (parsed['peer-route'] || parsed['peer-tcp'] || parsed['peer-resolve'] || parsed['xend-tcp']) {
     const peer: NonNullable<HostFacts['peer']> = {};
     if (parsed['peer-route']) Object.assign(peer, { route: parsed['peer-route'], srcAddr: parsed['peer-route'].src });
     if (parsed['peer-tcp']) Object.assign(peer, { tcp: parsed['peer-tcp'], controlReachable: parsed['peer-tcp'][0]?.state === 'open' });
     if (parsed['peer-resolve']) peer.dstHostnameResolution = parsed['peer-resolve'];
+    if (parsed['xend-tcp']) peer.xendTcp = parsed['xend-tcp'];
     f.peer = peer;
+  }
+  const xenIds = ['xl-info', 'xl-list', 'xl-list-long', 'xend-config'] as const;
+  if (parsed['hv-detect'] || xenIds.some((id) => outputs[id] !== undefined) || parsed['virsh-version']) {
+    const xl = parsed['xl-info'];
+    f.hypervisor = detectHypervisor(parsed['hv-detect'] ?? null, xl ?? null, parsed['virsh-version']?.hypervisor?.name ?? null);
+    if (xenIds.some((id) => outputs[id] !== undefined)) {
+      const xen: NonNullable<HostFacts['xen']> = { toolstack: f.hypervisor.toolstack };
+      if (xl !== undefined) Object.assign(xen, { info: xl, freeMemoryKiB: xl?.freeMemoryMiB != null ? xl.freeMemoryMiB * 1024 : null });
+      if (parsed['xl-list'] !== undefined) xen.domains = parsed['xl-list'];
+      if (parsed['xl-list-long'] !== undefined) xen.configs = parsed['xl-list-long'];
+      if (parsed['xend-config'] !== undefined) Object.assign(xen, { xend: parsed['xend-config'], relocationServer: parsed['xend-config']?.relocationServer ?? false });
+      f.xen = xen;
+    }
   }
   return { facts: f, failures };
 }

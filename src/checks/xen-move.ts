@@ -1,0 +1,111 @@
+import type { HostFacts } from '../types.js';
+import type { MountFacts } from './probes/facts-types.js';
+import { mountOf } from './migration.js';
+import type { XenDiskConfig, XenDomain, XenDomainConfig } from './probes/xen.js';
+
+/** A Xen guest that moves, with what its configuration asks of the destination. */
+export interface XenMovingDomain {
+  readonly name: string;
+  readonly id: number | null;
+  readonly memoryKiB: number;
+  readonly vcpus: number;
+  /** hvm, pv, pvh; null when `xl list -l` did not say (or was not collected). */
+  readonly type: 'hvm' | 'pv' | 'pvh' | null;
+  readonly bridges: readonly string[];
+  /** False when `xl list -l` has no entry for the domain: its bridges and disks are unknown. */
+  readonly configured: boolean;
+}
+
+/** One disk of a moving Xen guest and the source mount it lies on. */
+export interface XenMovingDisk extends XenDiskConfig {
+  readonly domain: string;
+  /** The network filesystem holding a file-backed disk on the source; null: a local file (or not a file). */
+  readonly mount: { readonly mountpoint: string; readonly fstype: string; readonly export: string | null } | null;
+}
+
+/** The Xen move, derived on the source (the `xenMove` fact). */
+export interface XenMove {
+  readonly domains: readonly XenMovingDomain[];
+  /** -d names the source does not have. */
+  readonly missing: readonly string[];
+  readonly names: readonly string[];
+  readonly memoryKiB: readonly number[];
+  /** Whether any moving guest is HVM (or of unknown type: the safe assumption is that it needs hardware virtualization). */
+  readonly hvm: boolean;
+  readonly hvmDomains: readonly string[];
+  readonly bridges: readonly string[];
+  /** Domains whose configuration was not in `xl list -l`: their bridges and disks are unknown. */
+  readonly unconfigured: readonly string[];
+  readonly disks: readonly XenMovingDisk[];
+  /** The source's addresses on each bridge the guests use (CIDR), for the same-subnet check. */
+  readonly bridgeNetworks: readonly { readonly bridge: string; readonly cidrs: readonly string[] }[];
+  /** How the source reaches the destination: a gateway means another subnet. */
+  readonly route: { readonly via: string | null; readonly dev: string | null } | null;
+  /** What xend's relocation server on the destination will see of the source. */
+  readonly relocation: {
+    /** The source address the destination sees (the route's source address). */
+    readonly srcAddr: string | null;
+    /** The source's own names (uname -n, and its short form). */
+    readonly names: readonly string[];
+    /** TCP connect from the source to the destination's relocation port, when tried. */
+    readonly tcp: { readonly port: number; readonly state: string } | null;
+  };
+}
+
+/** Guests an evacuation moves: every domain but Domain-0 that is not shut down, crashed or dying. */
+function live(d: XenDomain): boolean {
+  return d.id !== 0 && d.name !== 'Domain-0' && d.id !== null && !d.state.shutdown && !d.state.crashed && !d.state.dying;
+}
+
+/** The source's Xen move (null when the source has no Xen domain list). */
+export function xenMoveFacts(src: HostFacts, requested: readonly string[]): XenMove | null {
+  const list = src.xen?.domains;
+  if (!list) return null;
+  const byName = new Map(list.map((d) => [d.name, d]));
+  const chosen = requested.length === 0 ? list.filter(live) : requested.flatMap((n) => byName.get(n) ?? []);
+  const missing = requested.filter((n) => !byName.has(n));
+  const configs = new Map<string, XenDomainConfig>((src.xen?.configs ?? []).map((c) => [c.name, c]));
+  const mounts: readonly MountFacts[] = src.storage?.mounts ?? [];
+  const domains: XenMovingDomain[] = chosen.map((d) => {
+    const c = configs.get(d.name);
+    return {
+      name: d.name,
+      id: d.id,
+      // `xl list` shows the current allocation, which is what the destination must find free.
+      memoryKiB: d.memoryMiB * 1024,
+      vcpus: d.vcpus,
+      type: c?.type ?? null,
+      bridges: [...new Set((c?.nics ?? []).flatMap((n) => (n.bridge ? [n.bridge] : [])))],
+      configured: c !== undefined,
+    };
+  });
+  const disks: XenMovingDisk[] = chosen.flatMap((d) =>
+    (configs.get(d.name)?.disks ?? []).map((k) => {
+      const m = k.kind === 'file' && k.path ? mountOf(k.path, mounts) : null;
+      return { ...k, domain: d.name, mount: m ? { mountpoint: m.mountpoint, fstype: m.fstype, export: m.export } : null };
+    }),
+  );
+  const bridges = [...new Set(domains.flatMap((d) => d.bridges))].sort();
+  const hvmDomains = domains.filter((d) => d.type !== 'pv').map((d) => d.name);
+  const route = src.peer?.route as { via?: string | null; dev?: string | null } | undefined;
+  const hostname = src.host?.hostname ?? null;
+  const xendTcp = src.peer?.xendTcp?.[0] ?? null;
+  return {
+    domains,
+    missing,
+    names: domains.map((d) => d.name),
+    memoryKiB: domains.map((d) => d.memoryKiB),
+    hvm: hvmDomains.length > 0,
+    hvmDomains,
+    bridges,
+    unconfigured: domains.filter((d) => !d.configured).map((d) => d.name),
+    disks,
+    bridgeNetworks: bridges.map((b) => ({ bridge: b, cidrs: (src.network?.ifaddrs ?? []).filter((a) => a.ifname === b && a.scope !== 'host' && a.scope !== 'link').map((a) => `${a.address}/${a.prefix}`) })),
+    route: route ? { via: route.via ?? null, dev: route.dev ?? null } : null,
+    relocation: {
+      srcAddr: src.peer?.srcAddr ?? null,
+      names: hostname ? [...new Set([hostname, hostname.split('.')[0] as string])] : [],
+      tcp: xendTcp,
+    },
+  };
+}

@@ -1,0 +1,240 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { evaluateHosts } from '../../src/check.js';
+import { pairHypervisor } from '../../src/checks/hypervisor-pair.js';
+import { detectHypervisor, parseHvDetect, type HvSigns } from '../../src/checks/probes/hypervisor.js';
+import { buildFacts } from '../../src/checks/probes/index.js';
+import { parseXlInfo } from '../../src/checks/probes/xen.js';
+import { loadRules } from '../../src/checks/rules.js';
+import { sameSubnet, xendRelocation, xenStorage } from '../../src/checks/xen-ops.js';
+import type { XenMove, XenMovingDisk } from '../../src/checks/xen-move.js';
+import type { HostReport, ProbeOutput, ReportOptions, RuleResult } from '../../src/types.js';
+import { parseErrorOf } from './parse-error-of.js';
+
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/xen/${name}`, import.meta.url), 'utf8');
+const INFO_413 = fixture('xl-info-4.13.0-rc-fedora31-ryzen.txt');
+const INFO_443 = fixture('xl-info-4.4.3-centos6.txt');
+
+const SIGNS: HvSigns = { xl: '/usr/sbin/xl', xm: null, virsh: null, kvmDevice: false, sysHypervisor: 'xen', xenCapabilities: 'control_d' };
+
+describe('hypervisor detection', () => {
+  it('parses the hv-detect lines', () => {
+    const text = 'xl=/usr/sbin/xl\nxm=\nvirsh=/usr/bin/virsh\nkvm=no\nsys_hypervisor=xen\nxen_capabilities=control_d\n';
+    expect(parseHvDetect(text)).toEqual({ xl: '/usr/sbin/xl', xm: null, virsh: '/usr/bin/virsh', kvmDevice: false, sysHypervisor: 'xen', xenCapabilities: 'control_d' });
+    expect(parseErrorOf(() => parseHvDetect('xl=\n'))?.message).toMatch(/no xm= line/);
+    expect(parseErrorOf(() => parseHvDetect(`${text}rm -rf=1\n`))?.message).toMatch(/unexpected line/);
+  });
+
+  it('trusts a toolstack that answers, then dom0, then libvirt, then /dev/kvm', () => {
+    const xl = parseXlInfo(INFO_413);
+    expect(detectHypervisor(SIGNS, xl, null)).toEqual({ kind: 'xen', toolstack: 'xl', evidence: ['xl info: Xen 4.13.0-rc'] });
+    // xl info failed (xenstored down), but the kernel says this is dom0.
+    expect(detectHypervisor(SIGNS, null, null)).toMatchObject({ kind: 'xen', evidence: ['/proc/xen/capabilities: control_d (Xen control domain)'] });
+    // A Xen guest (HVM domU) with xl installed but no control_d: not a Xen host.
+    const guest: HvSigns = { ...SIGNS, xenCapabilities: '', kvmDevice: true };
+    expect(detectHypervisor(guest, null, 'QEMU')).toEqual({ kind: 'kvm', toolstack: null, evidence: ['libvirt driver: QEMU'] });
+    expect(detectHypervisor({ ...guest, kvmDevice: false }, null, null)).toEqual({ kind: null, toolstack: null, evidence: [] });
+    expect(detectHypervisor({ ...guest, xl: null, xm: '/usr/sbin/xm' }, null, 'Xen')).toMatchObject({ kind: 'xen', toolstack: 'xm' });
+    expect(detectHypervisor({ ...guest, xl: null }, null, 'TEST').evidence).toEqual(['/dev/kvm present', 'libvirt driver: TEST']);
+    expect(detectHypervisor(null, null, 'TEST')).toMatchObject({ kind: 'kvm', evidence: ['libvirt driver: TEST'] });
+  });
+});
+
+const out = (stdout: string, exitCode = 0): ProbeOutput => ({ command: 'x', exitCode, stdout, stderr: '', sha256: '0'.repeat(64), durationMs: 1 });
+const HV = (xl: boolean): string => `xl=${xl ? '/usr/sbin/xl' : ''}\nxm=\nvirsh=\nkvm=${xl ? 'no' : 'yes'}\nsys_hypervisor=\nxen_capabilities=\n`;
+const XL_LIST = (rows: string[]): string =>
+  ['Name                                        ID   Mem VCPUs\tState\tTime(s)', 'Domain-0                                     0  4096     4     r-----    4211.7', ...rows, ''].join('\n');
+const row = (name: string, id: number, mem: number): string => `${name.padEnd(40)} ${String(id).padStart(5)} ${String(mem).padStart(5)}     2     -b----     352.4`;
+const LONG = (doms: { name: string; id: number; type: string; bridges: string[]; disks: string[] }[]): string =>
+  JSON.stringify(
+    doms.map((d) => ({
+      domid: d.id,
+      config: {
+        c_info: { type: d.type, name: d.name },
+        b_info: { max_vcpus: 2, max_memkb: 1048576, target_memkb: 1048576 },
+        disks: d.disks.map((p, i) => ({ pdev_path: p, vdev: `xvd${'ab'[i]}`, format: 'raw', readwrite: 1 })),
+        nics: d.bridges.map((b, i) => ({ devid: i, bridge: b })),
+      },
+    })),
+  );
+
+/** A host report built the way a run builds one: probe outputs through buildFacts. */
+function host(target: string, outputs: Record<string, string>): HostReport {
+  const probes = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, out(v)]));
+  const { facts, failures } = buildFacts(probes);
+  return { target, connection: { user: 'root', host: target, port: 22 }, hostname: target, reachable: true, error: null, hostKey: null, facts, probes, probeErrors: failures };
+}
+
+const OPTIONS: ReportOptions = {
+  libvirtUri: 'qemu:///system',
+  domains: [],
+  transport: 'ssh',
+  failOn: 'major',
+  sudo: false,
+  rules: [],
+  only: [],
+  skip: [],
+  waivers: null,
+  baseline: null,
+  bandwidthMiBs: null,
+  dirtyRateMiBs: null,
+  maxDowntimeMs: 300,
+  memoryReserveMiB: 1024,
+  measureBandwidth: false,
+  mode: 'live',
+  saveDir: null,
+  hypervisor: 'auto',
+};
+const RULES = loadRules();
+const evaluate = (src: HostReport, dst: HostReport, options: Partial<ReportOptions> = {}) =>
+  evaluateHosts({ hosts: { src, dst }, ruleSet: RULES, options: { ...OPTIONS, ...options }, waivers: [], baseline: null, now: new Date('2026-11-22T00:00:00Z'), bandwidth: null });
+const get = (results: readonly RuleResult[], id: string): RuleResult => {
+  const r = results.find((x) => x.id === id);
+  if (!r) throw new Error(`no ${id}`);
+  return r;
+};
+
+describe('Xen rules on real xl info outputs', () => {
+  const MOUNTS = 'nas:/export/xen /srv/xen nfs4 rw,relatime,vers=4.2 0 0\n';
+  const src = host('xa', {
+    'hv-detect': HV(true),
+    'xl-info': INFO_413,
+    'xl-list': XL_LIST([row('web', 3, 1024), row('db', 4, 2048)]),
+    'xl-list-long': LONG([
+      { name: 'web', id: 3, type: 'hvm', bridges: ['xenbr0'], disks: ['/srv/xen/web.img'] },
+      { name: 'db', id: 4, type: 'pv', bridges: ['xenbr0'], disks: ['/dev/vg0/db'] },
+    ]),
+    'xend-config': '',
+    bridges: '5: xenbr0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff\n',
+    mounts: MOUNTS,
+  });
+
+  it('an older destination with little free memory fails xen.version and xen.memory; the same caps pass', () => {
+    const dst = host('xb', { 'hv-detect': HV(true), 'xl-info': INFO_443, 'xl-list': XL_LIST([]), 'xl-list-long': '[]', 'xend-config': '', mounts: MOUNTS });
+    const r = evaluate(src, dst);
+    expect(get(r.results, 'hypervisor.match').status).toBe('pass');
+    expect(get(r.results, 'xen.version')).toMatchObject({ status: 'fail', message: "the destination runs Xen 4.4.3-12.el6, older than the source's Xen 4.13.0-rc" });
+    expect(get(r.results, 'xen.memory')).toMatchObject({ status: 'fail', messageId: 'capacity.short' });
+    expect(get(r.results, 'xen.caps').status).toBe('pass');
+    expect(get(r.results, 'xen.hvm').status).toBe('pass');
+    // The destination's bridges were not collected here: the rule says so instead of guessing.
+    expect(get(r.results, 'xen.bridges')).toMatchObject({ status: 'error', messageId: 'error.fact-missing' });
+    // The block device was not looked at on the destination (no landing round in this test).
+    expect(get(r.results, 'xen.shared-storage')).toMatchObject({ status: 'error', messageId: 'xen-storage.unchecked' });
+    expect(r.summary.exitCode).toBe(3);
+  });
+
+  it('a KVM destination refuses the pair, every other rule skipped', () => {
+    const dst = host('k', { 'hv-detect': HV(false), 'xl-info': '' });
+    const r = evaluate(src, dst);
+    expect(get(r.results, 'hypervisor.match')).toMatchObject({ status: 'fail', severity: 'critical', messageId: 'hypervisor.mismatch' });
+    expect(get(r.results, 'hypervisor.match').message).toBe(
+      'the source runs Xen (xl info: Xen 4.13.0-rc) and the destination runs KVM (/dev/kvm present): no live or cold migration between different hypervisors',
+    );
+    expect(r.results.filter((x) => x.id !== 'hypervisor.match').every((x) => x.status === 'skip' && x.messageId === 'skip.refused')).toBe(true);
+    expect(r.summary.exitCode).toBe(1);
+  });
+});
+
+describe('pairHypervisor', () => {
+  const h = (kind: 'kvm' | 'xen' | null, extra: Partial<HostReport> = {}): HostReport => ({
+    target: `${kind}-host`,
+    connection: null,
+    hostname: null,
+    reachable: true,
+    error: null,
+    hostKey: null,
+    facts: { hypervisor: { kind, toolstack: null, evidence: kind ? [`${kind} sign`] : [] } },
+    probes: { 'hv-detect': out('') },
+    probeErrors: [],
+    ...extra,
+  });
+  it('passes a same-hypervisor pair, refuses a mixed one, and takes --hypervisor at its word only where no host contradicts it', () => {
+    expect(pairHypervisor('auto', { src: h('kvm'), dst: h('kvm') })).toMatchObject({ hypervisor: 'kvm', refused: null, result: { status: 'pass' } });
+    const mixed = pairHypervisor('auto', { src: h('kvm'), dst: h('xen') });
+    expect(mixed.refused).toBe('the source runs KVM (kvm sign) and the destination runs Xen (xen sign): no live or cold migration between different hypervisors');
+    expect(pairHypervisor('xen', { src: h(null), dst: h(null) })).toMatchObject({ hypervisor: 'xen', refused: null, result: { status: 'pass' } });
+    expect(pairHypervisor('xen', { src: h('kvm'), dst: h(null) }).refused).toBe('--hypervisor xen, but the source runs KVM (kvm sign)');
+    expect(pairHypervisor('auto', { src: h('xen'), dst: h(null) })).toMatchObject({ hypervisor: 'xen', refused: null, result: { status: 'error', messageId: 'hypervisor.unknown' } });
+    const down = pairHypervisor('auto', { src: h('xen'), dst: h(null, { reachable: false, probes: {}, error: { code: 'MP_SSH_CONNECT', message: 'refused' } }) });
+    expect(down.result).toMatchObject({ status: 'error', messageId: 'error.unreachable', message: 'destination host null-host was not probed: refused' });
+  });
+});
+
+const move = (over: Partial<XenMove>): XenMove => ({
+  domains: [],
+  missing: [],
+  names: [],
+  memoryKiB: [],
+  hvm: false,
+  hvmDomains: [],
+  bridges: [],
+  unconfigured: [],
+  disks: [],
+  bridgeNetworks: [],
+  route: { via: null, dev: 'eth0' },
+  relocation: { srcAddr: '10.0.0.1', names: ['hva'], tcp: { port: 8002, state: 'open' } },
+  ...over,
+});
+const addr = (ifname: string, address: string, prefix: number) => ({ ifname, family: 'inet' as const, address, prefix, scope: 'global' });
+
+describe('same-subnet', () => {
+  it('compares the hosts addresses on each guest bridge, else the route between them', () => {
+    const m = move({ bridgeNetworks: [{ bridge: 'xenbr0', cidrs: ['192.168.10.11/24'] }] });
+    expect(sameSubnet(m, [addr('xenbr0', '192.168.10.12', 24)]).ok).toBe(true);
+    expect(sameSubnet(m, [addr('xenbr0', '192.168.20.12', 24)])).toMatchObject({ ok: false, messageId: 'subnet.apart', data: { apart: ['xenbr0: source 192.168.10.11/24, destination 192.168.20.12/24'] } });
+    const l2 = move({ bridgeNetworks: [{ bridge: 'xenbr1', cidrs: [] }], route: { via: '10.0.0.254', dev: 'eth0' } });
+    expect(sameSubnet(l2, [])).toMatchObject({ ok: false, messageId: 'subnet.routed' });
+    expect(sameSubnet({ ...l2, route: { via: null, dev: 'eth0' } }, []).ok).toBe(true);
+    expect(sameSubnet({ ...l2, route: null }, []).undecided).toMatch(/no route from the source/);
+    expect(sameSubnet(move({ unconfigured: ['web'] }), []).undecided).toBe('bridges unknown for web: `xl list -l` has no configuration for them');
+    // IPv6 prefixes too.
+    const v6 = move({ bridgeNetworks: [{ bridge: 'xenbr0', cidrs: ['fd00:10::11/64'] }] });
+    expect(sameSubnet(v6, [{ ...addr('xenbr0', 'fd00:10::12', 64), family: 'inet6' }]).ok).toBe(true);
+  });
+});
+
+describe('xen-storage', () => {
+  const d = (over: Partial<XenMovingDisk>): XenMovingDisk => ({ domain: 'web', target: 'xvda', path: '/srv/xen/web.img', kind: 'file', format: 'raw', readonly: false, cdrom: false, mount: null, ...over });
+  const NFS = { mountpoint: '/srv/xen', fstype: 'nfs4', export: 'nas:/export/xen' };
+  const dstMount = (exp: string) => ({ source: exp, mountpoint: '/srv/xen', fstype: 'nfs4', options: [], network: true, export: exp });
+  it('wants image files on identically mounted network storage and block devices present on the destination', () => {
+    expect(xenStorage([d({ mount: NFS })], { mounts: [dstMount('nas:/export/xen')] }, { op: 'xen-storage' }).ok).toBe(true);
+    expect(xenStorage([d({ mount: NFS })], { mounts: [dstMount('other:/xen')] }, { op: 'xen-storage' }).defaultMessage).toBe(
+      'shared storage not mounted identically: web xvda (/srv/xen/web.img): /srv/xen comes from nas:/export/xen on the source but from other:/xen on the destination',
+    );
+    expect(xenStorage([d({})], { mounts: [] }, { op: 'xen-storage' })).toMatchObject({ ok: false, messageId: 'xen-storage.local' });
+    const phy = d({ kind: 'phy', path: '/dev/vg0/web' });
+    const landing = (files: string[]) => ({ dirs: [], files: files.map((path) => ({ path, sizeBytes: null })), pools: null });
+    expect(xenStorage([phy], { mounts: [], landing: landing(['/dev/vg0/web']) }, { op: 'xen-storage' }).ok).toBe(true);
+    expect(xenStorage([phy], { mounts: [], landing: landing([]) }, { op: 'xen-storage' })).toMatchObject({ ok: false, messageId: 'xen-storage.absent' });
+    expect(xenStorage([phy], { mounts: [] }, { op: 'xen-storage' }).undecided).toMatch(/not looked at/);
+    // An empty cdrom drive and other backends (iscsi:, drbd:) need nothing here.
+    expect(xenStorage([d({ cdrom: true, path: null }), d({ kind: 'other', path: 'drbd:r0' })], { mounts: [] }, { op: 'xen-storage' }).ok).toBe(true);
+  });
+});
+
+describe('xend-relocation', () => {
+  const xend = (over: object = {}) => ({
+    relocationServer: true,
+    relocationPort: 8002,
+    relocationAddress: '',
+    relocationHostsAllow: ['^hva$'],
+    invalidHostsAllow: [],
+    relocationSslServer: false,
+    relocationSslPort: 8003,
+    settings: {},
+    ...over,
+  });
+  const rel = move({}).relocation;
+  it('needs the server on, its port reachable and the allow list admitting the source', () => {
+    expect(xendRelocation(rel, xend()).ok).toBe(true);
+    expect(xendRelocation(rel, null)).toMatchObject({ ok: false, messageId: 'xend.no-config' });
+    expect(xendRelocation(rel, xend({ relocationServer: false }))).toMatchObject({ ok: false, messageId: 'xend.server-off' });
+    expect(xendRelocation({ ...rel, tcp: { port: 8002, state: 'timeout' } }, xend()).defaultMessage).toMatch(/^port 8002 of the destination does not answer the source: dropped/);
+    expect(xendRelocation(rel, xend({ relocationHostsAllow: ['^hvb$'] })).defaultMessage).toBe("xend-relocation-hosts-allow '^hvb$' admits none of the source's names and address (hva, 10.0.0.1)");
+    // Anchored at the start only, as xend's re.match: '10.0.0' admits 10.0.0.1.
+    expect(xendRelocation(rel, xend({ relocationHostsAllow: ['10.0.0'] })).ok).toBe(true);
+    expect(xendRelocation({ ...rel, tcp: null }, xend()).undecided).toMatch(/not tried/);
+  });
+});
