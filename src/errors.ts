@@ -90,3 +90,9 @@ export class ReportReadError extends PreflightError {
   readonly code = 'MP_REPORT_READ';
   readonly exitCode = 2;
 }
+
+/** An inventory file (fleet) that cannot be read or understood. */
+export class InventoryError extends PreflightError {
+  readonly code = 'MP_INVENTORY';
+  readonly exitCode = 2;
+}
