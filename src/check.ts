@@ -90,19 +90,24 @@ export const DEFAULTS = {
   saveDir: '/var/lib/libvirt/qemu/save',
 } as const;
 
-function unprobed(t: ResolvedTarget, e: PreflightError): HostReport {
+/** What connecting and collecting read of the options. */
+type SessionOptions = Pick<CheckOptions, 'connectTimeoutMs' | 'timeoutMs' | 'probeTimeoutMs' | 'sudo'>;
+
+/** A host that could not be reached: its report says why. @internal (fleet) */
+export function unprobed(t: ResolvedTarget, e: PreflightError): HostReport {
   return { target: t.target, connection: { user: t.user, host: t.host, port: t.port }, hostname: null, reachable: false, error: { code: e.code, message: e.message }, hostKey: null, facts: {}, probes: {}, probeErrors: [] };
 }
 
-interface Round {
+/** One exec's outputs. @internal (fleet) */
+export interface Round {
   readonly outputs: Record<string, ProbeOutput>;
   readonly missing: string[];
   readonly error: HostReport['error'];
 }
 
-/** Runs one round of probes in one exec and splits the output. */
-async function runRound(session: SshSession, t: ResolvedTarget, ids: readonly ProbeId[], ctx: ProbeContext, o: CheckOptions): Promise<Round> {
-  const probes: ScriptProbe[] = ids.map((id) => ({ id, command: PROBES[id].command(ctx) }));
+/** Runs one round of probes in one exec and splits the output; `extra` are probes of the caller's own (fleet). @internal (fleet) */
+export async function runRound(session: SshSession, t: ResolvedTarget, ids: readonly ProbeId[], ctx: ProbeContext, o: SessionOptions, extra: readonly ScriptProbe[] = []): Promise<Round> {
+  const probes: ScriptProbe[] = [...ids.map((id) => ({ id, command: PROBES[id].command(ctx) })), ...extra];
   const boundary = newBoundary();
   const timeoutMs = o.timeoutMs ?? DEFAULTS.timeoutMs;
   const probeTimeoutMs = Math.min(o.probeTimeoutMs ?? DEFAULTS.probeTimeoutMs, timeoutMs);
@@ -124,7 +129,8 @@ async function runRound(session: SshSession, t: ResolvedTarget, ids: readonly Pr
   return { outputs: split.outputs, missing: split.missing, error };
 }
 
-function hostReport(t: ResolvedTarget, session: SshSession, rounds: readonly Round[]): HostReport {
+/** @internal (fleet) */
+export function hostReport(t: ResolvedTarget, session: SshSession, rounds: readonly Round[]): HostReport {
   const outputs = Object.assign({}, ...rounds.map((r) => r.outputs)) as Record<string, ProbeOutput>;
   const { facts, failures } = buildFacts(outputs, rounds.flatMap((r) => r.missing));
   const error = rounds.find((r) => r.error !== null)?.error ?? null;
@@ -133,7 +139,8 @@ function hostReport(t: ResolvedTarget, session: SshSession, rounds: readonly Rou
 
 type Progress = (phase: 'connecting' | 'collecting', detail?: string) => void;
 
-async function open(t: ResolvedTarget, o: CheckOptions, progress: Progress): Promise<SshSession | PreflightError> {
+/** @internal (fleet) */
+export async function open(t: ResolvedTarget, o: SessionOptions, progress: Progress): Promise<SshSession | PreflightError> {
   progress('connecting', `${t.user}@${t.host}:${t.port}`);
   try {
     return await connect(t, { connectTimeoutMs: o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs });
@@ -301,6 +308,30 @@ function selectionResults(src: HostReport, hypervisor: 'kvm' | 'xen'): RuleResul
   ];
 }
 
+/** The options a report records (no secrets), with the defaults filled in. */
+export function reportOptions(o: Omit<CheckOptions, 'src' | 'dst'>): ReportOptions {
+  return {
+    libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri,
+    domains: o.domains ?? [],
+    transport: o.transport ?? DEFAULTS.transport,
+    failOn: o.failOn ?? DEFAULTS.failOn,
+    sudo: o.sudo ?? false,
+    rules: o.rules ?? [],
+    only: o.only ?? [],
+    skip: o.skip ?? [],
+    waivers: o.waivers ?? null,
+    baseline: o.baseline ?? null,
+    bandwidthMiBs: o.bandwidthMiBs ?? null,
+    dirtyRateMiBs: o.dirtyRateMiBs ?? null,
+    maxDowntimeMs: o.maxDowntimeMs ?? DEFAULTS.maxDowntimeMs,
+    memoryReserveMiB: o.memoryReserveMiB ?? DEFAULTS.memoryReserveMiB,
+    measureBandwidth: o.measureBandwidth ?? false,
+    mode: o.mode ?? DEFAULTS.mode,
+    saveDir: (o.mode ?? DEFAULTS.mode) === 'save' ? (o.saveDir ?? DEFAULTS.saveDir) : null,
+    hypervisor: o.hypervisor ?? DEFAULTS.hypervisor,
+  };
+}
+
 /** Loads the rule set a check would use (built-ins, then -r files), applying --only/--skip. */
 export function rulesFor(o: Pick<CheckOptions, 'rules' | 'only' | 'skip'>): RuleSet {
   const set = loadRules(o.rules ?? []);
@@ -332,26 +363,8 @@ export async function check(o: CheckOptions, ruleSet: RuleSet = rulesFor(o)): Pr
     const h = probed[side];
     o.onProgress?.(side, h.error ? 'failed' : 'done', h.error?.message ?? h.hostname ?? undefined);
   }
-  const options: ReportOptions = {
-    libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri,
-    domains: o.domains ?? [],
-    transport: o.transport ?? DEFAULTS.transport,
-    failOn: o.failOn ?? DEFAULTS.failOn,
-    sudo: o.sudo ?? false,
-    rules: o.rules ?? [],
-    only: o.only ?? [],
-    skip: o.skip ?? [],
-    waivers: o.waivers ?? null,
-    baseline: o.baseline ?? null,
-    bandwidthMiBs: o.bandwidthMiBs ?? null,
-    dirtyRateMiBs: o.dirtyRateMiBs ?? null,
-    maxDowntimeMs: o.maxDowntimeMs ?? DEFAULTS.maxDowntimeMs,
-    memoryReserveMiB: o.memoryReserveMiB ?? DEFAULTS.memoryReserveMiB,
-    measureBandwidth: o.measureBandwidth ?? false,
-    mode: o.mode ?? DEFAULTS.mode,
-    saveDir: (o.mode ?? DEFAULTS.mode) === 'save' ? (o.saveDir ?? DEFAULTS.saveDir) : null,
-    hypervisor: o.hypervisor ?? DEFAULTS.hypervisor,
-  };
+  const options = reportOptions(o);
+
   const evaluated = evaluateHosts({ hosts: { src: probed.src, dst: probed.dst }, ruleSet, options, waivers, baseline, now: started, bandwidth: probed.bandwidth });
   const collection = {
     tool: { name: TOOL.name, version: TOOL.version },

@@ -4,6 +4,8 @@ import { HYPERVISOR_CHOICES, type HypervisorChoice } from './checks/hypervisor-p
 import { dirname, join, basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { check, DEFAULTS, rulesFor, type CheckOptions } from './check.js';
+import type { FleetOptions } from './fleet/fleet.js';
+import { FLEET_DEFAULTS } from './fleet/types.js';
 import { loadRules, parseRuleFile, type Rule } from './checks/rules.js';
 import { asList, MODES, RULE_FILE_SCHEMA, type Mode } from './checks/rule-schema.js';
 import { formatError, isPreflightError, ReportWriteError, UsageError } from './errors.js';
@@ -196,6 +198,74 @@ async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<E
   return emit(report, o, io);
 }
 
+interface FleetOpts extends Omit<PairOpts, 'domain' | 'measureBandwidth' | 'mode' | 'saveDir' | 'baseline' | FileFormat> {
+  inventory?: string;
+  group?: string;
+  concurrency: number;
+  newHost?: string;
+  json?: string;
+  html?: string;
+}
+
+const FLEET_FORMATS = ['json', 'html'] as const;
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+async function runFleet(args: readonly string[], o: FleetOpts, io: Io): Promise<ExitCode> {
+  if (o.group !== undefined && o.inventory === undefined) throw new UsageError('--group needs --inventory');
+  const { loadInventory } = await import('./fleet/inventory.js');
+  const { fleet } = await import('./fleet/fleet.js');
+  const inventory = o.inventory ? loadInventory(o.inventory, o.group === undefined ? {} : { group: o.group }) : null;
+  const hosts = [...(inventory?.hosts.map((h) => h.target) ?? []), ...args];
+  if (hosts.length === 0) throw new UsageError('fleet needs hosts: give them as arguments or with --inventory FILE');
+  const toStdout = FLEET_FORMATS.filter((f) => o[f] === '-');
+  if (toStdout.length > 1) throw new UsageError(`only one report can go to stdout ('-'), got --${toStdout.join(' and --')}`);
+  const options: FleetOptions = {
+    hosts,
+    inventory: o.inventory ?? null,
+    concurrency: o.concurrency,
+    newHost: o.newHost,
+    sshConfigFile: o.sshConfig,
+    user: o.user,
+    identityFiles: o.identity ?? [],
+    jump: o.jump,
+    knownHostsFile: o.knownHosts,
+    acceptNewHostKeys: o.acceptNewHostKeys ?? false,
+    sudo: o.sudo ?? false,
+    connectTimeoutMs: o.connectTimeout * 1000,
+    timeoutMs: o.timeout * 1000,
+    probeTimeoutMs: o.probeTimeout * 1000,
+    libvirtUri: o.libvirtUri,
+    transport: o.transport,
+    hypervisor: o.hypervisor,
+    rules: o.rules ?? [],
+    only: o.only ?? [],
+    skip: o.skip ?? [],
+    failOn: o.failOn,
+    waivers: o.waivers,
+    bandwidthMiBs: o.bandwidth,
+    dirtyRateMiBs: o.dirtyRate,
+    maxDowntimeMs: o.maxDowntime,
+    memoryReserveMiB: o.memoryReserve,
+  } as FleetOptions;
+  const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
+  const quiet = o.quiet ?? false;
+  const onHost: FleetOptions['onHost'] = (t, phase, d) => {
+    if (!quiet && (phase === 'done' || phase === 'failed')) io.stderr.write(`[${t}] ${phase}${d ? `: ${d}` : ''}\n`);
+  };
+  const report = await fleet({ ...options, onHost }, ruleSet);
+  const render = await import('./fleet/render.js');
+  const color = o.color && io.stdout.isTTY === true && io.env.NO_COLOR === undefined && toStdout.length === 0;
+  (toStdout.length > 0 ? io.stderr : io.stdout).write(render.renderFleetConsole(report, { color, quiet }));
+  if (o.json !== undefined) writeReport(o.json, render.renderFleetJson(report), io);
+  if (o.html !== undefined) writeReport(o.html, render.renderFleetHtml(report), io);
+  return report.summary.exitCode;
+}
+
 /** Prints the console report and writes every requested file; returns the run's exit code. */
 async function emit(report: Report, o: OutputOpts, io: Io): Promise<ExitCode> {
   const toStdout = FILE_FORMATS.filter((f) => o[f] === '-');
@@ -223,17 +293,9 @@ function outputOptions(c: Command, failOnDefault = true): void {
   c.option('-q, --quiet', 'print only failures, errors and the summary');
 }
 
-function program(io: Io, setExit: (c: ExitCode) => void): Command {
-  const p = new Command('migrate-preflight')
-    .description('Checks whether a source hypervisor host can migrate its VMs to a destination host, over SSH, read-only.')
-    .version(TOOL.version)
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .exitOverride()
-    // Options after a subcommand belong to it (replay has its own --waivers, --fail-on ...).
-    .enablePositionalOptions()
-    .showSuggestionAfterError()
-    .argument('<src>', 'source host: [user@]host[:port] or an ssh_config alias')
-    .argument('<dst>', 'destination host')
+/** Options of every command that probes hosts: how to reach them, and what to check. */
+function probeOptions(c: Command): Command {
+  return c
     .option('-F, --ssh-config <file>', 'ssh_config file (default ~/.ssh/config when present)')
     .option('-i, --identity <file>', 'private key file (repeatable)', collect)
     .option('-l, --user <name>', 'remote user')
@@ -244,30 +306,44 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
     .option('--connect-timeout <s>', 'connection timeout per host, seconds', positiveSeconds, DEFAULTS.connectTimeoutMs / 1000)
     .option('--timeout <s>', 'collection timeout per host, seconds', positiveSeconds, DEFAULTS.timeoutMs / 1000)
     .option('--probe-timeout <s>', 'limit for one probe on a host (a hung virsh), seconds', positiveSeconds, DEFAULTS.probeTimeoutMs / 1000)
-    .option('--libvirt-uri <uri>', 'libvirt connection URI on both hosts', DEFAULTS.libvirtUri)
-    .option('-d, --domain <name>', 'domain to migrate (repeatable; default: every running domain on src)', collect)
+    .option('--libvirt-uri <uri>', 'libvirt connection URI on the hosts', DEFAULTS.libvirtUri)
     .option('--bandwidth <MiB/s>', 'migration bandwidth between the hosts, for the convergence prediction', amount('MiB/s', true))
-    .option('--measure-bandwidth', 'measure it: a bounded transfer (64 MiB or 5 s) from src to dst relayed over the two SSH sessions')
     .option('--dirty-rate <MiB/s>', "the guests' page-dirtying rate (default: measured by QEMU where it can, virsh domdirtyrate-calc)", amount('MiB/s', false))
     .option('--max-downtime <ms>', 'largest acceptable pause at the end of a live migration', amount('ms', false), DEFAULTS.maxDowntimeMs)
     .option('--memory-reserve <MiB>', 'memory to leave free on dst besides the moving domains', amount('MiB', false), DEFAULTS.memoryReserveMiB)
     .addOption(new Option('--transport <kind>', 'migration transport').choices(['ssh', 'tcp', 'tls', 'tunnelled']).default(DEFAULTS.transport))
     .addOption(
-      new Option('--mode <mode>', 'how the guests move: live (shared storage), block (live, copying the disks), cold (shut off, copied, defined), save (virsh save, then restore on dst)')
-        .choices([...MODES])
-        .default(DEFAULTS.mode),
-    )
-    .addOption(
       new Option('--hypervisor <kind>', 'which rule set: auto (each host says what it runs; a KVM-to-Xen pair is refused), kvm (libvirt/QEMU) or xen (xl, or xm on xend hosts)')
         .choices([...HYPERVISOR_CHOICES])
         .default(DEFAULTS.hypervisor),
     )
-    .option('--save-dir <dir>', `save mode: the directory the save images go to, on both hosts (default ${DEFAULTS.saveDir})`, absolutePath)
     .option('-r, --rules <file|dir>', 'extra rule file or directory (repeatable; same id overrides)', collect)
     .option('--only <sel>', 'evaluate only these rules: id, glob or tag (repeatable)', collect)
     .option('--skip <sel>', 'skip these rules: id, glob or tag (repeatable)', collect)
-    .option('--waivers <file>', 'waivers (YAML): failures they cover are waived until they expire')
-    .option('--baseline <report.json>', 'an earlier JSON report of this pair: say what is new, resolved, changed')
+    .option('--waivers <file>', 'waivers (YAML): failures they cover are waived until they expire');
+}
+
+function program(io: Io, setExit: (c: ExitCode) => void): Command {
+  const p = new Command('migrate-preflight')
+    .description('Checks whether a source hypervisor host can migrate its VMs to a destination host, over SSH, read-only.')
+    .version(TOOL.version)
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride()
+    // Options after a subcommand belong to it (replay has its own --waivers, --fail-on ...).
+    .enablePositionalOptions()
+    .showSuggestionAfterError()
+    .argument('<src>', 'source host: [user@]host[:port] or an ssh_config alias')
+    .argument('<dst>', 'destination host');
+  probeOptions(p)
+    .option('-d, --domain <name>', 'domain to migrate (repeatable; default: every running domain on src)', collect)
+    .option('--measure-bandwidth', 'measure it: a bounded transfer (64 MiB or 5 s) from src to dst relayed over the two SSH sessions')
+    .addOption(
+      new Option('--mode <mode>', 'how the guests move: live (shared storage), block (live, copying the disks), cold (shut off, copied, defined), save (virsh save, then restore on dst)')
+        .choices([...MODES])
+        .default(DEFAULTS.mode),
+    )
+    .option('--save-dir <dir>', `save mode: the directory the save images go to, on both hosts (default ${DEFAULTS.saveDir})`, absolutePath)
+    .option('--baseline <report.json>', 'an earlier JSON report of this pair: say what is new, resolved, changed');
   outputOptions(p);
   p.addHelpText(
       'after',
@@ -275,6 +351,26 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
         '            3 a host could not be probed, or a rule at or above --fail-on ended in error.\n',
     )
     .action(async (src: string, dst: string, o: PairOpts) => setExit(await runPair(src, dst, o, io)));
+
+  const fl = p
+    .command('fleet')
+    .argument('[hosts...]', 'hosts: [user@]host[:port] or ssh_config aliases (after those of --inventory)')
+    .description('check every ordered pair of a set of hosts: which host can take VMs from which (live migration)')
+    .option('--inventory <file>', 'hosts from a YAML host list or an Ansible inventory (YAML or INI)')
+    .option('--group <name>', 'only the hosts of this inventory group (and its children)')
+    .option('--concurrency <n>', 'hosts probed at once', positiveInt, FLEET_DEFAULTS.concurrency)
+    .option('--new-host <host>', 'gate: check this host against every other in both directions; exit 1 when it breaks a pair that works without it');
+  probeOptions(fl);
+  for (const f of FLEET_FORMATS) fl.option(`--${f} <file|->`, `write the fleet ${f === 'json' ? 'JSON report' : 'HTML heatmap'} (atomically; '-' for stdout)`);
+  fl.addOption(new Option('--fail-on <severity>', 'lowest severity that makes a pair NO-GO').choices([...SEVERITIES.filter((x) => x !== 'info'), 'never']).default(DEFAULTS.failOn))
+    .option('--no-color', 'no colour (also NO_COLOR)')
+    .option('-q, --quiet', 'print only unprobed hosts, failing pairs, the gate and the summary')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every pair go (with --new-host: the new host breaks no pair); 1 a pair no-go (the new host breaks one);\n' +
+        '            2 usage, inventory or rule file error; 3 a host could not be probed, or a pair is incomplete.\n',
+    )
+    .action(async (hosts: string[], o: FleetOpts) => setExit(await runFleet(hosts, o, io)));
 
   const rp = p
     .command('replay')

@@ -110,7 +110,8 @@ const e = escapeHtml;
 const STATUS_LABEL: Record<Status, string> = { fail: 'FAIL', error: 'ERROR', waived: 'WAIVED', skip: 'SKIP', pass: 'PASS' };
 const GROUP_TITLE: Record<Status, string> = { fail: 'Failures', error: 'Errors', waived: 'Waived failures', skip: 'Skipped', pass: 'Passed' };
 
-const CSS = `
+/** The report's stylesheet (inlined: the CSP allows no fetch); the fleet report extends it. */
+export const CSS = `
 :root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--soft:#f6f8fa;
 --fail:#b42318;--fail-bg:#fef3f2;--error:#7a2e9e;--error-bg:#f8f0fc;--waived:#9a6700;--waived-bg:#fff8e1;
 --skip:#57606a;--skip-bg:#f3f4f6;--pass:#1a7f37;--pass-bg:#edfbef}
@@ -206,15 +207,18 @@ a{color:inherit}
 }
 `;
 
-function badge(status: Status): string {
+/** A status pill (FAIL, ERROR, ...). */
+export function badge(status: Status): string {
   return `<span class="badge s-${status}">${STATUS_LABEL[status]}</span>`;
 }
 
-function sev(s: Severity): string {
+/** A severity tag. */
+export function sev(s: Severity): string {
   return `<span class="sev sev-${s}">${s}</span>`;
 }
 
-function kv(rows: readonly (readonly [string, string] | null)[]): string {
+/** A two-column key/value table; labels and values are HTML, already escaped by the caller. */
+export function kv(rows: readonly (readonly [string, string] | null)[]): string {
   return `<table class="kv">${rows
     .filter((r): r is readonly [string, string] => r !== null)
     .map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v}</td></tr>`)

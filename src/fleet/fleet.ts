@@ -1,0 +1,261 @@
+import { DEFAULTS, evaluateHosts, hostReport, open, reportOptions, rulesFor, runBy, runRound, unprobed, type CheckOptions, type Round } from '../check.js';
+import { UsageError, PreflightError } from '../errors.js';
+import { buildFacts, controlPort, diskQueries, MIGRATION_DATA_PORT, probesFor, selectDomains, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
+import type { RuleSet } from '../checks/rules.js';
+import { loadWaivers } from '../checks/waivers.js';
+import { TOOL } from '../paths.js';
+import type { SshSession } from '../ssh/connect.js';
+import { loadSshConfig, resolveTarget, type ResolvedTarget, type TargetOverrides } from '../ssh/target.js';
+import type { ExitCode, HostFacts, HostReport, ProbeFailure, RuleResult } from '../types.js';
+import { parsePeers, peersCommand, type PeerFacts, type PeerQuery } from './peers.js';
+import { FLEET_DEFAULTS, type CpuBaseline, type FleetPair, type FleetReport, type NewHostGate, type PairVerdict } from './types.js';
+
+/** What a fleet run needs: the pair options (less the pair and what only a pair can do) and the hosts. */
+export interface FleetOptions extends Omit<CheckOptions, 'src' | 'dst' | 'onProgress' | 'measureBandwidth' | 'baseline' | 'domains'> {
+  /** `[user@]host[:port]` or ssh_config aliases, in order; duplicates count once. */
+  readonly hosts: readonly string[];
+  /** Where the hosts came from (recorded in the report). */
+  readonly inventory?: string | null;
+  /** Hosts probed at once (default 32). */
+  readonly concurrency?: number;
+  /** Gate mode: check this host against every other in both directions (added to the hosts when absent). */
+  readonly newHost?: string;
+  readonly onHost?: (target: string, phase: 'connecting' | 'collecting' | 'done' | 'failed', detail?: string) => void;
+}
+
+/** Runs fn over items with at most `limit` at once, keeping the results in order. */
+async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function pick<T>(o: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
+  return Object.fromEntries(keys.flatMap((k) => (Object.hasOwn(o, k) ? [[k, o[k] as T]] : [])));
+}
+
+interface Probed {
+  readonly report: HostReport;
+  /** What this host found out about each other host, by that host's index (null for itself or when the probe failed). */
+  readonly peers: readonly (PeerFacts | null)[];
+  /** Why `peers` is empty, when the peers probe failed. */
+  readonly peersError: string | null;
+}
+
+/**
+ * Probes every host once: a first exec with the host's own probes, then (when every host has
+ * answered, so their hostnames are known) a second exec testing its way to every other host
+ * (route, TCP, name resolution) and sizing its running guests' disks. With at most
+ * `concurrency` hosts the sessions stay open in between (one SSH handshake per host); with
+ * more, each host is connected to twice.
+ */
+async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): Promise<Probed[]> {
+  const hv = o.hypervisor ?? DEFAULTS.hypervisor;
+  const limit = Math.max(1, o.concurrency ?? FLEET_DEFAULTS.concurrency);
+  const keepOpen = targets.length <= limit;
+  const base: ProbeContext = { libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri, transport: o.transport ?? DEFAULTS.transport };
+  const firstIds: ProbeId[] = [...probesFor('dst', 1, ['save-dir'], hv), ...(o.dirtyRateMiBs === undefined && hv !== 'xen' ? (['dirty-rate'] as const) : [])];
+  const progress = (t: ResolvedTarget) => (phase: 'connecting' | 'collecting', detail?: string) => o.onHost?.(t.target, phase, detail);
+  const first = await pool(targets, limit, async (t) => {
+    const s = await open(t, o, progress(t));
+    if (s instanceof PreflightError) return s;
+    o.onHost?.(t.target, 'collecting', `${firstIds.length} probes`);
+    const round = await runRound(s, t, firstIds, { ...base, domains: [] }, o);
+    if (!keepOpen) s.close();
+    return { s, round };
+  });
+  // What the second round needs to know of each host: its hostname and xend's relocation port.
+  const known = first.map((f) => (f instanceof PreflightError ? null : buildFacts(pick(f.round.outputs, ['hostname', 'hv-detect', 'xl-info', 'xend-config'])).facts));
+  return pool(targets, limit, async (t, i): Promise<Probed> => {
+    const f = first[i] as { s: SshSession; round: Round } | PreflightError;
+    if (f instanceof PreflightError) {
+      o.onHost?.(t.target, 'failed', f.message);
+      return { report: unprobed(t, f), peers: [], peersError: f.message };
+    }
+    const rounds: Round[] = [f.round];
+    let session: SshSession | PreflightError = f.s;
+    let others: PeerQuery[] = [];
+    try {
+      if (f.round.error === null) {
+        const own = buildFacts(pick(f.round.outputs, ['virsh-list', 'virsh-uuids', 'virsh-domxml'])).facts;
+        const disks = diskQueries(own.libvirt?.domains ? selectDomains(own.libvirt.domains, []).domains : []);
+        const peers = targets.map((p, j) => {
+          const xend = known[j]?.xen?.toolstack === 'xm' && known[j]?.xen?.xend?.relocationServer ? known[j]?.xen?.xend : null;
+          return { host: p.host, hostname: known[j]?.host?.hostname ?? null, ports: [controlPort(base.transport, p.port), MIGRATION_DATA_PORT, ...(xend ? [xend.relocationPort] : [])] };
+        });
+        others = peers.filter((_, j) => j !== i);
+        if (!keepOpen) session = await open(t, o, () => {});
+        if (session instanceof PreflightError) rounds.push({ outputs: {}, missing: [], error: { code: session.code, message: `second connection: ${session.message}` } });
+        else rounds.push(await runRound(session, t, disks.length > 0 ? ['disk-sizes'] : [], { ...base, disks }, o, [{ id: 'fleet-peers', command: peersCommand(others) }]));
+      }
+      const report = hostReport(t, session instanceof PreflightError ? f.s : session, rounds);
+      const out = rounds[1]?.outputs['fleet-peers'];
+      let peers: (PeerFacts | null)[] = [];
+      let peersError: string | null = null;
+      if (!out) peersError = 'not collected';
+      else if (out.exitCode !== 0) peersError = `exit code ${out.exitCode ?? 'none'}: ${out.stderr.trim().slice(0, 200)}`;
+      else {
+        try {
+          const parsed = parsePeers(out.stdout, others);
+          peers = targets.map((_, j) => (j === i ? null : (parsed[j < i ? j : j - 1] ?? null)));
+        } catch (e) {
+          peersError = `unparsable output: ${(e as Error).message}`;
+        }
+      }
+      o.onHost?.(t.target, report.error ? 'failed' : 'done', report.error?.message ?? report.hostname ?? undefined);
+      return { report, peers, peersError };
+    } finally {
+      f.s.close();
+      if (!(session instanceof PreflightError) && session !== f.s) session.close();
+    }
+  });
+}
+
+/** The source as it looks towards one destination: the peer facts of that pair, or why there are none. */
+function towards(src: Probed, j: number): HostReport {
+  const pf = src.peers[j] ?? null;
+  const failures: ProbeFailure[] = [];
+  const peer: NonNullable<HostFacts['peer']> = {};
+  if (pf === null) {
+    failures.push({ probe: 'peer-route', reason: `fleet-peers: ${src.peersError ?? 'no answer for this host'}` });
+  } else {
+    if (pf.route) Object.assign(peer, { route: pf.route, srcAddr: pf.route.src });
+    else failures.push({ probe: 'peer-route', reason: `fleet-peers: ${pf.routeError ?? 'no route'}` });
+    // The control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens.
+    const tcp = pf.tcp.slice(0, 2);
+    if (tcp.length > 0) Object.assign(peer, { tcp, controlReachable: tcp[0]?.state === 'open' });
+    if (pf.tcp.length > 2) peer.xendTcp = pf.tcp.slice(2);
+    if (pf.resolution) peer.dstHostnameResolution = pf.resolution;
+    else failures.push({ probe: 'peer-resolve', reason: `fleet-peers: the destination's hostname was not known` });
+  }
+  if (!src.report.reachable) return src.report;
+  return { ...src.report, facts: { ...src.report.facts, peer }, probeErrors: [...src.report.probeErrors, ...failures] };
+}
+
+const verdictOf = (exit: ExitCode): PairVerdict => (exit === 0 ? 'go' : exit === 1 ? 'no-go' : 'incomplete');
+const SEV = ['critical', 'major', 'minor', 'info'];
+
+function pairOf(src: string, dst: string, ev: ReturnType<typeof evaluateHosts>): FleetPair {
+  const problems = ev.results
+    .filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'waived')
+    .sort((a, b) => SEV.indexOf(a.severity) - SEV.indexOf(b.severity))
+    .map((r: RuleResult) => ({ id: r.id, domain: r.domain, severity: r.severity, status: r.status, message: r.message, messageId: r.messageId }));
+  return { src, dst, verdict: verdictOf(ev.summary.exitCode), summary: ev.summary, problems, domains: (ev.domains ?? []).map((d) => ({ name: d.name, verdict: d.verdict })) };
+}
+
+/**
+ * The flags every x86 host has (less those the cpu.flags rule ignores), and for each host the
+ * flags all the others have that it lacks: the hosts that hold a cluster-wide guest CPU back.
+ */
+export function cpuBaseline(hosts: readonly HostReport[], ignore: readonly string[]): CpuBaseline {
+  const skip = new Set(ignore);
+  const withFlags = hosts.filter((h) => h.facts.cpu?.vendor && (h.facts.cpu.flags.length ?? 0) > 0);
+  const without = hosts.filter((h) => !withFlags.includes(h)).map((h) => ({ host: h.target, why: !h.reachable ? 'not probed' : h.facts.cpu ? 'no x86 CPU flags (not x86, or cpuinfo without flags)' : 'cpuinfo not collected' }));
+  const sets = withFlags.map((h) => new Set((h.facts.cpu?.flags ?? []).filter((f) => !skip.has(f))));
+  const common = sets.length === 0 ? [] : [...(sets[0] as Set<string>)].filter((f) => sets.every((s) => s.has(f))).sort();
+  const draggers = withFlags
+    .map((h, i) => {
+      const others = sets.filter((_, k) => k !== i);
+      const lacks = others.length === 0 ? [] : [...(others[0] as Set<string>)].filter((f) => others.every((s) => s.has(f)) && !(sets[i] as Set<string>).has(f)).sort();
+      return { host: h.target, lacks };
+    })
+    .filter((d) => d.lacks.length > 0)
+    .sort((a, b) => b.lacks.length - a.lacks.length);
+  const models = withFlags.map((h) => h.facts.libvirt?.cpuSupport?.models ?? null);
+  const modelsEverywhere =
+    models.length === 0 || models.some((m) => m === null)
+      ? null
+      : [...new Set((models[0] ?? []).filter((m) => m.usable === 'yes').map((m) => m.name))].filter((name) => models.every((ms) => ms?.some((m) => m.name === name && m.usable === 'yes')));
+  return { hosts: withFlags.map((h) => h.target), without, common, vendors: [...new Set(withFlags.map((h) => h.facts.cpu?.vendor as string))].sort(), draggers, modelsEverywhere };
+}
+
+/** Pairs with the new host that fail while the same host works with some other one. */
+export function newHostGate(host: string, targets: readonly string[], pairs: readonly FleetPair[]): NewHostGate {
+  const at = (s: string, d: string): FleetPair | undefined => pairs.find((p) => p.src === s && p.dst === d);
+  const broken: NewHostGate['broken'][number][] = [];
+  const preExisting: { src: string; dst: string }[] = [];
+  for (const x of targets.filter((t) => t !== host)) {
+    const alternatives = targets.filter((t) => t !== host && t !== x);
+    for (const [src, dst, worksElsewhere] of [
+      [x, host, alternatives.some((y) => at(x, y)?.verdict === 'go')],
+      [host, x, alternatives.some((y) => at(y, x)?.verdict === 'go')],
+    ] as const) {
+      const p = at(src, dst);
+      if (!p || p.verdict === 'go') continue;
+      if (worksElsewhere || alternatives.length === 0) broken.push({ src, dst, problems: p.problems.map((r) => `${r.id}${r.domain ? ` [${r.domain}]` : ''}`) });
+      else preExisting.push({ src, dst });
+    }
+  }
+  return { host, broken, preExisting, ok: broken.length === 0 };
+}
+
+/**
+ * Checks a fleet: every host probed once (bounded by --concurrency), then every ordered pair
+ * evaluated here with the pair rules. Throws only for bad input (usage, rule files, ssh_config,
+ * waivers); hosts that cannot be probed are part of the report.
+ */
+export async function fleet(o: FleetOptions, ruleSet: RuleSet = rulesFor(o)): Promise<FleetReport> {
+  const started = new Date();
+  const t0 = performance.now();
+  if ((o.mode ?? DEFAULTS.mode) !== 'live') throw new UsageError('fleet checks live migration only (--mode live); check other modes pair by pair');
+  const waivers = o.waivers ? loadWaivers(o.waivers) : [];
+  const config = loadSshConfig(o.sshConfigFile);
+  const overrides: TargetOverrides = { sshConfigFile: o.sshConfigFile, user: o.user, identityFiles: o.identityFiles, jump: o.jump, knownHostsFile: o.knownHostsFile, acceptNewHostKeys: o.acceptNewHostKeys };
+  const names = [...new Set([...o.hosts, ...(o.newHost && !o.hosts.includes(o.newHost) ? [o.newHost] : [])])];
+  if (names.length < 2) throw new UsageError(`a fleet needs at least two hosts, got ${names.length}`);
+  const targets = names.map((h) => resolveTarget(h, config, overrides));
+  const probed = await probeFleet(targets, o);
+  const options = reportOptions({ ...o, domains: [] });
+  const pairs: FleetPair[] = [];
+  const collected: FleetPair[][] = probed.map(() => []);
+  for (const [i, src] of probed.entries()) {
+    for (const [j, dst] of probed.entries()) {
+      if (i === j) continue;
+      const ev = evaluateHosts({ hosts: { src: towards(src, j), dst: dst.report }, ruleSet, options, waivers, baseline: null, now: started, bandwidth: null });
+      (collected[i] as FleetPair[]).push(pairOf(src.report.target, dst.report.target, ev));
+    }
+  }
+  for (const c of collected) pairs.push(...c);
+  const hosts = probed.map((p) => p.report);
+  const flagsRule = ruleSet.rules.find((r) => r.id === 'cpu.flags');
+  const ignore = (Array.isArray(flagsRule?.assert) ? flagsRule.assert : flagsRule ? [flagsRule.assert] : []).flatMap((a) => a.ignore ?? []);
+  const gate = o.newHost ? newHostGate(targets[names.indexOf(o.newHost)]?.target ?? o.newHost, hosts.map((h) => h.target), pairs) : null;
+  const unprobedHosts = hosts.filter((h) => h.error !== null).map((h) => ({ target: h.target, code: h.error?.code ?? 'MP_COLLECT', message: h.error?.message ?? 'not probed' }));
+  const count = (v: PairVerdict): number => pairs.filter((p) => p.verdict === v).length;
+  const newHostUnprobed = gate !== null && unprobedHosts.some((u) => u.target === gate.host);
+  const exitCode: ExitCode = gate
+    ? newHostUnprobed
+      ? 3
+      : gate.ok
+        ? 0
+        : 1
+    : unprobedHosts.length > 0 || count('incomplete') > 0
+      ? 3
+      : count('no-go') > 0
+        ? 1
+        : 0;
+  return {
+    schemaVersion: 1,
+    kind: 'fleet',
+    tool: { name: TOOL.name, version: TOOL.version },
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    runBy: runBy(),
+    options: { ...options, inventory: o.inventory ?? null, concurrency: Math.max(1, o.concurrency ?? FLEET_DEFAULTS.concurrency), newHost: o.newHost ?? null },
+    rulesets: ruleSet.files,
+    hosts,
+    unprobed: unprobedHosts,
+    pairs,
+    cpuBaseline: cpuBaseline(hosts, ignore),
+    newHost: gate,
+    summary: { hosts: hosts.length, probed: hosts.length - unprobedHosts.length, pairs: pairs.length, go: count('go'), noGo: count('no-go'), incomplete: count('incomplete'), exitCode },
+  };
+}

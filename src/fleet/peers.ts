@@ -1,0 +1,97 @@
+import type { RouteGetFacts } from '../checks/probes/system.js';
+import { ParseError } from '../checks/probes/parse-error.js';
+import { parsePeerTcp } from '../checks/probes/simple.js';
+import { parseGetentAhosts, parseIpRouteGet } from '../checks/probes/system.js';
+import { shq } from '../checks/shell.js';
+
+/** One other host of the fleet, as a source host tests its way to it. */
+export interface PeerQuery {
+  /** The address or name to connect to (the inventory's, after ssh_config). */
+  readonly host: string;
+  /** Its own hostname (uname -n, learnt in the first round): libvirt sends migration data there. */
+  readonly hostname: string | null;
+  /** TCP ports to try: the control port, QEMU's first migration port, xend's relocation port where it listens. */
+  readonly ports: readonly number[];
+}
+
+/** What one host found out about one peer. */
+export interface PeerFacts {
+  readonly route: RouteGetFacts | null;
+  /** Why there is no route (the peer's name does not resolve here, or no route to it). */
+  readonly routeError: string | null;
+  readonly tcp: readonly { port: number; state: 'open' | 'closed' | 'timeout' | 'untested' }[];
+  /** Addresses the peer's hostname resolves to here; [] when it does not resolve; null when not asked. */
+  readonly resolution: readonly string[] | null;
+}
+
+/**
+ * The fleet's second-round probe on one host, for every peer at once and with few processes (a
+ * fleet of 32 runs it 32 times): the route the kernel picks to each peer (one `ip -batch`), TCP
+ * connects to each peer's ports (one bash, each connect a forked subshell, all at once, cut
+ * after 3 s; nc or nothing without bash), and how each peer's hostname resolves here (getent).
+ * Read-only. Lines: `<i> addr A`, `R <route>`, `<i> tcp port=P state=S`, `<i> resolve-rc N`,
+ * `<i> resolve <getent line>`; the indexes are numbers we generate.
+ */
+export function peersCommand(peers: readonly PeerQuery[]): string {
+  const q = (i: number, p: PeerQuery): string => `${i} ${shq(p.host)}`;
+  const tcpArgs = peers.flatMap((p, i) => p.ports.map((port) => `${i} ${shq(p.host)} ${Math.trunc(port)}`)).join(' ');
+  const bashTcp = [
+    'n=0',
+    'while [ $# -gt 0 ]; do i[n]=$1; h[n]=$2; p[n]=$3; shift 3; (exec 3<>"/dev/tcp/${h[n]}/${p[n]}") 2>/dev/null & pid[n]=$!; n=$((n+1)); done',
+    'for ((t = 0; t < 30; t++)); do alive=0; for k in "${!pid[@]}"; do kill -0 "${pid[k]}" 2>/dev/null && alive=1; done; [ $alive = 0 ] && break; sleep 0.1; done',
+    'for k in "${!pid[@]}"; do if kill -0 "${pid[k]}" 2>/dev/null; then kill "${pid[k]}" 2>/dev/null; s=timeout; elif wait "${pid[k]}"; then s=open; else s=closed; fi; echo "${i[k]} tcp port=${p[k]} state=$s"; done',
+  ].join('\n');
+  return [
+    `addr() { case $1 in *[!0-9.]*) getent ahosts "$1" | awk 'NR==1{print $1; exit}';; *) printf '%s\\n' "$1";; esac; }`,
+    `set -- ${peers.map((p, i) => q(i, p)).join(' ')}`,
+    "routes=''",
+    `while [ $# -gt 0 ]; do a=$(addr "$2"); echo "$1 addr $a"; [ -n "$a" ] && routes="$routes route get $a\n"; shift 2; done`,
+    `printf '%s' "$routes" | ip -o -force -batch - 2>/dev/null | sed 's/^/R /'`,
+    `set -- ${tcpArgs}`,
+    `if command -v bash >/dev/null 2>&1; then bash -c ${shq(bashTcp)} _ "$@"`,
+    `elif command -v nc >/dev/null 2>&1; then while [ $# -gt 0 ]; do (if nc -z -w 3 "$2" "$3" 2>/dev/null; then s=open; else s=closed; fi; echo "$1 tcp port=$3 state=$s") & shift 3; done; wait`,
+    'else while [ $# -gt 0 ]; do echo "$1 tcp port=$3 state=untested"; shift 3; done; fi',
+    `set -- ${peers.map((p, i) => `${i} ${shq(p.hostname ?? '')}`).join(' ')}`,
+    // Split on newlines with the shell's own loop (no sed per peer), globbing off.
+    "nl='\n'; set -f",
+    `while [ $# -gt 0 ]; do if [ -n "$2" ]; then g=$(getent ahosts "$2"); echo "$1 resolve-rc $?"; IFS=$nl; for l in $g; do echo "$1 resolve $l"; done; unset IFS; fi; shift 2; done`,
+  ].join('\n');
+}
+
+/**
+ * Parses the peers probe's lines into one PeerFacts per query, in the queries' order; each
+ * peer's TCP results in the order of its ports (the jobs finish in any order).
+ * @throws ParseError ('fleet-peers') on a line that is not `<index> <kind> ...` for a known index and kind.
+ */
+export function parsePeers(text: string, queries: readonly PeerQuery[]): PeerFacts[] {
+  const acc = Array.from({ length: queries.length }, () => ({ addr: null as string | null, tcp: [] as string[], resolveRc: null as number | null, resolve: [] as string[] }));
+  const routes = new Map<string, RouteGetFacts>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    if (line.startsWith('R ')) {
+      // One `ip -o route get` line per address asked for; it starts with that address (after a type such as "local").
+      const r = parseIpRouteGet(line.slice(2));
+      routes.set(r.dst, r);
+      continue;
+    }
+    const m = /^(\d+) (addr|tcp|resolve-rc|resolve)(?: (.*))?$/.exec(line);
+    const a = m ? acc[Number(m[1])] : undefined;
+    if (!m || !a) throw new ParseError('fleet-peers', `unexpected line: ${JSON.stringify(line.slice(0, 80))}`);
+    const rest = m[3] ?? '';
+    if (m[2] === 'addr') a.addr = rest.trim() || null;
+    else if (m[2] === 'tcp') a.tcp.push(rest);
+    else if (m[2] === 'resolve-rc') a.resolveRc = Number(rest);
+    else a.resolve.push(rest);
+  }
+  return acc.map((a, i) => {
+    const order = queries[i]?.ports ?? [];
+    const rank = (port: number): number => (order.includes(port) ? order.indexOf(port) : order.length);
+    return {
+      route: (a.addr && routes.get(a.addr)) || null,
+      routeError: a.addr === null ? `cannot resolve ${queries[i]?.host ?? '?'} on this host` : routes.has(a.addr) ? null : `no route to ${a.addr}`,
+      tcp: a.tcp.length > 0 ? parsePeerTcp(a.tcp.join('\n')).sort((x, y) => rank(x.port) - rank(y.port)) : [],
+      // getent exits 2 for a name it cannot find: that resolves to nothing, which the rule reports.
+      resolution: a.resolveRc === null ? null : a.resolveRc === 0 || a.resolveRc === 2 ? parseGetentAhosts(a.resolve.join('\n')) : null,
+    };
+  });
+}
