@@ -212,6 +212,7 @@ export async function fleet(o: FleetOptions, ruleSet: RuleSet = rulesFor(o)): Pr
   if (names.length < 2) throw new UsageError(`a fleet needs at least two hosts, got ${names.length}`);
   const targets = names.map((h) => resolveTarget(h, config, overrides));
   const probed = await probeFleet(targets, o);
+  const t1 = performance.now();
   const options = reportOptions({ ...o, domains: [] });
   const pairs: FleetPair[] = [];
   const collected: FleetPair[][] = probed.map(() => []);
@@ -223,6 +224,7 @@ export async function fleet(o: FleetOptions, ruleSet: RuleSet = rulesFor(o)): Pr
     }
   }
   for (const c of collected) pairs.push(...c);
+  const t2 = performance.now();
   const hosts = probed.map((p) => p.report);
   const flagsRule = ruleSet.rules.find((r) => r.id === 'cpu.flags');
   const ignore = (Array.isArray(flagsRule?.assert) ? flagsRule.assert : flagsRule ? [flagsRule.assert] : []).flatMap((a) => a.ignore ?? []);
@@ -248,6 +250,7 @@ export async function fleet(o: FleetOptions, ruleSet: RuleSet = rulesFor(o)): Pr
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - t0),
+    phasesMs: { probing: Math.round(t1 - t0), evaluating: Math.round(t2 - t1) },
     runBy: runBy(),
     options: { ...options, inventory: o.inventory ?? null, concurrency: Math.max(1, o.concurrency ?? FLEET_DEFAULTS.concurrency), newHost: o.newHost ?? null },
     rulesets: ruleSet.files,

@@ -54,6 +54,8 @@ export interface FleetReport {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationMs: number;
+  /** Where the time went: probing the hosts (both rounds), evaluating the pairs here. */
+  readonly phasesMs: { readonly probing: number; readonly evaluating: number };
   readonly runBy: { readonly user: string; readonly host: string };
   /** The pair options every pair was evaluated with (domains: none given = each source's running ones). */
   readonly options: ReportOptions & { readonly inventory: string | null; readonly concurrency: number; readonly newHost: string | null };

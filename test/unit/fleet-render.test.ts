@@ -71,6 +71,7 @@ function fleet(hosts: HostReport[], pairs: FleetPair[], extra: { baseline?: CpuB
     startedAt: '2026-11-22T00:31:57.427Z',
     finishedAt: '2026-11-22T00:32:09.777Z',
     durationMs: 12_345,
+    phasesMs: { probing: 3000, evaluating: 400 },
     runBy: { user: 'ops', host: 'jump1' },
     options: {
       libvirtUri: 'qemu:///system',
