@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ReportReadError } from '../errors.js';
 import type { Report } from '../types.js';
 import { REPORT_SCHEMA } from './report-schema.js';
@@ -13,6 +14,8 @@ let compiled: ValidateFunction<Report> | null = null;
  */
 export function validateReport(data: unknown): data is Report {
   if (compiled === null) {
+    // ajv itself is loaded here too (~25 ms): a plain check never reads a report.
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
     const ajv = new Ajv({ allErrors: false, strict: false });
     // date-time without ajv-formats: an ISO-8601 timestamp as Date#toISOString writes it.
     ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
