@@ -55,6 +55,32 @@ export interface Chunk {
   readonly at: number;
 }
 
+/**
+ * Watches a growing stream (chunks are only appended) for the end line buildScript prints after
+ * the probe `id` on that stream: with the script's last probe, the round is over and the shell
+ * waits for more stdin. Each byte is looked at about once.
+ */
+export function probeEnded(chunks: readonly Chunk[], from: number, boundary: string, id: string, stream: 'stdout' | 'stderr'): () => boolean {
+  const end = `\n${boundary} E ${id}${stream === 'stdout' ? ' ' : '\n'}`;
+  let next = from;
+  let tail = '';
+  let seen = false;
+  return () => {
+    for (; !seen && next < chunks.length; next++) {
+      const text = tail + (chunks[next] as Chunk).data.toString('latin1');
+      let keep = Math.max(0, text.length - end.length);
+      for (let at = text.indexOf(end); at >= 0 && !seen; at = text.indexOf(end, at + 1)) {
+        // On stdout the line goes on with the exit code (at most 3 digits): whole once its newline is in.
+        const rest = text.slice(at + end.length, at + end.length + 4);
+        if (stream === 'stderr' || /^\d{0,3}\n/.test(rest)) seen = true;
+        else if (/^\d{0,3}$/.test(rest)) keep = Math.min(keep, at);
+      }
+      tail = text.slice(keep);
+    }
+    return seen;
+  };
+}
+
 export interface StreamCapture {
   readonly buffer: Buffer;
   /** Arrival time of the byte at a given offset. */

@@ -115,7 +115,9 @@ export interface RuleFile {
 
 const id = { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)+$' } as const;
 const factPath = { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9]*(\\.[a-zA-Z][a-zA-Z0-9]*)*$' } as const;
-const scalar = { type: ['string', 'number', 'boolean'] } as never;
+// 'null' spelt out: ajv added it to this shared array when it compiled `includes` (nullable), so
+// the published schema and the validator already had it; now the schema says so without a compile.
+const scalar = { type: ['string', 'number', 'boolean', 'null'] } as never;
 const side = { type: 'string', enum: ['src', 'dst', 'both'], nullable: true } as const;
 
 const whenSchema = {

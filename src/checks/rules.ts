@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { RuleFileError } from '../errors.js';
 import { globToRegExp } from '../glob.js';
 import { BUILTIN_RULES_DIR } from '../paths.js';
-import { asList, HOST_OPERATORS, RULE_FILE_SCHEMA, type RuleFile, type RuleSpec } from './rule-schema.js';
-import { ajv, displayPath, loadYamlFile, valueAt } from './yaml-file.js';
+import { asList, HOST_OPERATORS, type RuleFile, type RuleSpec } from './rule-schema.js';
+import type { ValidateFunction } from 'ajv';
+import { validateRuleFile as precompiled } from './validators.generated.js';
+import { displayPath, loadYamlFile, valueAt } from './yaml-file.js';
 
 /** A rule with where it came from. */
 export interface Rule extends RuleSpec {
@@ -20,7 +22,8 @@ export interface RuleSet {
 /** Rule files larger than this are refused before parsing (a rule set is a few KiB). */
 export const MAX_RULE_FILE_BYTES = 1024 * 1024;
 
-const validateRuleFile = ajv.compile(RULE_FILE_SCHEMA);
+/** RULE_FILE_SCHEMA, compiled at build time (test/unit/validators.test.ts keeps it in step). */
+const validateRuleFile = precompiled as ValidateFunction<RuleFile>;
 
 function ruleIdAt(data: unknown, pointer: string): string | null {
   const m = /^\/rules\/(\d+)/.exec(pointer);

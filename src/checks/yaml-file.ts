@@ -1,12 +1,9 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { EVENT_ID, getScalarValue, load, parseEvents, YAMLException, type Event } from 'js-yaml';
 import { relative } from 'node:path';
 import type { PreflightError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { OPERATORS } from './rule-schema.js';
-
-/** One ajv for every user-written YAML file (rules, waivers). */
-export const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 
 interface Pos {
   line: number;

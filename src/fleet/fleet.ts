@@ -1,4 +1,4 @@
-import { DEFAULTS, evaluateHosts, hostReport, open, reportOptions, rulesFor, runBy, runRound, unprobed, type CheckOptions, type Round } from '../check.js';
+import { collection, DEFAULTS, evaluateHosts, hostReport, open, reportOptions, rulesFor, runBy, unprobed, type CheckOptions, type Collection, type Round } from '../check.js';
 import { UsageError, PreflightError } from '../errors.js';
 import { buildFacts, controlPort, diskQueries, MIGRATION_DATA_PORT, probesFor, selectDomains, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
 import type { RuleSet } from '../checks/rules.js';
@@ -7,7 +7,7 @@ import { TOOL } from '../paths.js';
 import type { SshSession } from '../ssh/connect.js';
 import { loadSshConfig, resolveTarget, type ResolvedTarget, type TargetOverrides } from '../ssh/target.js';
 import type { ExitCode, HostFacts, HostReport, ProbeFailure, RuleResult } from '../types.js';
-import { parsePeers, peersCommand, type PeerFacts, type PeerQuery } from './peers.js';
+import { namesCommand, netCommand, parsePeers, type PeerFacts, type PeerQuery } from './peers.js';
 import { FLEET_DEFAULTS, type CpuBaseline, type FleetPair, type FleetReport, type NewHostGate, type PairVerdict } from './types.js';
 
 /** What a fleet run needs: the pair options (less the pair and what only a pair can do) and the hosts. */
@@ -50,11 +50,12 @@ interface Probed {
 }
 
 /**
- * Probes every host once: a first exec with the host's own probes, then (when every host has
- * answered, so their hostnames are known) a second exec testing its way to every other host
- * (route, TCP, name resolution) and sizing its running guests' disks. With at most
- * `concurrency` hosts the sessions stay open in between (one SSH handshake per host); with
- * more, each host is connected to twice.
+ * Probes every host once: its own probes, and beside them, on a second channel of the same SSH
+ * session, its way to every other host (routes and TCP: they need only the others' addresses);
+ * then, when every host has answered (so their hostnames are known), a second round down the
+ * same shell: how it resolves the others' hostnames, and its running guests' disk sizes. With
+ * at most `concurrency` hosts the sessions stay open in between (one SSH handshake per host);
+ * with more, each host is connected to twice.
  */
 async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): Promise<Probed[]> {
   const hv = o.hypervisor ?? DEFAULTS.hypervisor;
@@ -63,51 +64,74 @@ async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): 
   const base: ProbeContext = { libvirtUri: o.libvirtUri ?? DEFAULTS.libvirtUri, transport: o.transport ?? DEFAULTS.transport };
   const firstIds: ProbeId[] = [...probesFor('dst', 1, ['save-dir'], hv), ...(o.dirtyRateMiBs === undefined && hv !== 'xen' ? (['dirty-rate'] as const) : [])];
   const progress = (t: ResolvedTarget) => (phase: 'connecting' | 'collecting', detail?: string) => o.onHost?.(t.target, phase, detail);
-  const first = await pool(targets, limit, async (t) => {
+  // The ports every host tries on every other: the control port and QEMU's first migration port.
+  const ports = (p: ResolvedTarget): number[] => [controlPort(base.transport, p.port), MIGRATION_DATA_PORT];
+  interface First {
+    readonly s: SshSession;
+    /** The host's collection, still open for the second round when the session is kept. */
+    readonly c: Collection | null;
+    /** Round 1 as split for planning (the final rounds come from finish()). */
+    readonly round: Round;
+    /** Finished rounds: the network half, and round 1 when the session was not kept. */
+    readonly done: Round[];
+  }
+  const first = await pool(targets, limit, async (t, i): Promise<First | PreflightError> => {
     const s = await open(t, o, progress(t));
     if (s instanceof PreflightError) return s;
     o.onHost?.(t.target, 'collecting', `${firstIds.length} probes`);
-    const round = await runRound(s, t, firstIds, { ...base, domains: [] }, o);
-    if (!keepOpen) s.close();
-    return { s, round };
+    const net = targets.filter((_, j) => j !== i).map((p) => ({ host: p.host, hostname: null, ports: ports(p) }));
+    const c = collection(s, t, o);
+    const n = collection(s, t, o);
+    const [round] = await Promise.all([c.round(firstIds, { ...base, domains: [] }), n.round([], base, [{ id: 'fleet-net', command: netCommand(net) }])]);
+    const done = await n.finish();
+    if (keepOpen) return { s, c, round, done };
+    done.push(...(await c.finish()));
+    s.close();
+    return { s, c: null, round, done };
   });
   // What the second round needs to know of each host: its hostname and xend's relocation port.
   const known = first.map((f) => (f instanceof PreflightError ? null : buildFacts(pick(f.round.outputs, ['hostname', 'hv-detect', 'xl-info', 'xend-config'])).facts));
   return pool(targets, limit, async (t, i): Promise<Probed> => {
-    const f = first[i] as { s: SshSession; round: Round } | PreflightError;
+    const f = first[i] as First | PreflightError;
     if (f instanceof PreflightError) {
       o.onHost?.(t.target, 'failed', f.message);
       return { report: unprobed(t, f), peers: [], peersError: f.message };
     }
-    const rounds: Round[] = [f.round];
+    const rounds: Round[] = [...f.done];
     let session: SshSession | PreflightError = f.s;
     let others: PeerQuery[] = [];
     try {
+      let c = f.c;
       if (f.round.error === null) {
         const own = buildFacts(pick(f.round.outputs, ['virsh-list', 'virsh-uuids', 'virsh-domxml'])).facts;
         const disks = diskQueries(own.libvirt?.domains ? selectDomains(own.libvirt.domains, []).domains : []);
-        const peers = targets.map((p, j) => {
-          const xend = known[j]?.xen?.toolstack === 'xm' && known[j]?.xen?.xend?.relocationServer ? known[j]?.xen?.xend : null;
-          return { host: p.host, hostname: known[j]?.host?.hostname ?? null, ports: [controlPort(base.transport, p.port), MIGRATION_DATA_PORT, ...(xend ? [xend.relocationPort] : [])] };
-        });
-        others = peers.filter((_, j) => j !== i);
-        if (!keepOpen) session = await open(t, o, () => {});
+        // xend's relocation port, where a peer's xend listens, is known only now.
+        const xendPorts = targets.map((_, j) => (known[j]?.xen?.toolstack === 'xm' && known[j]?.xen?.xend?.relocationServer ? [known[j]?.xen?.xend?.relocationPort ?? 8002] : []));
+        others = targets.flatMap((p, j) => (j === i ? [] : [{ host: p.host, hostname: known[j]?.host?.hostname ?? null, ports: [...ports(p), ...(xendPorts[j] ?? [])] }]));
+        const extra = xendPorts.filter((_, j) => j !== i);
+        if (c === null) {
+          session = await open(t, o, () => {});
+          c = session instanceof PreflightError ? null : collection(session, t, o);
+        }
         if (session instanceof PreflightError) rounds.push({ outputs: {}, missing: [], error: { code: session.code, message: `second connection: ${session.message}` } });
-        else rounds.push(await runRound(session, t, disks.length > 0 ? ['disk-sizes'] : [], { ...base, disks }, o, [{ id: 'fleet-peers', command: peersCommand(others) }]));
+        else await c?.round(disks.length > 0 ? ['disk-sizes'] : [], { ...base, disks }, [{ id: 'fleet-names', command: namesCommand(others, extra) }]);
       }
+      if (c) rounds.push(...(await c.finish()));
       const report = hostReport(t, session instanceof PreflightError ? f.s : session, rounds);
-      const out = rounds[1]?.outputs['fleet-peers'];
+      const outs = [report.probes['fleet-net'], report.probes['fleet-names']];
       let peers: (PeerFacts | null)[] = [];
       let peersError: string | null = null;
-      if (!out) peersError = 'not collected';
-      else if (out.exitCode !== 0) peersError = `exit code ${out.exitCode ?? 'none'}: ${out.stderr.trim().slice(0, 200)}`;
-      else {
+      const badAt = outs.findIndex((x) => x === undefined || x.exitCode !== 0);
+      if (badAt < 0) {
         try {
-          const parsed = parsePeers(out.stdout, others);
+          const parsed = parsePeers(outs.map((x) => x?.stdout ?? '').join('\n'), others);
           peers = targets.map((_, j) => (j === i ? null : (parsed[j < i ? j : j - 1] ?? null)));
         } catch (e) {
           peersError = `unparsable output: ${(e as Error).message}`;
         }
+      } else {
+        const bad = outs[badAt];
+        peersError = `${badAt === 0 ? 'fleet-net' : 'fleet-names'}: ${bad ? `exit code ${bad.exitCode ?? 'none'}: ${bad.stderr.trim().slice(0, 200)}` : 'not collected'}`;
       }
       o.onHost?.(t.target, report.error ? 'failed' : 'done', report.error?.message ?? report.hostname ?? undefined);
       return { report, peers, peersError };
@@ -124,16 +148,16 @@ function towards(src: Probed, j: number): HostReport {
   const failures: ProbeFailure[] = [];
   const peer: NonNullable<HostFacts['peer']> = {};
   if (pf === null) {
-    failures.push({ probe: 'peer-route', reason: `fleet-peers: ${src.peersError ?? 'no answer for this host'}` });
+    failures.push({ probe: 'peer-route', reason: src.peersError ?? 'no answer for this host' });
   } else {
     if (pf.route) Object.assign(peer, { route: pf.route, srcAddr: pf.route.src });
-    else failures.push({ probe: 'peer-route', reason: `fleet-peers: ${pf.routeError ?? 'no route'}` });
+    else failures.push({ probe: 'peer-route', reason: `fleet-net: ${pf.routeError ?? 'no route'}` });
     // The control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens.
     const tcp = pf.tcp.slice(0, 2);
     if (tcp.length > 0) Object.assign(peer, { tcp, controlReachable: tcp[0]?.state === 'open' });
     if (pf.tcp.length > 2) peer.xendTcp = pf.tcp.slice(2);
     if (pf.resolution) peer.dstHostnameResolution = pf.resolution;
-    else failures.push({ probe: 'peer-resolve', reason: `fleet-peers: the destination's hostname was not known` });
+    else failures.push({ probe: 'peer-resolve', reason: `fleet-names: the destination's hostname was not known` });
   }
   if (!src.report.reachable) return src.report;
   return { ...src.report, facts: { ...src.report.facts, peer }, probeErrors: [...src.report.probeErrors, ...failures] };

@@ -25,16 +25,29 @@ export interface PeerFacts {
 }
 
 /**
- * The fleet's second-round probe on one host, for every peer at once and with few processes (a
- * fleet of 32 runs it 32 times): the route the kernel picks to each peer (one `ip -batch`), TCP
- * connects to each peer's ports (one bash, each connect a forked subshell, all at once, cut
- * after 3 s; nc or nothing without bash), and how each peer's hostname resolves here (getent).
- * Read-only. Lines: `<i> addr A`, `R <route>`, `<i> tcp port=P state=S`, `<i> resolve-rc N`,
- * `<i> resolve <getent line>`; the indexes are numbers we generate.
+ * The network half of the fleet's peer probe on one host, for every peer at once and with few
+ * processes (a fleet of 32 runs it 32 times): the route the kernel picks to each peer (one
+ * `ip -batch`), and TCP connects to each peer's ports (one bash, each connect a forked subshell,
+ * all at once, cut after 3 s; nc, or nothing, without bash). It needs only the peers' addresses,
+ * so it runs beside the host's own probes, on a second channel of the same SSH session.
+ * Read-only. Lines: `<i> addr A`, `R <route>`, `<i> tcp port=P state=S`; the indexes are
+ * numbers we generate.
  */
-export function peersCommand(peers: readonly PeerQuery[]): string {
-  const q = (i: number, p: PeerQuery): string => `${i} ${shq(p.host)}`;
+export function netCommand(peers: readonly PeerQuery[]): string {
   const tcpArgs = peers.flatMap((p, i) => p.ports.map((port) => `${i} ${shq(p.host)} ${Math.trunc(port)}`)).join(' ');
+  return [
+    `addr() { case $1 in *[!0-9.]*) getent ahosts "$1" | awk 'NR==1{print $1; exit}';; *) printf '%s\\n' "$1";; esac; }`,
+    `set -- ${peers.map((p, i) => `${i} ${shq(p.host)}`).join(' ')}`,
+    "routes=''",
+    `while [ $# -gt 0 ]; do a=$(addr "$2"); echo "$1 addr $a"; [ -n "$a" ] && routes="$routes route get $a\n"; shift 2; done`,
+    `printf '%s' "$routes" | ip -o -force -batch - 2>/dev/null | sed 's/^/R /'`,
+    tcpCommand(tcpArgs),
+  ].join('\n');
+}
+
+/** TCP connects for `index host port` triples, all at once. */
+function tcpCommand(args: string): string {
+  if (args === '') return ':';
   const bashTcp = [
     'n=0',
     'while [ $# -gt 0 ]; do i[n]=$1; h[n]=$2; p[n]=$3; shift 3; (exec 3<>"/dev/tcp/${h[n]}/${p[n]}") 2>/dev/null & pid[n]=$!; n=$((n+1)); done',
@@ -42,20 +55,32 @@ export function peersCommand(peers: readonly PeerQuery[]): string {
     'for k in "${!pid[@]}"; do if kill -0 "${pid[k]}" 2>/dev/null; then kill "${pid[k]}" 2>/dev/null; s=timeout; elif wait "${pid[k]}"; then s=open; else s=closed; fi; echo "${i[k]} tcp port=${p[k]} state=$s"; done',
   ].join('\n');
   return [
-    `addr() { case $1 in *[!0-9.]*) getent ahosts "$1" | awk 'NR==1{print $1; exit}';; *) printf '%s\\n' "$1";; esac; }`,
-    `set -- ${peers.map((p, i) => q(i, p)).join(' ')}`,
-    "routes=''",
-    `while [ $# -gt 0 ]; do a=$(addr "$2"); echo "$1 addr $a"; [ -n "$a" ] && routes="$routes route get $a\n"; shift 2; done`,
-    `printf '%s' "$routes" | ip -o -force -batch - 2>/dev/null | sed 's/^/R /'`,
-    `set -- ${tcpArgs}`,
+    `set -- ${args}`,
     `if command -v bash >/dev/null 2>&1; then bash -c ${shq(bashTcp)} _ "$@"`,
     `elif command -v nc >/dev/null 2>&1; then while [ $# -gt 0 ]; do (if nc -z -w 3 "$2" "$3" 2>/dev/null; then s=open; else s=closed; fi; echo "$1 tcp port=$3 state=$s") & shift 3; done; wait`,
     'else while [ $# -gt 0 ]; do echo "$1 tcp port=$3 state=untested"; shift 3; done; fi',
+  ].join('\n');
+}
+
+/**
+ * The second half, once every host's hostname is known: how each peer's hostname resolves here
+ * (libvirt sends migration data to it), and TCP connects to ports learnt in the first round
+ * (xend's relocation port). Lines: `<i> resolve-rc N`, `<i> resolve <getent line>`, `<i> tcp ...`.
+ */
+export function namesCommand(peers: readonly PeerQuery[], extraPorts: readonly (readonly number[])[] = []): string {
+  const tcpArgs = peers.flatMap((p, i) => (extraPorts[i] ?? []).map((port) => `${i} ${shq(p.host)} ${Math.trunc(port)}`)).join(' ');
+  return [
     `set -- ${peers.map((p, i) => `${i} ${shq(p.hostname ?? '')}`).join(' ')}`,
     // Split on newlines with the shell's own loop (no sed per peer), globbing off.
     "nl='\n'; set -f",
     `while [ $# -gt 0 ]; do if [ -n "$2" ]; then g=$(getent ahosts "$2"); echo "$1 resolve-rc $?"; IFS=$nl; for l in $g; do echo "$1 resolve $l"; done; unset IFS; fi; shift 2; done`,
+    tcpCommand(tcpArgs),
   ].join('\n');
+}
+
+/** Both halves in one script (tests; a host that runs them in sequence). */
+export function peersCommand(peers: readonly PeerQuery[]): string {
+  return `${netCommand(peers)}\n${namesCommand(peers)}`;
 }
 
 /**

@@ -32,11 +32,32 @@ export interface ExecResult {
   readonly interrupted: 'timeout' | 'dropped' | null;
 }
 
+/**
+ * A command fed its stdin in parts: a script in rounds, where a later round depends on what an
+ * earlier one printed. One exec however many rounds: no second channel, no second session on the host.
+ */
+export interface RunningCommand {
+  /** Both streams so far, with arrival times. */
+  readonly stdout: readonly Chunk[];
+  readonly stderr: readonly Chunk[];
+  /** Writes to stdin and (re)starts the timeout clock: the command has `timeoutMs` to answer this part. */
+  write(text: string, timeoutMs: number): void;
+  /** Resolves when `test` holds for the streams (checked as data arrives) or the command has ended. */
+  until(test: () => boolean): Promise<void>;
+  /** Stops the clock: between parts, waiting on us is not the host's time. */
+  pause(): void;
+  /** Ends stdin; `result` settles when the command exits, its channel closes or the clock (restarted with `timeoutMs`) runs out. */
+  end(timeoutMs?: number): void;
+  readonly result: Promise<ExecResult>;
+}
+
 /** One SSH connection (and its jump hosts, if any). */
 export interface SshSession {
   readonly hostKey: HostKeyInfo;
   /** Runs one command, feeding `stdin`, and collects both streams with arrival times. */
   exec(command: string, stdin: string, timeoutMs: number): Promise<ExecResult>;
+  /** Starts one command whose stdin is written in parts (see RunningCommand). */
+  run(command: string): RunningCommand;
   /** Opens an exec channel and hands it over as a duplex stream (for the bandwidth relay). */
   channel(command: string): Promise<ClientChannel>;
   close(): void;
@@ -182,6 +203,10 @@ function connectOne(
     });
     client.on('close', () => fail(hostKeyError ?? new SshConnectError(`${describe(t)}: connection closed during the handshake`)));
     client.connect(config);
+    // No Nagle: the handshake, the auth exchange and the channel requests are small packets that
+    // each waited for the previous one's ACK (the peer's delayed ACK, ~40 ms): ~45 ms per host on
+    // the lab, as OpenSSH sets TCP_NODELAY too. A no-op on a jump host's forwarded channel.
+    client.setNoDelay(true);
   });
 }
 
@@ -237,44 +262,113 @@ function session(client: ClientType, hostKey: HostKeyInfo, close: () => void): S
       });
     },
     exec(command, stdin, timeoutMs) {
-      return new Promise((resolve) => {
-        const stdout: Chunk[] = [];
-        const stderr: Chunk[] = [];
-        let done = false;
-        let timer: NodeJS.Timeout | undefined;
-        const finish = (r: Omit<ExecResult, 'stdout' | 'stderr'>): void => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          client.off('close', onDrop);
-          resolve({ stdout, stderr, ...r });
-        };
-        const onDrop = (): void => finish({ exitCode: null, signal: null, interrupted: 'dropped' });
-        if (dropped) return onDrop();
-        client.once('close', onDrop);
-        client.exec(command, (err, stream) => {
-          if (err) return onDrop();
-          timer = setTimeout(() => {
-            finish({ exitCode: null, signal: null, interrupted: 'timeout' });
-            // Leave nothing running on the host: ask sshd to kill the script, then close the channel.
-            try {
-              stream.signal('KILL');
-            } catch {
-              /* the server may not take signal requests; the probes' own timeouts still end them */
-            }
-            stream.close();
-          }, timeoutMs);
-          stream.on('data', (d: Buffer) => stdout.push({ data: d, at: performance.now() }));
-          stream.stderr.on('data', (d: Buffer) => stderr.push({ data: d, at: performance.now() }));
-          let exit: { code: number | null; signal: string | null } | null = null;
-          stream.on('exit', (code: number | null, signal?: string) => {
-            exit = { code: typeof code === 'number' ? code : null, signal: signal ?? null };
-          });
-          // A channel that closes without an exit status went away with its connection (sshd killed, link cut).
-          stream.on('close', () => finish(exit ? { exitCode: exit.code, signal: exit.signal, interrupted: null } : { exitCode: null, signal: null, interrupted: 'dropped' }));
-          stream.end(stdin);
-        });
-      });
+      const r = run(command);
+      r.write(stdin, timeoutMs);
+      r.end();
+      return r.result;
     },
+    run,
   };
+
+  function run(command: string): RunningCommand {
+    const stdout: Chunk[] = [];
+    const stderr: Chunk[] = [];
+    const waiters = new Set<() => void>();
+    const wake = (): void => {
+      for (const w of [...waiters]) w();
+    };
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    let stream: ClientChannel | null = null;
+    let pending = '';
+    let ending = false;
+    let timeoutMs = 0;
+    let resolveResult: (r: ExecResult) => void = () => {};
+    const result = new Promise<ExecResult>((resolve) => (resolveResult = resolve));
+    const finish = (r: Omit<ExecResult, 'stdout' | 'stderr'>): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      client.off('close', onDrop);
+      resolveResult({ stdout, stderr, ...r });
+      wake();
+    };
+    const onDrop = (): void => finish({ exitCode: null, signal: null, interrupted: 'dropped' });
+    const onTimeout = (): void => {
+      finish({ exitCode: null, signal: null, interrupted: 'timeout' });
+      if (!stream) return;
+      // Leave nothing running on the host: ask sshd to kill the script, then close the channel.
+      try {
+        stream.signal('KILL');
+      } catch {
+        /* the server may not take signal requests; the probes' own timeouts still end them */
+      }
+      stream.close();
+    };
+    const arm = (): void => {
+      clearTimeout(timer);
+      if (!done) timer = setTimeout(onTimeout, timeoutMs);
+    };
+    if (dropped) onDrop();
+    else {
+      client.once('close', onDrop);
+      client.exec(command, (err, ch) => {
+        if (err) return onDrop();
+        if (done) return void ch.close();
+        stream = ch;
+        ch.on('data', (d: Buffer) => {
+          stdout.push({ data: d, at: performance.now() });
+          wake();
+        });
+        ch.stderr.on('data', (d: Buffer) => {
+          stderr.push({ data: d, at: performance.now() });
+          wake();
+        });
+        let exit: { code: number | null; signal: string | null } | null = null;
+        ch.on('exit', (code: number | null, signal?: string) => {
+          exit = { code: typeof code === 'number' ? code : null, signal: signal ?? null };
+        });
+        // A channel that closes without an exit status went away with its connection (sshd killed, link cut).
+        ch.on('close', () => finish(exit ? { exitCode: exit.code, signal: exit.signal, interrupted: null } : { exitCode: null, signal: null, interrupted: 'dropped' }));
+        if (pending) ch.write(pending);
+        pending = '';
+        if (ending) ch.end();
+      });
+    }
+    return {
+      stdout,
+      stderr,
+      write(text, ms) {
+        timeoutMs = ms;
+        arm();
+        if (done) return;
+        if (stream) stream.write(text);
+        else pending += text;
+      },
+      until(test) {
+        return new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (!done && !test()) return;
+            waiters.delete(check);
+            resolve();
+          };
+          waiters.add(check);
+          check();
+        });
+      },
+      pause() {
+        clearTimeout(timer);
+      },
+      end(ms) {
+        if (ms !== undefined) {
+          timeoutMs = ms;
+          arm();
+        }
+        if (ending) return;
+        ending = true;
+        if (stream) stream.end();
+      },
+      result,
+    };
+  }
 }

@@ -51,7 +51,7 @@ describe.skipIf(why !== null)('fleet: every ordered pair of a lab fleet', () => 
     expect(rep.unprobed).toEqual([expect.objectContaining({ target: 'f5', code: 'MP_SSH_CONNECT' })]);
     expect(rep.summary).toMatchObject({ hosts: N, probed: N - 1, pairs: N * (N - 1), exitCode: 3 });
     // One SSH session per host, one collection each: every probed host answered both rounds.
-    for (const h of rep.hosts.filter((x) => x.target !== 'f5')) expect(Object.keys(h.probes)).toEqual(expect.arrayContaining(['cpuinfo', 'virsh-domxml', 'fleet-peers']));
+    for (const h of rep.hosts.filter((x) => x.target !== 'f5')) expect(Object.keys(h.probes)).toEqual(expect.arrayContaining(['cpuinfo', 'virsh-domxml', 'fleet-net', 'fleet-names']));
     // The console: one matrix line per source, a mark per destination.
     expect(r.stdout).toMatch(/^ {2}1 f1 +· ✗ ✗ ✗ \? ✗ ✓ ✓$/m);
     expect(r.stdout).toMatch(/^ {2}5 f5 +\? \? \? \? · \? \? \?$/m);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildScript, capture, newBoundary, splitOutput, type ScriptProbe } from '../../src/checks/collect.js';
+import { buildScript, capture, newBoundary, probeEnded, splitOutput, type Chunk, type ScriptProbe } from '../../src/checks/collect.js';
 import { shq } from '../../src/checks/shell.js';
 
 /** Runs a generated script with the real /bin/sh, the way sshd runs `/bin/sh -s`, and splits its output. */
@@ -150,5 +150,37 @@ describe('collection script (run by a real /bin/sh)', () => {
 
   it('refuses probe ids that are not plain identifiers', () => {
     expect(() => buildScript([{ id: 'a;rm', command: 'true' }], newBoundary(), 5)).toThrow(/bad probe id/);
+  });
+});
+
+describe('probeEnded (when a round down a shared stdin is over)', () => {
+  it("sees the last probe's end line on each stream only once it is whole, however the bytes are chunked", () => {
+    const probes = [
+      { id: 'a', command: 'echo 1' },
+      { id: 'last', command: "echo out; echo err >&2; printf 'x%s E last 0\\n' \"$0\"; exit 12" },
+    ];
+    const boundary = newBoundary();
+    const r = spawnSync('/bin/sh', ['-s'], { input: buildScript(probes, boundary, 10) });
+    for (const [stream, bytes] of [['stdout', r.stdout], ['stderr', r.stderr]] as const) {
+      const endLine = stream === 'stdout' ? `\n${boundary} E last 12\n` : `\n${boundary} E last\n`;
+      expect(bytes.toString('latin1').endsWith(endLine)).toBe(true);
+      for (const size of [1, 2, 3, 7, 64, bytes.length]) {
+        const chunks: Chunk[] = [{ data: Buffer.from('earlier round'), at: 0 }];
+        const done = probeEnded(chunks, 1, boundary, 'last', stream);
+        for (let i = 0; i < bytes.length; i += size) {
+          expect(done()).toBe(false);
+          chunks.push({ data: bytes.subarray(i, i + size), at: 0 });
+        }
+        expect(done()).toBe(true);
+      }
+    }
+  });
+
+  it('ignores an end line of another probe, or of the same id with a different boundary', () => {
+    const boundary = newBoundary();
+    const chunks: Chunk[] = [{ data: Buffer.from(`\n${boundary} E lastx 0\n\n${newBoundary()} E last 0\n\n${boundary} E last 1234\n`), at: 0 }];
+    expect(probeEnded(chunks, 0, boundary, 'last', 'stdout')()).toBe(false);
+    chunks.push({ data: Buffer.from(`\n${boundary} E last 0\n`), at: 0 });
+    expect(probeEnded(chunks, 0, boundary, 'last', 'stdout')()).toBe(true);
   });
 });

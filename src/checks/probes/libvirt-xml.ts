@@ -6,7 +6,7 @@
  * concatenation of several XML documents (no separator, possibly empty). They are parsed as the
  * children of a synthetic root element after `<?xml ...?>` declarations are removed.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
 import type {
   CapabilitiesFacts,
   CapabilitiesGuest,
@@ -20,6 +20,14 @@ import type {
   VirshVersionFacts,
 } from './facts-types.js';
 import { ParseError } from './parse-error.js';
+
+/**
+ * fast-xml-parser, loaded on first use from its one-file CommonJS build: its ESM entry is a tree
+ * of small modules that took ~25 ms to load at every start-up, the bundle ~7 ms, and only a run
+ * that parses virsh output needs it.
+ */
+let fxp: typeof import('fast-xml-parser') | null = null;
+const xml = (): typeof import('fast-xml-parser') => (fxp ??= createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser'));
 
 /** Synthetic root wrapped around the concatenated documents; not a name libvirt uses. */
 const ROOT = 'mp-virsh-output';
@@ -40,6 +48,7 @@ function parseDocuments(probe: string, text: string, rootTag: string): XmlNode[]
     throw new ParseError(probe, 'DOCTYPE/ENTITY declarations are not accepted (virsh never prints them)');
   }
   const wrapped = `<${ROOT}>${body}</${ROOT}>`;
+  const { XMLParser, XMLValidator } = xml();
   const valid = XMLValidator.validate(wrapped, { allowBooleanAttributes: false });
   if (valid !== true) {
     throw new ParseError(probe, `malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
