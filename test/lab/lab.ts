@@ -189,6 +189,25 @@ interface State {
   veths: string[];
   pids: number[];
   createdMountpoint: boolean;
+  /** The kernel's ARP table limits before this lab raised them (restored when the last lab goes). */
+  neighLimits?: Record<string, string>;
+}
+
+const NEIGH = ['net.ipv4.neigh.default.gc_thresh1', 'net.ipv4.neigh.default.gc_thresh2', 'net.ipv4.neigh.default.gc_thresh3'] as const;
+
+/**
+ * The kernel keeps one ARP table for every network namespace, capped at gc_thresh3 (1024 by
+ * default). A fleet of 32 lab hosts that all talk to each other needs about 33 x 33 entries:
+ * past the cap new neighbours fail ("neighbor table overflow") and connects time out. Raises the
+ * limits when a scenario needs more, and returns what they were.
+ */
+function raiseNeighLimits(hosts: number): Record<string, string> | undefined {
+  const need = (hosts + 1) * (hosts + 1) + 256;
+  const now = Object.fromEntries(NEIGH.map((k) => [k, sh('sysctl', ['-n', k]).trim()]));
+  if (Number(now['net.ipv4.neigh.default.gc_thresh3']) >= need) return undefined;
+  const max = Math.max(4096, 2 * need);
+  sh('sysctl', ['-q', '-w', `net.ipv4.neigh.default.gc_thresh3=${max}`, `net.ipv4.neigh.default.gc_thresh2=${max / 2}`, `net.ipv4.neigh.default.gc_thresh1=${Math.min(max / 8, 1024)}`]);
+  return now;
 }
 
 function tryRun(cmd: string, args: string[]): void {
@@ -226,6 +245,8 @@ export function teardownState(stateDir: string): void {
     for (const v of st.veths ?? []) tryRun('ip', ['link', 'del', v]);
     tryRun('ip', ['link', 'del', st.bridge]);
     rmSync(st.dir, { recursive: true, force: true });
+    const othersRunning = readdirSync(STATE_ROOT).some((d) => join(STATE_ROOT, d) !== stateDir);
+    if (st.neighLimits && !othersRunning) tryRun('sysctl', ['-q', '-w', ...Object.entries(st.neighLimits).map(([k, v]) => `${k}=${v}`)]);
     if (st.createdMountpoint) {
       const others = readdirSync(STATE_ROOT).filter((d) => join(STATE_ROOT, d) !== stateDir);
       if (others.length === 0) {
@@ -278,6 +299,11 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
   const save = (): void => writeFileSync(join(stateDir, 'state.json'), JSON.stringify(state));
   save();
   try {
+    const neighLimits = raiseNeighLimits(scenario.hosts.length);
+    if (neighLimits) {
+      state.neighLimits = neighLimits;
+      save();
+    }
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
     sh('ip', ['link', 'add', bridge, 'type', 'bridge']);
     sh('ip', ['addr', 'add', `${subnet}.1/24`, 'dev', bridge]);
