@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { aptInstall, startLab } from '../test/lab/lab.js';
-import { fleetScenario } from '../test/lab/fleet-scenario.js';
+import { expectedVerdict, fleetScenario } from '../test/lab/fleet-scenario.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const SIZES = (process.env.SIZES ?? '8,16,32').split(',').map(Number);
@@ -36,6 +36,8 @@ interface Run {
   readonly probingMs: number;
   readonly evaluatingMs: number;
   readonly pairs: number;
+  /** Pairs whose verdict is not what the scenario's faults make it (fleet-scenario.ts expectedVerdict). */
+  readonly wrong: readonly string[];
 }
 
 /** One fleet run under GNU time (its maximum resident set size is the peak memory of the whole process). */
@@ -50,8 +52,15 @@ function run(args: readonly string[], json: string): Promise<Run> {
       const ms = performance.now() - t0;
       const m = /maxrss_kib=(\d+)/.exec(err);
       if (!m) return reject(new Error(`no memory figure from ${TIME}: ${err.slice(-300)}`));
-      const rep = JSON.parse(readFileSync(json, 'utf8')) as { phasesMs: { probing: number; evaluating: number }; pairs: unknown[]; summary: { exitCode: number } };
-      resolve({ ms, rssMiB: Number(m[1]) / 1024, code: rep.summary.exitCode, probingMs: rep.phasesMs.probing, evaluatingMs: rep.phasesMs.evaluating, pairs: rep.pairs.length });
+      const rep = JSON.parse(readFileSync(json, 'utf8')) as {
+        phasesMs: { probing: number; evaluating: number };
+        pairs: { src: string; dst: string; verdict: string; problems: { id: string }[] }[];
+        summary: { exitCode: number };
+      };
+      const wrong = rep.pairs
+        .filter((p) => p.verdict !== expectedVerdict(Number(p.src.slice(1)), Number(p.dst.slice(1))))
+        .map((p) => `${p.src}->${p.dst} ${p.verdict} (${p.problems.map((x) => x.id).join(', ')})`);
+      resolve({ ms, rssMiB: Number(m[1]) / 1024, code: rep.summary.exitCode, probingMs: rep.phasesMs.probing, evaluatingMs: rep.phasesMs.evaluating, pairs: rep.pairs.length, wrong });
     });
   });
 }
@@ -95,6 +104,11 @@ for (const { n, runs } of rows) {
   );
 }
 for (const { n, runs } of rows) process.stdout.write(`raw ${n}: wall ${runs.map((r) => r.ms.toFixed(0)).join(' ')}; rss ${runs.map((r) => r.rssMiB.toFixed(0)).join(' ')}\n`);
+// Fast is worth nothing if the matrix is wrong: every run's verdicts against the scenario's faults.
+for (const { n, runs } of rows) {
+  const bad = runs.filter((r) => r.wrong.length > 0);
+  process.stdout.write(`matrix of ${n} as the faults make it: ${runs.length - bad.length}/${runs.length} runs${bad[0] ? `; e.g. ${bad[0].wrong.slice(0, 3).join('; ')}` : ''}\n`);
+}
 const big = rows.find((r) => r.n === 32);
 if (big) {
   const wall = median(big.runs.map((r) => r.ms));

@@ -160,10 +160,9 @@ async function withProgress(io: Io, quiet: boolean, run: (onProgress: CheckOptio
   return report;
 }
 
-async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<ExitCode> {
-  const options: CheckOptions = {
-    src,
-    dst,
+/** The options of probeOptions(), as check() and fleet() take them. */
+function probeSettings(o: FleetOpts | PairOpts) {
+  return {
     sshConfigFile: o.sshConfig,
     user: o.user,
     identityFiles: o.identity ?? [],
@@ -175,22 +174,30 @@ async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<E
     timeoutMs: o.timeout * 1000,
     probeTimeoutMs: o.probeTimeout * 1000,
     libvirtUri: o.libvirtUri,
-    domains: o.domain ?? [],
     transport: o.transport,
+    hypervisor: o.hypervisor,
     rules: o.rules ?? [],
     only: o.only ?? [],
     skip: o.skip ?? [],
     failOn: o.failOn,
     waivers: o.waivers,
-    baseline: o.baseline,
     bandwidthMiBs: o.bandwidth,
-    measureBandwidth: o.measureBandwidth ?? false,
     dirtyRateMiBs: o.dirtyRate,
     maxDowntimeMs: o.maxDowntime,
     memoryReserveMiB: o.memoryReserve,
+  } satisfies Omit<CheckOptions, 'src' | 'dst'>;
+}
+
+async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<ExitCode> {
+  const options: CheckOptions = {
+    src,
+    dst,
+    ...probeSettings(o),
+    domains: o.domain ?? [],
+    baseline: o.baseline,
+    measureBandwidth: o.measureBandwidth ?? false,
     mode: o.mode,
     saveDir: o.saveDir,
-    hypervisor: o.hypervisor,
   } as CheckOptions;
   if (o.saveDir !== undefined && o.mode !== 'save') throw new UsageError('--save-dir applies to --mode save only');
   const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
@@ -224,34 +231,7 @@ async function runFleet(args: readonly string[], o: FleetOpts, io: Io): Promise<
   if (hosts.length === 0) throw new UsageError('fleet needs hosts: give them as arguments or with --inventory FILE');
   const toStdout = FLEET_FORMATS.filter((f) => o[f] === '-');
   if (toStdout.length > 1) throw new UsageError(`only one report can go to stdout ('-'), got --${toStdout.join(' and --')}`);
-  const options: FleetOptions = {
-    hosts,
-    inventory: o.inventory ?? null,
-    concurrency: o.concurrency,
-    newHost: o.newHost,
-    sshConfigFile: o.sshConfig,
-    user: o.user,
-    identityFiles: o.identity ?? [],
-    jump: o.jump,
-    knownHostsFile: o.knownHosts,
-    acceptNewHostKeys: o.acceptNewHostKeys ?? false,
-    sudo: o.sudo ?? false,
-    connectTimeoutMs: o.connectTimeout * 1000,
-    timeoutMs: o.timeout * 1000,
-    probeTimeoutMs: o.probeTimeout * 1000,
-    libvirtUri: o.libvirtUri,
-    transport: o.transport,
-    hypervisor: o.hypervisor,
-    rules: o.rules ?? [],
-    only: o.only ?? [],
-    skip: o.skip ?? [],
-    failOn: o.failOn,
-    waivers: o.waivers,
-    bandwidthMiBs: o.bandwidth,
-    dirtyRateMiBs: o.dirtyRate,
-    maxDowntimeMs: o.maxDowntime,
-    memoryReserveMiB: o.memoryReserve,
-  } as FleetOptions;
+  const options: FleetOptions = { hosts, inventory: o.inventory ?? null, concurrency: o.concurrency, newHost: o.newHost, ...probeSettings(o) } as FleetOptions;
   const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
   const quiet = o.quiet ?? false;
   const onHost: FleetOptions['onHost'] = (t, phase, d) => {
