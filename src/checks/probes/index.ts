@@ -67,9 +67,21 @@ function probe<T>(p: Probe<T>): Probe<T> {
   return p;
 }
 
-/** Lists objects of one kind and dumps each; read-only, names passed as arguments, never spliced. */
-const dumpEach = (uri: string, list: string, dump: string): string =>
-  `virsh -c ${shq(uri)} ${list} --all --name | while read -r n; do [ -n "$n" ] && virsh -c ${shq(uri)} ${dump} -- "$n"; done; exit 0`;
+/**
+ * Lists objects of one kind and dumps each, read-only. One virsh for all the dumps (virsh runs
+ * `cmd; cmd; ...` in one connection): a host with many domains would otherwise start a virsh per
+ * domain. Only names made of letters, digits, '.', '_' and '-' (and not starting with '-') go
+ * into that command line, which the shell checks; any other name (any text a guest owner chose)
+ * gets a virsh of its own, passed as an argument, never spliced.
+ */
+const dumpEach = (uri: string, list: string, dump: string): string => {
+  const u = shq(uri);
+  return (
+    `virsh -c ${u} ${list} --all --name | { c=''; while read -r n; do [ -n "$n" ] || continue; ` +
+    `case $n in -*|*[!A-Za-z0-9._-]*) virsh -c ${u} ${dump} -- "$n";; *) c="$c ${dump} -- $n;";; esac; done; ` +
+    `[ -z "$c" ] || virsh -c ${u} "$c"; }; exit 0`
+  );
+};
 
 /** The control port of the libvirt transport (qemu+ssh uses the SSH port). */
 export function controlPort(transport: Transport, sshPort: number): number {
