@@ -216,10 +216,26 @@ export async function probeHost(t: ResolvedTarget, o: CheckOptions, progress: Pr
 }
 
 /**
- * Probes the pair: both hosts at once, one exec each; then a short second round, down the same
- * exec, where a round needs the other host's facts: on the source, resolving the destination's
- * hostname as libvirt will and sizing the moving disks; on the destination (block, cold and save
- * modes), looking at where those disks would land.
+ * Round 1 of one host on two channels of its session at once: the libvirt probes (a dozen virsh
+ * runs, half the script's time) on one, the rest on the other, so the host works on both
+ * together. Returns the main collection (later rounds go down it), round 1 merged for planning,
+ * and the finished rounds of the libvirt channel.
+ */
+async function firstRound(s: SshSession, t: ResolvedTarget, ids: readonly ProbeId[], ctx: ProbeContext, o: CheckOptions): Promise<{ c: Collection; round: Round; done: Round[] }> {
+  const heavy = ids.filter((id) => id.startsWith('virsh-') || id === 'dirty-rate');
+  const light = ids.filter((id) => !heavy.includes(id));
+  const c = collection(s, t, o);
+  if (heavy.length === 0 || light.length === 0) return { c, round: await c.round(ids, ctx), done: [] };
+  const lv = collection(s, t, o);
+  const [a, b] = await Promise.all([c.round(light, ctx), lv.round(heavy, ctx)]);
+  return { c, round: { outputs: { ...a.outputs, ...b.outputs }, missing: [...a.missing, ...b.missing], error: a.error ?? b.error }, done: await lv.finish() };
+}
+
+/**
+ * Probes the pair: both hosts at once, round 1 on two channels each (firstRound); then a short
+ * second round down the main channel's shell where it needs the other host's facts: on the
+ * source, resolving the destination's hostname as libvirt will and sizing the moving disks; on
+ * the destination (block, cold and save modes), looking at where those disks would land.
  */
 async function probePair(
   targets: { src: ResolvedTarget; dst: ResolvedTarget },
@@ -234,21 +250,20 @@ async function probePair(
   const sessions: { src?: SshSession; dst?: SshSession } = {};
   let landingFor: (q: ProbeContext['landing'] | null) => void = () => {};
   const landing = new Promise<ProbeContext['landing'] | null>((resolve) => (landingFor = resolve));
-  const dstFirst = (async (): Promise<{ s: SshSession; c: Collection; round: Round } | PreflightError> => {
+  const dstFirst = (async (): Promise<{ s: SshSession; c: Collection; round: Round; done: Round[] } | PreflightError> => {
     const s = await open(targets.dst, o, (p, d) => onProgress('dst', p, d));
     if (s instanceof PreflightError) return s;
     sessions.dst = s;
     const ids = probesFor('dst', 1, withoutSaveDir, hv);
     onProgress('dst', 'collecting', `${ids.length} probes`);
-    const c = collection(s, targets.dst, o);
-    return { s, c, round: await c.round(ids, base) };
+    return { s, ...(await firstRound(s, targets.dst, ids, base, o)) };
   })();
   const dstP = (async (): Promise<HostReport> => {
     const first = await dstFirst;
     if (first instanceof PreflightError) return unprobed(targets.dst, first);
     const q = await landing;
     if (q && first.round.error === null) await first.c.round(['landing'], { ...base, landing: q });
-    return hostReport(targets.dst, first.s, await first.c.finish());
+    return hostReport(targets.dst, first.s, [...(await first.c.finish()), ...first.done]);
   })();
   const srcP = (async (): Promise<HostReport> => {
     const s = await open(targets.src, o, (p, d) => onProgress('src', p, d));
@@ -259,9 +274,8 @@ async function probePair(
     const without = [...withoutSaveDir, ...(o.dirtyRateMiBs !== undefined ? (['dirty-rate'] as const) : [])];
     const ids = probesFor('src', 1, without, hv);
     onProgress('src', 'collecting', `${ids.length} probes`);
-    const c = collection(s, targets.src, o);
     // Round 2 needs round 1: the destination's hostname (to resolve it here) and the moving domains' disks (to size them).
-    const first = await c.round(ids, ctx);
+    const { c, round: first, done } = await firstRound(s, targets.src, ids, ctx, o);
     // Only what says which disks move and where they live: the full parse of every output happens once, in hostReport.
     const r1 = buildFacts(pick(first.outputs, ['virsh-list', 'virsh-uuids', 'virsh-domxml', 'mounts', 'virsh-pools', 'xl-list', 'xl-list-long'])).facts;
     // Where the moving disks would land: the copying modes; and in any mode a Xen guest's host block devices (they must exist there).
@@ -277,7 +291,7 @@ async function probePair(
     const wanted = (id: ProbeId): boolean => (id === 'peer-resolve' ? dstHostname !== null : id === 'disk-sizes' ? disks.length > 0 : id === 'xend-tcp' ? xend !== null : true);
     const second = probesFor('src', 2, [], hv).filter(wanted);
     if (first.error === null && second.length > 0) await c.round(second, { ...ctx, peerHostname: dstHostname ?? '', disks, xendPort: xend?.relocationPort ?? 8002 });
-    return hostReport(targets.src, s, await c.finish());
+    return hostReport(targets.src, s, [...(await c.finish()), ...done]);
   })().finally(() => landingFor(null));
   try {
     const [src, dst] = await Promise.all([srcP, dstP]);
