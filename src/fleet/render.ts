@@ -134,14 +134,16 @@ function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /** Why libvirt's usable models are unknown on some host: "hv4: not probed; hv2: virsh domcapabilities failed". */
+/** Why the models usable everywhere are unknown: one entry per reason, naming the hosts it holds for. */
 function modelsUnknownWhy(report: FleetReport): string[] {
-  const out: string[] = [];
+  const byReason = new Map<string, string[]>();
   for (const h of report.hosts) {
     const cs = h.facts.libvirt?.cpuSupport;
     if (cs?.models) continue;
-    out.push(`${h.target}: ${!h.reachable ? 'not probed' : (cs?.modelsUnknownBecause ?? 'libvirt did not report its CPU models')}`);
+    const why = !h.reachable ? 'not probed' : (cs?.modelsUnknownBecause ?? 'libvirt did not report its CPU models');
+    byReason.set(why, [...(byReason.get(why) ?? []), h.target]);
   }
-  return out;
+  return [...byReason].map(([why, hosts]) => `${names(hosts, 4)}: ${why}`);
 }
 
 function hypervisorOf(h: HostReport): string {

@@ -70,10 +70,14 @@ describe.skipIf(why !== null)('fleet: every ordered pair of a lab fleet', () => 
   });
 
   it('--new-host: a host that cannot take guests breaks pairs that work without it (exit 1); a sound one passes (exit 0)', async () => {
-    const hosts = ['f1', 'f2', 'f6', 'f7', 'f8'];
-    const bad = await cli([...base(), '--new-host', 'f2', '--json', '-', ...hosts]);
+    // The hosts from an Ansible YAML inventory this time; the new host is not in it (the gate adds it).
+    const yaml = join(dir, 'hosts.yaml');
+    writeFileSync(yaml, 'all:\n  children:\n    hypervisors:\n      hosts:\n        f1:\n        f6:\n        f7:\n        f8:\n');
+    const bad = await cli([...base(), '--inventory', yaml, '--new-host', 'f2', '--json', '-']);
     expect(bad.code).toBe(1);
     const rep = JSON.parse(bad.stdout) as FleetReport;
+    expect(rep.hosts.map((h) => h.target)).toEqual(['f1', 'f6', 'f7', 'f8', 'f2']);
+    expect(rep.options.inventory).toBe(yaml);
     expect(rep.newHost?.broken.map((b) => `${b.src}->${b.dst}`)).toEqual(['f1->f2', 'f6->f2', 'f7->f2', 'f8->f2']);
     expect(rep.newHost?.ok).toBe(false);
     const good = await cli([...base(), '--new-host', 'f8', '-q', 'f1', 'f2', 'f6', 'f7', 'f8']);
