@@ -1,4 +1,4 @@
-import type { ExitCode, HostReport, ReportOptions, RuleResult, Severity, Status, Summary } from '../types.js';
+import type { ExitCode, HostReport, ReportOptions, RuleResult, Summary } from '../types.js';
 
 /** Defaults of the fleet command (kept here, a module with no imports, so the CLI can show them without loading the fleet code). */
 export const FLEET_DEFAULTS = { concurrency: 32 } as const;
@@ -8,6 +8,7 @@ export type PairVerdict = 'go' | 'no-go' | 'incomplete';
 
 /** What the matrix keeps of one ordered pair: the verdict and every result that is not a pass or a skip. */
 export interface FleetPair {
+  /** The hosts' targets, as in FleetReport.hosts[].target. */
   readonly src: string;
   readonly dst: string;
   readonly verdict: PairVerdict;
@@ -43,6 +44,7 @@ export interface NewHostGate {
   readonly broken: readonly { readonly src: string; readonly dst: string; readonly problems: readonly string[] }[];
   /** Pairs with H that fail, but fail for every other host too (not the new host's doing). */
   readonly preExisting: readonly { readonly src: string; readonly dst: string }[];
+  /** broken is empty (whether the new host could be probed is in FleetReport.unprobed; the exit code is 3 then). */
   readonly ok: boolean;
 }
 
@@ -62,7 +64,7 @@ export interface FleetReport {
   readonly rulesets: readonly { path: string; sha256: string }[];
   /** Every host in inventory order, as probed (facts and raw probe output: the evidence). */
   readonly hosts: readonly HostReport[];
-  /** Hosts that could not be probed (a subset of hosts, for the operator's eye). */
+  /** Hosts that could not be (fully) probed: unreachable, or reached with a collection error (a subset of hosts). */
   readonly unprobed: readonly { readonly target: string; readonly code: string; readonly message: string }[];
   /** N x (N-1) ordered pairs, by source then destination in inventory order. */
   readonly pairs: readonly FleetPair[];
@@ -78,6 +80,3 @@ export interface FleetReport {
     readonly exitCode: ExitCode;
   };
 }
-
-/** Severity and status of a pair problem, for sorting and colouring. */
-export type ProblemKey = { readonly severity: Severity; readonly status: Status };
