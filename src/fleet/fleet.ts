@@ -238,16 +238,15 @@ export async function fleet(o: FleetOptions, ruleSet: RuleSet = rulesFor(o)): Pr
   const probed = await probeFleet(targets, o);
   const t1 = performance.now();
   const options = reportOptions({ ...o, domains: [] });
+  // Only the verdict and the problems of each pair are kept: a pair's full evaluation (facts with the move derived) is dropped at once.
   const pairs: FleetPair[] = [];
-  const collected: FleetPair[][] = probed.map(() => []);
   for (const [i, src] of probed.entries()) {
     for (const [j, dst] of probed.entries()) {
       if (i === j) continue;
       const ev = evaluateHosts({ hosts: { src: towards(src, j), dst: dst.report }, ruleSet, options, waivers, baseline: null, now: started, bandwidth: null });
-      (collected[i] as FleetPair[]).push(pairOf(src.report.target, dst.report.target, ev));
+      pairs.push(pairOf(src.report.target, dst.report.target, ev));
     }
   }
-  for (const c of collected) pairs.push(...c);
   const t2 = performance.now();
   const hosts = probed.map((p) => p.report);
   const flagsRule = ruleSet.rules.find((r) => r.id === 'cpu.flags');
