@@ -1,5 +1,15 @@
 import { ParseError } from './parse-error.js';
 
+/**
+ * An unsigned decimal a JS number holds exactly (libvirt prints u/llong, xl and xm unsigned longs);
+ * null when it is not one. Up to 20 digits, so zero-padded values still read.
+ */
+export function safeUnsigned(raw: string): number | null {
+  if (!/^\d{1,20}$/.test(raw)) return null;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
 /** `uname -m`: the machine architecture as the kernel reports it (x86_64, aarch64, i686 ...). */
 export function parseUnameM(text: string): string {
   const v = text.trim();

@@ -1,6 +1,7 @@
 import type { DomainFact, DomainState } from '../../types.js';
 import type { DomainBlockInfo, DomainDirtyRate } from './facts-types.js';
 import { ParseError } from './parse-error.js';
+import { safeUnsigned } from './simple.js';
 
 const STATES: readonly DomainState[] = ['running', 'idle', 'paused', 'in shutdown', 'shut off', 'crashed', 'pmsuspended'];
 
@@ -57,12 +58,6 @@ export function joinDomains(list: readonly ListedDomain[], uuids: ReadonlyMap<st
   return list.map((d) => ({ ...d, uuid: uuids?.get(d.name) ?? null }));
 }
 
-/** An unsigned decimal that a JS number holds exactly (libvirt prints u/llong); null when it is not one. */
-function safeUnsigned(raw: string): number | null {
-  if (!/^\d{1,20}$/.test(raw)) return null;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) ? n : null;
-}
 
 /** virDomainDirtyRateStatus (libvirt-domain.h): UNSTARTED = 0, MEASURING = 1, MEASURED = 2. */
 const DIRTY_RATE_STATUS: readonly DomainDirtyRate['status'][] = ['unstarted', 'measuring', 'measured'];

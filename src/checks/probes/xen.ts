@@ -1,4 +1,5 @@
 import { ParseError } from './parse-error.js';
+import { safeUnsigned } from './simple.js';
 
 /** What `xl info` (or `xm info` on an xend host: the same "key : value" lines) says about a Xen host. */
 export interface XlInfo {
@@ -50,12 +51,6 @@ const XL_INFO_KEY_WIDTH = 23;
 /** Keys `xl info -n` prints without a value, its table following (xl_info.c output_topologyinfo / output_numainfo). */
 const XL_INFO_TABLES: ReadonlySet<string> = new Set(['cpu_topology', 'device topology', 'numa_info']);
 
-/** An unsigned decimal a JS number holds exactly; null when it is not one. */
-function safeUnsigned(raw: string): number | null {
-  if (!/^\d{1,16}$/.test(raw)) return null;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) ? n : null;
-}
 
 const words = (value: string): string[] => value.split(/\s+/).filter((w) => w !== '');
 
