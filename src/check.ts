@@ -1,7 +1,7 @@
 import { CollectError, isPreflightError, PreflightError } from './errors.js';
 import { buildScript, capture, newBoundary, probeEnded, splitOutput, type ScriptProbe } from './checks/collect.js';
 import { evaluateScoped, summarize, type EvalContext } from './checks/evaluate.js';
-import { domainVerdicts } from './checks/verdicts.js';
+import { domainVerdicts, xenDomainVerdicts } from './checks/verdicts.js';
 import { firewallVerdict } from './checks/firewall-check.js';
 import { forDomain, migrationFacts, type MigrationPlan } from './checks/migration.js';
 import { landingQuery } from './checks/mode-ops.js';
@@ -513,7 +513,7 @@ export function evaluateHosts(input: EvaluateInput): Pick<Report, 'hosts' | 'res
   return {
     hosts,
     results,
-    domains: domainVerdicts(m, results, options.failOn),
+    domains: pair.hypervisor === 'xen' ? xenDomainVerdicts(hosts.src.facts.xenMove, results, options.failOn) : domainVerdicts(m, results, options.failOn),
     measurements: { bandwidth: input.bandwidth },
     waivers,
     drift,

@@ -4,7 +4,7 @@ import { SEVERITIES } from '../types.js';
 import type { ReportContext } from './index.js';
 import { sanitizeForTerminal as clean } from './sanitize.js';
 import { resultKey } from '../checks/drift.js';
-import { describeDomain, hypervisorLabel, VERDICT_LABEL } from './domains.js';
+import { describeDomain, hypervisorLabel, pairKind, VERDICT_LABEL } from './domains.js';
 import { MODE_PHRASE } from '../checks/rule-schema.js';
 
 export type ConsoleContext = Pick<ReportContext, 'color' | 'quiet'>;
@@ -85,7 +85,7 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
     for (const d of domains) {
       const label = VERDICT_LABEL[d.verdict].padEnd(7);
       const colour = d.verdict === 'go' ? c.green.bold(label) : d.verdict === 'no-go' ? c.red.bold(label) : c.magenta.bold(label);
-      lines.push(`  ${colour} ${clean(d.name).padEnd(width)}  ${clean(describeDomain(d, report.options.mode))}`);
+      lines.push(`  ${colour} ${clean(d.name).padEnd(width)}  ${clean(describeDomain(d, report.options.mode, pairKind(report)))}`);
       const own = d.blockers.filter((b) => b.domain !== null).map((b) => b.id);
       const pair = d.blockers.filter((b) => b.domain === null).map((b) => b.id);
       if (own.length > 0) lines.push(`          ${' '.repeat(width)}  blocked by: ${own.join(', ')}`);

@@ -5,7 +5,7 @@ import { covers } from '../checks/waivers.js';
 import { atOrAbove } from '../checks/evaluate.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { resultKey } from '../checks/drift.js';
-import { blockerLabel, describeDomain, hypervisorLabel, VERDICT_LABEL } from './domains.js';
+import { blockerLabel, describeDomain, hypervisorLabel, pairKind, VERDICT_LABEL } from './domains.js';
 import { MODE_PHRASE } from '../checks/rule-schema.js';
 
 /** The board's one-word answer, from the exit code: 0 GO, 1 NO-GO, anything else INCOMPLETE. */
@@ -383,7 +383,7 @@ function domainsTable(report: Report): string {
   const rows = domains.map(
     (d) =>
       `<tr class="row-${cls[d.verdict]}"><td><span class="badge s-${cls[d.verdict]}">${VERDICT_LABEL[d.verdict]}</span></td><td class="mono">${e(d.name)}</td>` +
-      `<td>${e(describeDomain(d, report.options.mode))}</td><td>${d.blockers.map((b) => `<span class="mono">${e(blockerLabel(b))}</span>`).join(', ') || '<span class="muted">none</span>'}</td></tr>`,
+      `<td>${e(describeDomain(d, report.options.mode, pairKind(report)))}</td><td>${d.blockers.map((b) => `<span class="mono">${e(blockerLabel(b))}</span>`).join(', ') || '<span class="muted">none</span>'}</td></tr>`,
   );
   return `<h2>Domains</h2><table class="overview"><thead><tr><th>Verdict</th><th>Domain</th><th>Move</th><th>Blocked by</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

@@ -16,7 +16,7 @@ import {
 } from './html.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { resultKey } from '../checks/drift.js';
-import { blockerLabel, describeDomain, hypervisorLabel, VERDICT_LABEL } from './domains.js';
+import { blockerLabel, describeDomain, hypervisorLabel, pairKind, VERDICT_LABEL } from './domains.js';
 import { MODE_PHRASE } from '../checks/rule-schema.js';
 
 /**
@@ -145,7 +145,7 @@ function domainsTable(report: Report): string[] {
     '',
     table(
       ['Verdict', 'Domain', 'Move', 'Blocked by'],
-      domains.map((d) => [`${icon[d.verdict]} ${VERDICT_LABEL[d.verdict]}`, cs(d.name), escapeMarkdown(describeDomain(d, report.options.mode)), d.blockers.map((b) => cs(blockerLabel(b))).join(', ') || '—']),
+      domains.map((d) => [`${icon[d.verdict]} ${VERDICT_LABEL[d.verdict]}`, cs(d.name), escapeMarkdown(describeDomain(d, report.options.mode, pairKind(report))), d.blockers.map((b) => cs(blockerLabel(b))).join(', ') || '—']),
     ),
     '',
   ];

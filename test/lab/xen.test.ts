@@ -68,6 +68,13 @@ describe.skipIf(why !== null)('Xen pairs (scripted xl/xm stand-ins printing real
     expect(rep.hosts.src.probeErrors.filter((e) => /^(xl|xend|hv)-/.test(e.probe))).toEqual([]);
     expect(Object.keys(rep.hosts.src.probes)).toEqual(expect.arrayContaining(['hv-detect', 'xl-info', 'xl-list', 'xl-list-long', 'xend-config']));
     expect(stdout).toMatch(/xen1 -> xen2, Xen \(xl\), live migration/);
+    // Each moving guest gets the pair's verdict, with what it is and where its disks live.
+    const shared = { shared: 1, local: 0, unknown: 0, bytesToCopy: null };
+    expect(rep.domains?.map((d) => [d.name, d.verdict, d.state, d.disks])).toEqual([
+      ['web-x', 'go', 'running (HVM)', shared],
+      ['db-x', 'go', 'running (PV)', shared],
+    ]);
+    expect(stdout).toMatch(/^ {2}GO {6}web-x +1\.0 GiB, 2 vCPUs, running \(HVM\); disks: 1 on shared storage$/m);
   });
 
   it('fails a Xen pair for each of its reasons, every one reported at once (exit 1)', async () => {
@@ -82,6 +89,7 @@ describe.skipIf(why !== null)('Xen pairs (scripted xl/xm stand-ins printing real
     );
     expect(res(rep, 'xen.shared-storage').message).toMatch(/^shared storage not mounted identically: web-x xvda \(\/srv\/xenimg\/web-x\.img\): fuse\.sshfs \S+ at \/srv\/xenimg is not mounted there on the destination; db-x xvda/);
     for (const id of ['xen.version', 'xen.memory', 'xen.names-unique', 'xen.bridges', 'xen.subnet', 'xen.shared-storage']) expect(res(rep, id).status, id).toBe('fail');
+    expect(rep.domains?.map((d) => `${d.name} ${d.verdict} ${d.disks.local}`)).toEqual(['web-x no-go 0', 'db-x no-go 0']);
     // Same x86 guest types and HVM support on both.
     expect(res(rep, 'xen.caps').status).toBe('pass');
     expect(res(rep, 'xen.hvm').status).toBe('pass');

@@ -7,6 +7,8 @@ import { buildFacts } from '../../src/checks/probes/index.js';
 import { parseXlInfo } from '../../src/checks/probes/xen.js';
 import { loadRules } from '../../src/checks/rules.js';
 import { sameSubnet, xendRelocation, xenStorage } from '../../src/checks/xen-ops.js';
+import { xenDomainVerdicts } from '../../src/checks/verdicts.js';
+import { describeDomain } from '../../src/report/domains.js';
 import type { XenMove, XenMovingDisk } from '../../src/checks/xen-move.js';
 import type { HostReport, ProbeOutput, ReportOptions, RuleResult } from '../../src/types.js';
 import { parseErrorOf } from './parse-error-of.js';
@@ -236,5 +238,30 @@ describe('xend-relocation', () => {
     // Anchored at the start only, as xend's re.match: '10.0.0' admits 10.0.0.1.
     expect(xendRelocation(rel, xend({ relocationHostsAllow: ['10.0.0'] })).ok).toBe(true);
     expect(xendRelocation({ ...rel, tcp: null }, xend()).undecided).toMatch(/not tried/);
+  });
+});
+
+describe('Xen domain verdicts', () => {
+  const disk = (over: Partial<XenMovingDisk>): XenMovingDisk => ({ domain: 'web', target: 'xvda', path: '/srv/xen/web.img', kind: 'file', format: null, readonly: false, cdrom: false, mount: null, ...over });
+  const m = move({
+    domains: [{ name: 'web', id: 3, memoryKiB: 1048576, vcpus: 2, type: 'hvm', bridges: ['xenbr0'], configured: true }],
+    disks: [
+      disk({ mount: { mountpoint: '/srv/xen', fstype: 'nfs4', export: 'nas:/xen' } }),
+      disk({ target: 'xvdb', path: '/var/lib/xen/web-data.img' }),
+      disk({ target: 'xvdc', path: '/dev/vg0/web', kind: 'phy' }),
+      disk({ target: 'xvdd', path: 'drbd:r0', kind: 'other' }),
+      disk({ target: 'hdc', path: null, kind: 'other', cdrom: true }),
+    ],
+  });
+  const fail = (id: string, severity: RuleResult['severity']): RuleResult =>
+    ({ id, domain: null, title: id, severity, status: 'fail', message: 'x', messageId: 'x', data: {}, evidence: {}, remediation: null, references: [], waiver: null }) as RuleResult;
+
+  it("give every guest the pair's verdict and count its disks by where they live", () => {
+    const [v] = xenDomainVerdicts(m, [fail('xen.shared-storage', 'critical'), fail('xen.subnet', 'major')], 'critical');
+    expect(v).toMatchObject({ name: 'web', state: 'running (HVM)', verdict: 'no-go', blockers: [{ id: 'xen.shared-storage', status: 'fail', domain: null }] });
+    expect(v?.disks).toEqual({ shared: 2, local: 1, unknown: 1, bytesToCopy: null });
+    expect(describeDomain(v!, 'live', 'xen')).toBe("1.0 GiB, 2 vCPUs, running (HVM); disks: 2 on shared storage, 1 on the host's own disk, 1 host block device");
+    expect(xenDomainVerdicts(m, [fail('xen.subnet', 'major')], 'critical')[0]?.verdict).toBe('go');
+    expect(xenDomainVerdicts(undefined, [], 'major')).toEqual([]);
   });
 });
