@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { reportOptions } from '../../src/check.js';
 import { renderFleetConsole, renderFleetHtml, renderFleetJson } from '../../src/fleet/render.js';
 import type { CpuBaseline, FleetPair, FleetReport, NewHostGate, PairVerdict } from '../../src/fleet/types.js';
 import type { ExitCode, HostReport, Severity, Status } from '../../src/types.js';
@@ -74,24 +75,7 @@ function fleet(hosts: HostReport[], pairs: FleetPair[], extra: { baseline?: CpuB
     phasesMs: { probing: 3000, evaluating: 400 },
     runBy: { user: 'ops', host: 'jump1' },
     options: {
-      libvirtUri: 'qemu:///system',
-      domains: [],
-      transport: 'ssh',
-      failOn: 'major',
-      sudo: false,
-      waivers: null,
-      baseline: null,
-      rules: [],
-      only: [],
-      skip: [],
-      bandwidthMiBs: null,
-      dirtyRateMiBs: null,
-      maxDowntimeMs: 300,
-      memoryReserveMiB: 1024,
-      measureBandwidth: false,
-      mode: 'live',
-      saveDir: null,
-      hypervisor: 'auto',
+      ...reportOptions({}),
       inventory: 'inventory.yaml',
       concurrency: 8,
       newHost: extra.newHost?.host ?? null,

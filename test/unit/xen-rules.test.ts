@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { evaluateHosts } from '../../src/check.js';
+import { evaluateHosts, reportOptions } from '../../src/check.js';
 import { pairHypervisor } from '../../src/checks/hypervisor-pair.js';
 import { detectHypervisor, parseHvDetect, type HvSigns } from '../../src/checks/probes/hypervisor.js';
 import { buildFacts } from '../../src/checks/probes/index.js';
@@ -67,26 +67,7 @@ function host(target: string, outputs: Record<string, string>): HostReport {
   return { target, connection: { user: 'root', host: target, port: 22 }, hostname: target, reachable: true, error: null, hostKey: null, facts, probes, probeErrors: failures };
 }
 
-const OPTIONS: ReportOptions = {
-  libvirtUri: 'qemu:///system',
-  domains: [],
-  transport: 'ssh',
-  failOn: 'major',
-  sudo: false,
-  rules: [],
-  only: [],
-  skip: [],
-  waivers: null,
-  baseline: null,
-  bandwidthMiBs: null,
-  dirtyRateMiBs: null,
-  maxDowntimeMs: 300,
-  memoryReserveMiB: 1024,
-  measureBandwidth: false,
-  mode: 'live',
-  saveDir: null,
-  hypervisor: 'auto',
-};
+const OPTIONS: ReportOptions = reportOptions({});
 const RULES = loadRules();
 const evaluate = (src: HostReport, dst: HostReport, options: Partial<ReportOptions> = {}) =>
   evaluateHosts({ hosts: { src, dst }, ruleSet: RULES, options: { ...OPTIONS, ...options }, waivers: [], baseline: null, now: new Date('2026-11-22T00:00:00Z'), bandwidth: null });
