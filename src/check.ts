@@ -16,10 +16,10 @@ import { hostname as osHostname, userInfo } from 'node:os';
 import { compareWithBaseline } from './checks/drift.js';
 import type { Mode, Transport } from './checks/rule-schema.js';
 import { pairHypervisor, type HypervisorChoice } from './checks/hypervisor-pair.js';
-import { xenMoveFacts } from './checks/xen-move.js';
+import { xendListening, xenMoveFacts } from './checks/xen-move.js';
 import { applyWaivers, loadWaivers } from './checks/waivers.js';
 import { readReport } from './report/read.js';
-import type { BandwidthMeasurement, FailOn, HostReport, ProbeOutput, Report, ReportOptions, RuleResult, Side, Waiver } from './types.js';
+import type { BandwidthMeasurement, FailOn, HostFacts, HostReport, ProbeOutput, Report, ReportOptions, RuleResult, Side, Waiver } from './types.js';
 
 /** Everything a pair check needs. Only `src` and `dst` are required. */
 export interface CheckOptions {
@@ -284,10 +284,10 @@ async function probePair(
     const moving = r1.libvirt?.domains ? selectDomains(r1.libvirt.domains, o.domains ?? []).domains : [];
     const disks = diskQueries(moving);
     const dst = await dstFirst;
-    const dstFacts = dst instanceof PreflightError ? null : buildFacts(pick(dst.round.outputs, ['hostname', 'xend-config', 'hv-detect', 'xl-info'])).facts;
+    const dstFacts = dst instanceof PreflightError ? null : peerPlanFacts(dst.round.outputs);
     const dstHostname = dstFacts?.host?.hostname ?? null;
     // An xend destination with its relocation server on: try its port from here.
-    const xend = dstFacts?.xen?.toolstack === 'xm' && dstFacts.xen.xend?.relocationServer ? dstFacts.xen.xend : null;
+    const xend = xendListening(dstFacts);
     const wanted = (id: ProbeId): boolean => (id === 'peer-resolve' ? dstHostname !== null : id === 'disk-sizes' ? disks.length > 0 : id === 'xend-tcp' ? xend !== null : true);
     const second = probesFor('src', 2, [], hv).filter(wanted);
     if (first.error === null && second.length > 0) await c.round(second, { ...ctx, peerHostname: dstHostname ?? '', disks, xendPort: xend?.relocationPort ?? 8002 });
@@ -327,7 +327,17 @@ export function planOf(options: ReportOptions, measured: BandwidthMeasurement | 
   };
 }
 
-function pick<T>(o: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
+/**
+ * What a source's second round needs to know of another host, from that host's first round: its
+ * hostname (to resolve it as libvirt will) and whether xend listens for relocations (to try its port).
+ * @internal (fleet)
+ */
+export function peerPlanFacts(outputs: Readonly<Record<string, ProbeOutput>>): HostFacts {
+  return buildFacts(pick(outputs, ['hostname', 'xend-config', 'hv-detect', 'xl-info'])).facts;
+}
+
+/** The entries of o under these keys (own properties only). @internal (fleet) */
+export function pick<T>(o: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
   return Object.fromEntries(keys.flatMap((k) => (Object.hasOwn(o, k) ? [[k, o[k] as T]] : [])));
 }
 

@@ -119,6 +119,11 @@ function resultOf(rule: RuleSpec, severity: Severity = rule.severity) {
     ({ ...base, status, message, messageId, data, evidence }) as RuleResult;
 }
 
+/** Unreachable, or reached but nothing collected (sudo refused, the script never ran). */
+export function notProbed(h: HostReport): boolean {
+  return !h.reachable || (h.error !== null && Object.keys(h.probes).length === 0);
+}
+
 /** The result of a rule that cannot be evaluated on this pair at all (other hypervisor or transport, a host not probed); null otherwise. */
 function inapplicable(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResult | null {
   const result = resultOf(rule);
@@ -128,9 +133,7 @@ function inapplicable(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): RuleResul
   if (rule.modes && !rule.modes.includes(ctx.mode)) return result('skip', `not applicable to ${MODE_PHRASE[ctx.mode]} (--mode ${ctx.mode})`, 'skip.mode', { mode: ctx.mode });
   for (const side of ['src', 'dst'] as const) {
     const h = hosts[side];
-    // Unreachable, or reached but nothing collected (sudo refused, the script never ran).
-    const nothing = h.error !== null && Object.keys(h.probes).length === 0;
-    if (!h.reachable || nothing) return result('error', `${SIDE_NAME[side]} host ${h.target} was not probed: ${h.error?.message ?? 'unreachable'}`, 'error.unreachable', { side });
+    if (notProbed(h)) return result('error', `${SIDE_NAME[side]} host ${h.target} was not probed: ${h.error?.message ?? 'unreachable'}`, 'error.unreachable', { side });
   }
   return null;
 }

@@ -1,4 +1,5 @@
 import type { HostReport, RuleResult, Side } from '../types.js';
+import { notProbed } from './evaluate.js';
 import { HYPERVISOR_NAME } from './probes/hypervisor.js';
 import type { Hypervisor } from './rule-schema.js';
 
@@ -41,7 +42,7 @@ export function pairHypervisor(choice: HypervisorChoice, hosts: { readonly src: 
     }
   }
   const hypervisor = choice !== 'auto' ? choice : (kinds.src ?? kinds.dst ?? 'kvm');
-  const unprobed = (['src', 'dst'] as const).find((s) => !hosts[s].reachable || Object.keys(hosts[s].probes).length === 0);
+  const unprobed = (['src', 'dst'] as const).find((s) => notProbed(hosts[s]));
   if (unprobed) {
     const h = hosts[unprobed];
     const message = `${SIDE[unprobed]} host ${h.target} was not probed: ${h.error?.message ?? 'unreachable'}`;

@@ -1,7 +1,7 @@
 import type { HostFacts } from '../types.js';
 import type { MountFacts } from './probes/facts-types.js';
 import { mountOf } from './migration.js';
-import type { XenDiskConfig, XenDomain, XenDomainConfig } from './probes/xen.js';
+import type { XendConfig, XenDiskConfig, XenDomain, XenDomainConfig } from './probes/xen.js';
 
 /** A Xen guest that moves, with what its configuration asks of the destination. */
 export interface XenMovingDomain {
@@ -108,4 +108,9 @@ export function xenMoveFacts(src: HostFacts, requested: readonly string[]): XenM
       tcp: xendTcp,
     },
   };
+}
+
+/** A host's xend relocation server when it runs xend (xm) with the server on; null otherwise (xl hosts migrate over SSH). */
+export function xendListening(f: HostFacts | null | undefined): XendConfig | null {
+  return f?.xen?.toolstack === 'xm' && f.xen.xend?.relocationServer ? f.xen.xend : null;
 }

@@ -1,12 +1,13 @@
-import { collection, DEFAULTS, evaluateHosts, hostReport, open, reportOptions, rulesFor, runBy, unprobed, type CheckOptions, type Collection, type Round } from '../check.js';
+import { collection, DEFAULTS, evaluateHosts, hostReport, open, peerPlanFacts, pick, reportOptions, rulesFor, runBy, unprobed, type CheckOptions, type Collection, type Round } from '../check.js';
 import { UsageError, PreflightError } from '../errors.js';
-import { buildFacts, controlPort, diskQueries, MIGRATION_DATA_PORT, probesFor, selectDomains, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
+import { buildFacts, controlPort, diskQueries, MIGRATION_DATA_PORT, peerFactsOf, probesFor, selectDomains, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
 import type { RuleSet } from '../checks/rules.js';
 import { loadWaivers } from '../checks/waivers.js';
 import { TOOL } from '../paths.js';
 import type { SshSession } from '../ssh/connect.js';
 import { loadSshConfig, resolveTarget, type ResolvedTarget, type TargetOverrides } from '../ssh/target.js';
-import type { ExitCode, HostFacts, HostReport, ProbeFailure, RuleResult } from '../types.js';
+import { SEVERITIES, type ExitCode, type HostFacts, type HostReport, type ProbeFailure, type RuleResult } from '../types.js';
+import { xendListening } from '../checks/xen-move.js';
 import { namesCommand, netCommand, parsePeers, type PeerFacts, type PeerQuery } from './peers.js';
 import { FLEET_DEFAULTS, type CpuBaseline, type FleetPair, type FleetReport, type NewHostGate, type PairVerdict } from './types.js';
 
@@ -35,10 +36,6 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: n
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-function pick<T>(o: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
-  return Object.fromEntries(keys.flatMap((k) => (Object.hasOwn(o, k) ? [[k, o[k] as T]] : [])));
 }
 
 interface Probed {
@@ -90,7 +87,12 @@ async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): 
     return { s, c: null, round, done };
   });
   // What the second round needs to know of each host: its hostname and xend's relocation port.
-  const known = first.map((f) => (f instanceof PreflightError ? null : buildFacts(pick(f.round.outputs, ['hostname', 'hv-detect', 'xl-info', 'xend-config'])).facts));
+  const known = first.map((f) => (f instanceof PreflightError ? null : peerPlanFacts(f.round.outputs)));
+  // xend's relocation port, where a host's xend listens, is known only now.
+  const xendPorts = known.map((k): number[] => {
+    const x = xendListening(k);
+    return x ? [x.relocationPort] : [];
+  });
   return pool(targets, limit, async (t, i): Promise<Probed> => {
     const f = first[i] as First | PreflightError;
     if (f instanceof PreflightError) {
@@ -105,8 +107,6 @@ async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): 
       if (f.round.error === null) {
         const own = buildFacts(pick(f.round.outputs, ['virsh-list', 'virsh-uuids', 'virsh-domxml'])).facts;
         const disks = diskQueries(own.libvirt?.domains ? selectDomains(own.libvirt.domains, []).domains : []);
-        // xend's relocation port, where a peer's xend listens, is known only now.
-        const xendPorts = targets.map((_, j) => (known[j]?.xen?.toolstack === 'xm' && known[j]?.xen?.xend?.relocationServer ? [known[j]?.xen?.xend?.relocationPort ?? 8002] : []));
         others = targets.flatMap((p, j) => (j === i ? [] : [{ host: p.host, hostname: known[j]?.host?.hostname ?? null, ports: [...ports(p), ...(xendPorts[j] ?? [])] }]));
         const extra = xendPorts.filter((_, j) => j !== i);
         if (c === null) {
@@ -146,30 +146,25 @@ async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): 
 function towards(src: Probed, j: number): HostReport {
   const pf = src.peers[j] ?? null;
   const failures: ProbeFailure[] = [];
-  const peer: NonNullable<HostFacts['peer']> = {};
+  let peer: NonNullable<HostFacts['peer']> = {};
   if (pf === null) {
     failures.push({ probe: 'peer-route', reason: src.peersError ?? 'no answer for this host' });
   } else {
-    if (pf.route) Object.assign(peer, { route: pf.route, srcAddr: pf.route.src });
-    else failures.push({ probe: 'peer-route', reason: `fleet-net: ${pf.routeError ?? 'no route'}` });
+    if (!pf.route) failures.push({ probe: 'peer-route', reason: `fleet-net: ${pf.routeError ?? 'no route'}` });
+    if (!pf.resolution) failures.push({ probe: 'peer-resolve', reason: `fleet-names: the destination's hostname was not known` });
     // The control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens.
-    const tcp = pf.tcp.slice(0, 2);
-    if (tcp.length > 0) Object.assign(peer, { tcp, controlReachable: tcp[0]?.state === 'open' });
-    if (pf.tcp.length > 2) peer.xendTcp = pf.tcp.slice(2);
-    if (pf.resolution) peer.dstHostnameResolution = pf.resolution;
-    else failures.push({ probe: 'peer-resolve', reason: `fleet-names: the destination's hostname was not known` });
+    peer = peerFactsOf({ route: pf.route, tcp: pf.tcp.length > 0 ? pf.tcp.slice(0, 2) : null, resolution: pf.resolution, xendTcp: pf.tcp.length > 2 ? pf.tcp.slice(2) : null });
   }
   if (!src.report.reachable) return src.report;
   return { ...src.report, facts: { ...src.report.facts, peer }, probeErrors: [...src.report.probeErrors, ...failures] };
 }
 
 const verdictOf = (exit: ExitCode): PairVerdict => (exit === 0 ? 'go' : exit === 1 ? 'no-go' : 'incomplete');
-const SEV = ['critical', 'major', 'minor', 'info'];
 
 function pairOf(src: string, dst: string, ev: ReturnType<typeof evaluateHosts>): FleetPair {
   const problems = ev.results
     .filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'waived')
-    .sort((a, b) => SEV.indexOf(a.severity) - SEV.indexOf(b.severity))
+    .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity))
     .map((r: RuleResult) => ({ id: r.id, domain: r.domain, severity: r.severity, status: r.status, message: r.message, messageId: r.messageId }));
   return { src, dst, verdict: verdictOf(ev.summary.exitCode), summary: ev.summary, problems, domains: (ev.domains ?? []).map((d) => ({ name: d.name, verdict: d.verdict })) };
 }

@@ -7,6 +7,7 @@ import { parseCapabilities, parseDomainXmlList, parseDomCapabilities, parseNetwo
 import { ParseError } from './parse-error.js';
 import { parseClock, parseHostname, parseLongBit, parsePeerTcp, parseUnameM } from './simple.js';
 import {
+  type RouteGetFacts,
   parseGetentAhosts,
   parseHostIds,
   parseIpLinkBridges,
@@ -340,6 +341,27 @@ export function bitsOf(arch: string): number {
   return (Object.hasOwn(BITS, arch) ? BITS[arch] : undefined) ?? 32;
 }
 
+type TcpResult = { readonly port: number; readonly state: string };
+
+/**
+ * The source's way to the destination as the rules read it (peer.*), from the pair's probes or the
+ * fleet's: the route and the source address the destination will see, TCP to the control port
+ * (first) and the migration port, how the destination's hostname resolves, xend's port.
+ */
+export function peerFactsOf(p: {
+  route?: RouteGetFacts | null;
+  tcp?: readonly TcpResult[] | null;
+  resolution?: readonly string[] | null;
+  xendTcp?: readonly TcpResult[] | null;
+}): NonNullable<HostFacts['peer']> {
+  const peer: NonNullable<HostFacts['peer']> = {};
+  if (p.route) Object.assign(peer, { route: p.route, srcAddr: p.route.src });
+  if (p.tcp) Object.assign(peer, { tcp: p.tcp, controlReachable: p.tcp[0]?.state === 'open' });
+  if (p.resolution) peer.dstHostnameResolution = p.resolution;
+  if (p.xendTcp) peer.xendTcp = p.xendTcp;
+  return peer;
+}
+
 /**
  * Parses every probe's output and assembles the host's facts. Pure: failures are returned, not
  * thrown, so one broken probe costs only the rules that need it.
@@ -433,12 +455,7 @@ export function buildFacts(
     };
   }
   if (parsed['peer-route'] || parsed['peer-tcp'] || parsed['peer-resolve'] || parsed['xend-tcp']) {
-    const peer: NonNullable<HostFacts['peer']> = {};
-    if (parsed['peer-route']) Object.assign(peer, { route: parsed['peer-route'], srcAddr: parsed['peer-route'].src });
-    if (parsed['peer-tcp']) Object.assign(peer, { tcp: parsed['peer-tcp'], controlReachable: parsed['peer-tcp'][0]?.state === 'open' });
-    if (parsed['peer-resolve']) peer.dstHostnameResolution = parsed['peer-resolve'];
-    if (parsed['xend-tcp']) peer.xendTcp = parsed['xend-tcp'];
-    f.peer = peer;
+    f.peer = peerFactsOf({ route: parsed['peer-route'], tcp: parsed['peer-tcp'], resolution: parsed['peer-resolve'], xendTcp: parsed['xend-tcp'] });
   }
   const xenIds = ['xl-info', 'xl-list', 'xl-list-long', 'xend-config'] as const;
   if (parsed['hv-detect'] || xenIds.some((id) => outputs[id] !== undefined) || parsed['virsh-version']) {
