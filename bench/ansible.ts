@@ -19,7 +19,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { aptInstall, startLab, type Lab } from '../test/lab/lab.js';
+import { startLab, type Lab } from '../test/lab/lab.js';
+import { COMMANDS, ensureCommands } from '../test/lab/packages.js';
 import { STANDARD } from '../test/lab/scenarios.js';
 
 const RUNS = Number(process.env.RUNS ?? 7);
@@ -65,13 +66,8 @@ function fail(what: string, r: Run): never {
 }
 
 function ensureAnsible(): string {
-  const which = (): boolean => spawnSync('sh', ['-c', 'command -v ansible-playbook'], { stdio: 'ignore' }).status === 0;
-  if (!which()) {
-    process.stderr.write('bench: installing Debian ansible with apt-get\n');
-    aptInstall(['ansible']);
-    if (!which()) throw new Error('bench: ansible-playbook still missing after apt-get install ansible');
-  }
-  const v = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' });
+  ensureCommands(['ansible-playbook'], (s) => process.stderr.write(`bench: ${s}\n`));
+  const v = spawnSync(COMMANDS['ansible-playbook'].path, ['--version'], { encoding: 'utf8' });
   return (v.stdout ?? '').split('\n')[0]?.trim() ?? 'ansible-playbook (version unknown)';
 }
 

@@ -11,17 +11,18 @@
  *   RUNS=9 SIZES=8,32 npm run bench:fleet
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { aptInstall, startLab } from '../test/lab/lab.js';
+import { startLab } from '../test/lab/lab.js';
+import { COMMANDS, ensureCommands } from '../test/lab/packages.js';
 import { expectedVerdict, fleetScenario } from '../test/lab/fleet-scenario.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const SIZES = (process.env.SIZES ?? '8,16,32').split(',').map(Number);
 const BIN = fileURLToPath(new URL('../bin/migrate-preflight.js', import.meta.url));
-const TIME = '/usr/bin/time';
+const TIME = COMMANDS.time.path;
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -65,7 +66,7 @@ function run(args: readonly string[], json: string): Promise<Run> {
   });
 }
 
-if (!existsSync(TIME)) aptInstall(['time']);
+ensureCommands(['time'], (s) => process.stderr.write(`${s}\n`));
 const dir = mkdtempSync(join(tmpdir(), 'mp-bench-fleet-'));
 const rows: { n: number; runs: Run[] }[] = [];
 try {

@@ -10,6 +10,7 @@ import { check } from '../../src/index.js';
 import type { Report } from '../../src/types.js';
 import { cli, labGate } from './helpers.js';
 import { startLab, type Lab } from './lab.js';
+import { COMMANDS } from './packages.js';
 import { FAULTS, HOSTILE_DOMAINS } from './scenarios.js';
 
 const why = labGate();
@@ -58,6 +59,20 @@ describe.skipIf(why !== null)('faults, hostile hosts and bad input', () => {
     for (const id of ['cpu.arch', 'cpu.nx', 'cpu.flags', 'network.reachability', 'network.hostname-resolution', 'time.skew', 'host.uuid-distinct']) {
       expect(`${id}:${res(rep, id)?.status}`).toBe(`${id}:pass`);
     }
+  });
+
+  it('no iptables on the destination: the iptables probe fails "command not found", the firewall verdict rests on nft alone', async () => {
+    const open = await json('a', 'nft-open');
+    const drop = await json('a', 'nft-drop');
+    for (const { rep } of [open, drop]) {
+      expect(rep.hosts.dst.probes.iptables).toMatchObject({ exitCode: 127 });
+      expect(rep.hosts.dst.probeErrors).toContainEqual({ probe: 'iptables', reason: expect.stringMatching(/^command not found/) });
+      expect(rep.hosts.dst.facts.firewall).toMatchObject({ iptables: null, nft: expect.objectContaining({ kind: 'nft' }) });
+    }
+    expect(open.code).toBe(0);
+    expect(res(open.rep, 'firewall.migration-ports')?.status).toBe('pass');
+    expect(drop.code).toBe(1);
+    expect(res(drop.rep, 'firewall.migration-ports')).toMatchObject({ status: 'fail', message: expect.stringMatching(/drop 49152 .*by nftables rule "tcp dport 49152-49215 drop"/) });
   });
 
   it('a probe that hangs (libvirt socket that never answers) is killed at --probe-timeout; the others are kept', async () => {
@@ -154,7 +169,7 @@ describe.skipIf(why !== null)('faults, hostile hosts and bad input', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mp-loud-'));
     const out = (f: string): string => join(dir, f);
     const r = spawnSync(
-      '/usr/bin/time',
+      COMMANDS.time.path,
       ['-f', '%M', process.execPath, BIN, ...base(), '--json', out('r.json'), '--junit', out('r.xml'), '--html', out('r.html'), '--markdown', out('r.md'), 'a', 'loud'],
       { encoding: 'buffer', env: { ...process.env, NO_COLOR: '1' } },
     );

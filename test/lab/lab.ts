@@ -5,9 +5,10 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { COMMANDS, ensureCommands, TEST_COMMANDS, type Command } from './packages.js';
 
 /** One host of a scenario. */
 export interface HostSpec {
@@ -50,7 +51,7 @@ export interface HostSpec {
   /** Extra login users (same lab key as root); sudo: whether `sudo -n` asks a password. */
   readonly users?: readonly { readonly name: string; readonly sudo: 'password' | 'nopasswd' }[];
   /** Commands that do not exist on this host (hidden by an overlayfs whiteout), e.g. ['virsh', 'nft']. */
-  readonly removeCommands?: readonly string[];
+  readonly removeCommands?: readonly Command[];
   /** A unix socket /srv/hung.sock, private to this host, that accepts connections and never answers (a hung libvirtd). */
   readonly hungSocket?: boolean;
   /** After start-up, remount / read-only in the host's mount namespace: any write on it fails. */
@@ -95,15 +96,6 @@ export interface Lab {
 
 const STATE_ROOT = '/run/migrate-preflight-lab';
 const MOUNTPOINT = '/etc/lab';
-const PACKAGES: Record<string, string> = {
-  '/usr/sbin/sshd': 'openssh-server',
-  '/usr/bin/ssh-keygen': 'openssh-client',
-  '/usr/bin/virsh': 'libvirt-clients',
-  '/usr/sbin/nft': 'nftables',
-  '/usr/bin/sshfs': 'sshfs',
-  '/usr/bin/faketime': 'faketime',
-  '/usr/bin/sudo': 'sudo',
-};
 
 /** libfaketime's preload library (its directory is architecture-specific). */
 function libfaketime(): string {
@@ -123,19 +115,9 @@ function sh(cmd: string, args: readonly string[]): string {
   }
 }
 
-/** Installs Debian packages with apt-get, non-interactively. */
-export function aptInstall(packages: readonly string[], opts: { recommends?: boolean } = {}): void {
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', ...(opts.recommends ? [] : ['--no-install-recommends']), ...packages], { stdio: 'ignore', env });
-}
-
-/** Installs what the lab lacks with apt-get (Debian). */
+/** Installs what the lab, the tests and the demo run and this machine lacks (Debian, apt-get). */
 export function ensurePackages(log: (s: string) => void = () => {}): void {
-  const missing = [...new Set(Object.entries(PACKAGES).filter(([bin]) => !existsSync(bin)).map(([, pkg]) => pkg))];
-  if (missing.length === 0) return;
-  log(`lab: installing ${missing.join(' ')} with apt-get`);
-  aptInstall(missing);
+  ensureCommands(TEST_COMMANDS, log);
 }
 
 /** Why the lab cannot run here, or null. */
@@ -423,8 +405,8 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
       }
       const hidden = new Map<string, string[]>();
       for (const cmd of h.removeCommands ?? []) {
-        const path = execFileSync('sh', ['-c', `command -v ${q(cmd)}`], { encoding: 'utf8' }).trim();
-        if (!path.startsWith('/')) throw new Error(`lab: ${cmd} is not installed, nothing to remove`);
+        // The real file: /sbin and /bin are symlinks into /usr on Debian, the overlay goes on the real directory.
+        const path = realpathSync(COMMANDS[cmd].path);
         hidden.set(dirname(path), [...(hidden.get(dirname(path)) ?? []), basename(path)]);
       }
       for (const [d, names] of hidden) {

@@ -151,6 +151,15 @@ const hv1: HostSpec = {
   ),
 };
 
+/** SSH from anywhere, but the QEMU migration range is dropped. */
+const MIGRATION_DROP = `table inet filter {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    tcp dport 49152-49215 drop
+  }
+}
+`;
+
 /**
  * The standard lab. hv1 -> hv2 is a clean pair on every rule. hv3 is a bad destination for
  * almost every reason at once (each rule's message says which). hv4 answers but runs no sshd;
@@ -184,13 +193,7 @@ export const STANDARD: Scenario = {
       // No /srv/local; a save directory anyone can read, too small for web01's 2 GiB.
       dirs: [{ path: SAVE_DIR, sizeMiB: 512, mode: 0o755 }],
       // SSH from anywhere, but the QEMU migration range is dropped.
-      nft: `table inet filter {
-  chain input {
-    type filter hook input priority filter; policy accept;
-    tcp dport 49152-49215 drop
-  }
-}
-`,
+      nft: MIGRATION_DROP,
       nodeXml: nodeXml(
         [{ name: 'web01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f', state: 'shutoff' }],
         [{ ...DEFAULT_NET, bridge: 'virbr1' }],
@@ -257,6 +260,9 @@ export const FAULTS: Scenario = {
     plain('ro-a', { readOnly: true }),
     plain('ro-b', { readOnly: true }),
     plain('bare', { removeCommands: ['virsh', 'nft', 'iptables-save'] }),
+    // No iptables at all (many current hosts): the firewall verdict rests on nftables alone.
+    plain('nft-open', { removeCommands: ['iptables-save'], nft: MIGRATION_DROP.replace('drop', 'accept') }),
+    plain('nft-drop', { removeCommands: ['iptables-save'], nft: MIGRATION_DROP }),
     plain('hung', { hungSocket: true }),
     plain('loud', { cpuinfo: hostileCpuinfo() }),
     plain('sudo', { users: [{ name: 'ops', sudo: 'password' }, { name: 'opsnp', sudo: 'nopasswd' }] }),
