@@ -20,6 +20,7 @@ export const COMMANDS = {
   ip: { path: '/usr/sbin/ip', pkg: 'iproute2' },
   sysctl: { path: '/usr/sbin/sysctl', pkg: 'procps' },
   ps: { path: '/usr/bin/ps', pkg: 'procps' },
+  kill: { path: '/usr/bin/kill', pkg: 'procps' },
   unshare: { path: '/usr/bin/unshare', pkg: 'util-linux' },
   nsenter: { path: '/usr/bin/nsenter', pkg: 'util-linux' },
   setarch: { path: '/usr/bin/setarch', pkg: 'util-linux' },
@@ -48,6 +49,7 @@ export const COMMANDS = {
   sudo: { path: '/usr/bin/sudo', pkg: 'sudo' },
   python3: { path: '/usr/bin/python3', pkg: 'python3' },
   getent: { path: '/usr/bin/getent', pkg: 'libc-bin' },
+  'apt-get': { path: '/usr/bin/apt-get', pkg: 'apt' },
   // The real consumers the report tests check our files with.
   chromium: { path: '/usr/bin/chromium', pkg: 'chromium', recommends: true },
   xmllint: { path: '/usr/bin/xmllint', pkg: 'libxml2-utils' },

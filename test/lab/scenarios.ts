@@ -192,7 +192,6 @@ export const STANDARD: Scenario = {
       mounts: [{ ...SHARED, export: 'other' }],
       // No /srv/local; a save directory anyone can read, too small for web01's 2 GiB.
       dirs: [{ path: SAVE_DIR, sizeMiB: 512, mode: 0o755 }],
-      // SSH from anywhere, but the QEMU migration range is dropped.
       nft: MIGRATION_DROP,
       nodeXml: nodeXml(
         [{ name: 'web01', uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f', state: 'shutoff' }],
