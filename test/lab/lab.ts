@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { shq as q } from '../../src/checks/shell.js';
+import { libvirtdSteps } from './libvirtd.js';
 import { COMMANDS, ensureCommands, TEST_COMMANDS, type Command } from './packages.js';
 
 /** One host of a scenario. */
@@ -18,8 +20,16 @@ export interface HostSpec {
   readonly cpuinfo: string | Buffer;
   /** Personality for `uname -m` (setarch), e.g. i686; default the machine's own. */
   readonly arch?: string;
-  /** libvirt test-driver XML (`<node>` with domains, networks, pools). */
-  readonly nodeXml: string;
+  /** libvirt test-driver XML (`<node>` with domains, networks, pools); not for a `libvirtd` host. */
+  readonly nodeXml?: string;
+  /**
+   * Run a real libvirtd with QEMU (test/lab/libvirtd.ts) instead of the test driver: the host is
+   * then a hypervisor that really migrates, reached at qemu:///system, and its root can ssh to
+   * the other hosts by name (qemu+ssh://dst.lab/system).
+   */
+  readonly libvirtd?: true;
+  /** net.ipv4.tcp_syn_retries in the host's namespace: how long its connects to a silent port hang (default 6, ~127 s). */
+  readonly synRetries?: number;
   /** Linux bridges to create inside the host's namespace. */
   readonly bridges?: readonly string[];
   /** An nftables ruleset loaded in the host's namespace; a function gets the lab's address of each host. */
@@ -261,8 +271,6 @@ function waitForPidFile(file: string, pid: number, timeoutMs: number): Promise<v
   });
 }
 
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-
 /** Starts the hosts of a scenario; resolves when every sshd accepts connections. */
 export async function startLab(scenario: Scenario): Promise<Lab> {
   const why = labUnavailable();
@@ -306,6 +314,7 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
       return a;
     };
     const known: string[] = [];
+    const knownByName: string[] = [];
     const wrong: string[] = [];
     const sshConfig: string[] = [];
     const exportPath = (host: string, e: string): string => join(dir, host, 'exports', e);
@@ -340,8 +349,17 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
         writeFileSync(join(hd, 'rules.nft'), typeof h.nft === 'string' ? h.nft : h.nft(ipOf));
         sh('ip', ['netns', 'exec', ns, 'nft', '-f', join(hd, 'rules.nft')]);
       }
+      if (h.synRetries !== undefined) sh('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv4.tcp_syn_retries=${h.synRetries}`]);
       for (const e of h.exports ?? []) mkdirSync(exportPath(h.name, e), { recursive: true });
-      writeFileSync(join(hd, 'etc-lab', 'node.xml'), h.nodeXml);
+      if (h.nodeXml !== undefined) writeFileSync(join(hd, 'etc-lab', 'node.xml'), h.nodeXml);
+      if (h.libvirtd) {
+        // The hypervisor's own ssh client (virsh migrate qemu+ssh://dst.lab/system) uses the lab's key.
+        mkdirSync(join(hd, 'root', '.ssh'), { mode: 0o700 });
+        writeFileSync(
+          join(hd, 'root', '.ssh', 'config'),
+          `Host *\n  IdentityFile ${identity}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${join(dir, 'known_hosts.names')}\n  StrictHostKeyChecking yes\n  BatchMode yes\n`,
+        );
+      }
       const self = h.loopbackHostname ? `127.0.1.1 ${h.name}.lab ${h.name}` : '';
       const others = [...ips].filter(([n]) => !(h.loopbackHostname && n === h.name)).map(([n, a]) => `${a} ${n}.lab ${n}`);
       writeFileSync(join(hd, 'hosts'), `127.0.0.1 localhost\n${self ? `${self}\n` : ''}${others.join('\n')}\n${h.extraHosts ?? ''}`);
@@ -350,6 +368,7 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
       sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', h.name, '-f', join(hd, 'ssh_host_ed25519_key')]);
       const pub = readFileSync(join(hd, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
       known.push(`${ip} ${pub}`);
+      knownByName.push(`${h.name},${h.name}.lab,${ip} ${pub}`);
       wrong.push(`${ip} ${impostor}`);
       writeFileSync(
         join(hd, 'sshd_config'),
@@ -390,6 +409,7 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
         return [`mkdir -p ${q(m.at)}`, `i=0; until sshfs -o ${q(sshfsOpts)} ${q(src)} ${q(m.at)}; do i=$((i+1)); [ $i -ge 50 ] && exit 1; sleep 0.1; done`];
       });
       const extra: string[] = [];
+      if (h.users?.length && h.libvirtd) throw new Error(`lab: ${h.name}: a libvirtd host has no extra users`);
       if (h.users?.length) {
         // Copies of the host's account files with the lab users added, bound over the real ones.
         const uid = (i: number): number => 2000 + i;
@@ -496,12 +516,14 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
           ...(mounts.length > 0 ? ['mount -t tmpfs lab-srv /srv', ...mounts] : []),
           ...extra,
           `hostname ${q(h.name)}`,
+          ...(h.libvirtd ? libvirtdSteps(hd) : []),
           `exec ${sshd.map(q).join(' ')}`,
         ].join(' && '),
       );
       hosts.set(h.name, { name: h.name, ip, ns, pid: null });
     }
     writeFileSync(join(dir, 'known_hosts'), `${known.join('\n')}\n`);
+    writeFileSync(join(dir, 'known_hosts.names'), `${knownByName.join('\n')}\n`);
     writeFileSync(join(dir, 'known_hosts.wrong'), `${wrong.join('\n')}\n`);
     writeFileSync(join(dir, 'ssh_config'), sshConfig.join('\n'));
 
@@ -524,7 +546,8 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
       save();
       hosts.set(h.name, { ...lh, pid: child.pid });
       const pid = child.pid;
-      return waitForPidFile(join(dir, h.name, 'sshd.pid'), pid, 15_000).then(() => {
+      // A libvirtd host starts sshd once QEMU's capabilities are probed: seconds more under load.
+      return waitForPidFile(join(dir, h.name, 'sshd.pid'), pid, h.libvirtd ? 90_000 : 15_000).then(() => {
         // The sshd is up: from now on nothing in this host's mount namespace can write to /.
         if (h.readOnly) sh('nsenter', ['-t', String(pid), '-m', 'mount', '-o', 'remount,bind,ro', '/']);
       });

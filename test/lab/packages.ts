@@ -50,6 +50,20 @@ export const COMMANDS = {
   python3: { path: '/usr/bin/python3', pkg: 'python3' },
   getent: { path: '/usr/bin/getent', pkg: 'libc-bin' },
   'apt-get': { path: '/usr/bin/apt-get', pkg: 'apt' },
+  // Real hypervisors (test/lab/libvirtd.ts): libvirtd with its log and lock daemons, QEMU (TCG).
+  libvirtd: { path: '/usr/sbin/libvirtd', pkg: 'libvirt-daemon' },
+  virtlogd: { path: '/usr/sbin/virtlogd', pkg: 'libvirt-daemon' },
+  virtlockd: { path: '/usr/sbin/virtlockd', pkg: 'libvirt-daemon' },
+  'libvirt-qemu-driver': { path: '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so', pkg: 'libvirt-daemon-driver-qemu' },
+  'qemu-system-x86_64': { path: '/usr/bin/qemu-system-x86_64', pkg: 'qemu-system-x86' },
+  'qemu-img': { path: '/usr/bin/qemu-img', pkg: 'qemu-utils' },
+  timeout: { path: '/usr/bin/timeout', pkg: 'coreutils' },
+  // The lab guest (test/lab/guest.ts): Debian's kernel and a busybox initramfs.
+  busybox: { path: '/bin/busybox', pkg: 'busybox-static' },
+  'apt-cache': { path: '/usr/bin/apt-cache', pkg: 'apt' },
+  'dpkg-deb': { path: '/usr/bin/dpkg-deb', pkg: 'dpkg' },
+  cpio: { path: '/usr/bin/cpio', pkg: 'cpio' },
+  find: { path: '/usr/bin/find', pkg: 'findutils' },
   // The real consumers the report tests check our files with.
   chromium: { path: '/usr/bin/chromium', pkg: 'chromium', recommends: true },
   xmllint: { path: '/usr/bin/xmllint', pkg: 'libxml2-utils' },

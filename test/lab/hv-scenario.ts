@@ -1,0 +1,89 @@
+/**
+ * Hosts for the real-hypervisor lab: a file server and libvirtd + QEMU hosts that mount its
+ * export at the same path, each with a bridge br0 for the guests' NICs.
+ */
+import { randomBytes } from 'node:crypto';
+import type { GuestImage } from './guest.js';
+import type { HostSpec } from './lab.js';
+import { cpuinfo } from './scenarios.js';
+
+/** Where every hypervisor host mounts the shared storage. */
+export const SHARED = '/srv/shared';
+/** Where images that only one host has live (a tmpfs of the host's own). */
+export const LOCAL = '/srv/local';
+
+const CPUINFO = cpuinfo('xeon-e5-2690v4-bl460-excerpt.cpuinfo');
+
+/** The file server: exports the shared directory the hypervisors mount. */
+export const NAS: HostSpec = { name: 'nas', cpuinfo: CPUINFO, nodeXml: '<node/>', exports: ['shared'] };
+
+/** A hypervisor host with the shared storage mounted and a bridge br0 (override what a scenario needs). */
+export function hypervisor(name: string, over: Partial<HostSpec> = {}): HostSpec {
+  return {
+    name,
+    cpuinfo: CPUINFO,
+    libvirtd: true,
+    bridges: ['br0'],
+    mounts: [{ from: 'nas', export: 'shared', at: SHARED }],
+    dirs: [{ path: LOCAL, sizeMiB: 256, mode: 0o755 }],
+    // A silent migration port then fails in ~7 s instead of ~127 s (tcp_syn_retries 6).
+    synRetries: 2,
+    ...over,
+  };
+}
+
+export interface GuestSpec {
+  readonly name: string;
+  readonly uuid?: string;
+  readonly memMiB?: number;
+  /** MiB/s of memory the guest rewrites (its kernel command line), over `wssMiB`. */
+  readonly dirtyMiBps?: number;
+  readonly wssMiB?: number;
+  /** Disk image path (qcow2, created by the oracle before start); default SHARED/<name>.qcow2. */
+  readonly disk?: string;
+  readonly cache?: 'none' | 'writeback' | 'writethrough' | 'directsync' | 'unsafe';
+  readonly bridge?: string;
+  readonly machine?: string;
+  /** <cpu> element; default none (libvirt then shows qemu64 with check='none'). */
+  readonly cpu?: string;
+}
+
+/** Where a guest's serial console is logged (virtlogd) on the host it runs on. */
+export const consoleLog = (name: string): string => `/var/log/libvirt/qemu/${name}-console.log`;
+
+export const newUuid = (): string => {
+  const h = randomBytes(16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+};
+
+/** A TCG guest booting the lab kernel; its disk is never read by the guest, only by libvirt and QEMU. */
+export function guestXml(img: GuestImage, g: GuestSpec): string {
+  const disk = g.disk ?? `${SHARED}/${g.name}.qcow2`;
+  return `<domain type='qemu'>
+  <name>${g.name}</name>
+  <uuid>${g.uuid ?? newUuid()}</uuid>
+  <memory unit='MiB'>${g.memMiB ?? 160}</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='${g.machine ?? 'pc'}'>hvm</type>
+    <kernel>${img.kernel}</kernel>
+    <initrd>${img.initrd}</initrd>
+    <cmdline>console=ttyS0 quiet dirty=${g.dirtyMiBps ?? 0} wss=${g.wssMiB ?? 32}</cmdline>
+  </os>${g.cpu ? `\n  ${g.cpu}` : ''}
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2' cache='${g.cache ?? 'none'}'/>
+      <source file='${disk}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='bridge'><source bridge='${g.bridge ?? 'br0'}'/><model type='virtio'/></interface>
+    <serial type='pty'><log file='${consoleLog(g.name)}' append='on'/></serial>
+    <console type='pty'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+`;
+}
