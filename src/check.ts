@@ -68,6 +68,8 @@ export interface CheckOptions {
   readonly mode?: Mode;
   /** Save mode: the directory `virsh save` writes to (on both hosts). */
   readonly saveDir?: string;
+  /** The migration overrides libvirt's storage safety check (virsh migrate --unsafe). */
+  readonly unsafe?: boolean;
   /** Which rule set (default auto: each host's toolstack says; a KVM-to-Xen pair is refused). */
   readonly hypervisor?: HypervisorChoice;
   /** Per-host progress, for the CLI's live display. */
@@ -324,6 +326,7 @@ export function planOf(options: ReportOptions, measured: BandwidthMeasurement | 
     maxDowntimeMs: options.maxDowntimeMs,
     memoryReserveKiB: options.memoryReserveMiB * 1024,
     mode: options.mode,
+    unsafe: options.unsafe,
   };
 }
 
@@ -401,6 +404,7 @@ export function reportOptions(o: Omit<CheckOptions, 'src' | 'dst'>): ReportOptio
     measureBandwidth: o.measureBandwidth ?? false,
     mode: o.mode ?? DEFAULTS.mode,
     saveDir: (o.mode ?? DEFAULTS.mode) === 'save' ? (o.saveDir ?? DEFAULTS.saveDir) : null,
+    unsafe: o.unsafe ?? false,
     hypervisor: o.hypervisor ?? DEFAULTS.hypervisor,
   };
 }

@@ -114,6 +114,7 @@ interface PairOpts extends OutputOpts {
   memoryReserve: number;
   mode: Mode;
   saveDir?: string;
+  unsafe?: boolean;
   hypervisor: HypervisorChoice;
 }
 
@@ -198,6 +199,7 @@ async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<E
     measureBandwidth: o.measureBandwidth ?? false,
     mode: o.mode,
     saveDir: o.saveDir,
+    unsafe: o.unsafe ?? false,
   } as CheckOptions;
   if (o.saveDir !== undefined && o.mode !== 'save') throw new UsageError('--save-dir applies to --mode save only');
   const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
@@ -323,6 +325,7 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
         .default(DEFAULTS.mode),
     )
     .option('--save-dir <dir>', `save mode: the directory the save images go to, on both hosts (default ${DEFAULTS.saveDir})`, absolutePath)
+    .option('--unsafe', "the migration will run with virsh migrate --unsafe: libvirt's storage safety check is overridden")
     .option('--baseline <report.json>', 'an earlier JSON report of this pair: say what is new, resolved, changed');
   outputOptions(p);
   p.addHelpText(

@@ -49,6 +49,8 @@ export function replay(path: string, o: ReplayOptions = {}): Report {
     // Reports from before the modes checked a live migration.
     mode: r.options.mode ?? DEFAULTS.mode,
     saveDir: r.options.saveDir ?? null,
+    // Reports from before --unsafe checked a migration without it.
+    unsafe: r.options.unsafe ?? false,
     // Reports from before Xen support detected nothing: the hosts' facts decide now.
     hypervisor: r.options.hypervisor ?? 'auto',
     rules: o.rules ?? [],

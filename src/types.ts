@@ -54,6 +54,8 @@ export interface DomainFact {
   readonly uuid: string | null;
   /** What `virsh dumpxml` says (null when that probe failed). */
   readonly xml?: DomainXmlFacts | null;
+  /** How many snapshots `virsh snapshot-list` shows: libvirt refuses to migrate a domain that has any; null or absent when unknown. */
+  readonly snapshots?: number | null;
 }
 
 /** The destination's side of a disk copy (block, cold and save modes). */
@@ -85,12 +87,16 @@ export interface MigrationFacts {
   readonly cpuModes: readonly string[];
   /** Every disk of the moving domains, with where it lives and what a block migration would copy. */
   readonly disks: readonly MigrationDisk[];
-  /** Disks whose cache mode makes libvirt refuse a live migration ("unsafe migration"), described. */
-  readonly unsafeCacheDisks: readonly string[];
+  /** "domain: reason" for what makes libvirt refuse the live migration (host devices, shmem, snapshots ...). */
+  readonly blockers: readonly string[];
+  /** Disks libvirt's own safety check refuses a live migration for (without --unsafe), each with its reason. */
+  readonly libvirtRefusals: readonly string[];
   /** What each moving domain's guest CPU needs from the destination. */
   readonly guestCpus: readonly GuestCpu[];
   /** Machine types of the moving domains (<os><type machine>). */
   readonly machines: readonly string[];
+  /** "<domain type>/<arch>" of the moving domains: what the destination's libvirt must offer. */
+  readonly virtTypes: readonly string[];
   /** Memory left free on the destination besides the moving domains (--memory-reserve), KiB. */
   readonly memoryReserveKiB: number;
   /** Pre-copy prediction per moving domain (or why there is none). */
@@ -160,6 +166,12 @@ export interface GuestCpu {
   readonly disabled: readonly string[];
   /** host-passthrough: the source host's CPU flags, which the guest sees. */
   readonly hostFlags: readonly string[] | null;
+  /** <domain type> (kvm, qemu = TCG ...): whose CPU models apply. */
+  readonly virtType: string | null;
+  /** <cpu check>: with none libvirt does not verify the model on either host. */
+  readonly check: string | null;
+  /** The model's blockers on the source (features its accelerator cannot give); null when unknown. */
+  readonly srcBlockers: readonly string[] | null;
 }
 
 /** A convergence estimate for one domain, or what is missing to make one. */
@@ -171,7 +183,10 @@ export interface ConvergenceEstimate {
   readonly dirtyBytesPerSec: number | null;
   readonly dirtyRateSource: 'measured' | 'option' | null;
   readonly bandwidthBytesPerSec: number | null;
-  readonly bandwidthSource: 'measured' | 'option' | null;
+  /** option (--bandwidth), measured (--measure-bandwidth), link (an assumption from the link speed). */
+  readonly bandwidthSource: 'measured' | 'option' | 'link' | null;
+  /** With bandwidthSource link: the assumption in words. */
+  readonly bandwidthAssumption?: string;
   readonly maxDowntimeMs: number;
   /** What prevents an estimate (no dirty rate, no bandwidth); null when there is one. */
   readonly missing: string | null;
@@ -217,6 +232,8 @@ export interface HostFacts {
     pools?: readonly PoolFacts[];
     /** Machine types the hypervisor offers (`virsh capabilities`, every guest arch). */
     machineTypes?: readonly string[];
+    /** Domain types libvirt offers, per guest architecture ("kvm/x86_64", "qemu/x86_64"; `virsh capabilities`). */
+    virtTypes?: readonly string[];
     /** What guest CPUs this host accepts: its flags, and the named models libvirt reports usable. */
     cpuSupport?: CpuSupport;
     /** Source only: dirty rates measured by the hypervisor (`virsh domstats --dirtyrate`). */
@@ -255,6 +272,8 @@ export interface HostFacts {
     dstHostnameResolution?: readonly string[];
     /** Xen: TCP connect to the destination's xend relocation port (as its xend-config.sxp sets it). */
     xendTcp?: readonly { port: number; state: string }[];
+    /** The source's interface towards the destination and its link speed in Mb/s (null: unknown). */
+    link?: { dev: string; mbps: number | null };
   };
   /** Source only: the move. */
   migration?: MigrationFacts;
@@ -268,6 +287,11 @@ export interface CpuSupport {
   readonly models: readonly { readonly name: string; readonly usable: 'yes' | 'no' | 'unknown'; readonly blockers: readonly string[] }[] | null;
   /** Why models is null (the domcapabilities probe's failure). */
   readonly modelsUnknownBecause: string | null;
+  /**
+   * The same for TCG guests (<domain type='qemu'>, `virsh domcapabilities --virttype qemu`): QEMU
+   * emulates a different set of features than KVM passes through. Absent when not collected.
+   */
+  readonly tcg?: { readonly models: CpuSupport['models']; readonly modelsUnknownBecause: string | null };
 }
 
 /** A disk's size as the source host reports it. */
@@ -398,6 +422,8 @@ export interface ReportOptions {
   readonly mode: Mode;
   /** Save mode: --save-dir; null in the other modes. */
   readonly saveDir: string | null;
+  /** --unsafe: the migration overrides libvirt's storage safety check. */
+  readonly unsafe: boolean;
   /** --hypervisor: auto (each host says what it runs), kvm or xen. */
   readonly hypervisor: 'auto' | 'kvm' | 'xen';
 }

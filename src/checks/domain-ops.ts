@@ -6,6 +6,7 @@
 import type { ConvergenceEstimate, CpuSupport, GuestCpu, MigrationDisk } from '../types.js';
 import type { HostOpResult, OpContext, OpResult } from './operators.js';
 import type { AssertSpec } from './rule-schema.js';
+import { modelsFor, modelsUnknownBecause } from './cpu-models.js';
 import { duration, human, mibs } from './units.js';
 
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
@@ -108,15 +109,24 @@ export function guestCpuOp(src: unknown, dst: unknown, a: AssertSpec, ctx: OpCon
       continue;
     }
     if (g.model === null) continue; // no <cpu> or only topology: the hypervisor's baseline model
-    if (!support.models) {
-      unsure.push(`${g.domain} (model ${g.model}): the destination cannot say which CPU models it runs (${support.modelsUnknownBecause ?? 'virsh domcapabilities gave nothing'})`);
+    const models = modelsFor(support, g.virtType);
+    const accel = g.virtType === 'qemu' ? ' under TCG' : '';
+    if (!models) {
+      unsure.push(`${g.domain} (model ${g.model}): the destination cannot say which CPU models it runs${accel} (${modelsUnknownBecause(support, g.virtType)})`);
     } else {
-      const m = support.models.find((x) => x.name === g.model);
+      const m = models.find((x) => x.name === g.model);
       const disabled = new Set(g.disabled);
       const blockers = (m?.blockers ?? []).filter((f) => !disabled.has(f));
-      if (!m) bad.push(`${g.domain}: the destination's hypervisor does not offer CPU model ${g.model}`);
-      else if (m.usable === 'no' && (m.blockers.length === 0 || blockers.length > 0)) {
-        bad.push(`${g.domain}: CPU model ${g.model} is not usable on the destination${blockers.length ? ` (missing ${blockers.join(', ')})` : ''}`);
+      if (!m) bad.push(`${g.domain}: the destination's hypervisor does not offer CPU model ${g.model}${accel}`);
+      else if (g.check === 'none') {
+        // check='none' (what libvirt writes for a domain defined without <cpu>): neither libvirt nor
+        // QEMU verifies the model; QEMU quietly leaves out what the host cannot give. Only features
+        // the guest has on the source and would lose on the destination matter.
+        const src = new Set(g.srcBlockers ?? []);
+        const lost = g.srcBlockers === null ? [] : blockers.filter((f) => !src.has(f));
+        if (lost.length > 0) bad.push(`${g.domain}: CPU model ${g.model} (check='none') would lose ${lost.join(', ')} on the destination${accel}: the running guest would see them vanish`);
+      } else if (m.usable === 'no' && (m.blockers.length === 0 || blockers.length > 0)) {
+        bad.push(`${g.domain}: CPU model ${g.model} is not usable on the destination${accel}${blockers.length ? ` (missing ${blockers.join(', ')})` : ''}`);
       } else if (m.usable === 'unknown') unsure.push(`${g.domain}: libvirt on the destination does not know whether model ${g.model} is usable`);
     }
     if (flags) {

@@ -65,6 +65,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
     expect(one('vdsm-domain_disk_file.xml')).toEqual({
       name: 'a2',
       uuid: '69b6b942-b5bf-4740-bb95-6752ffbd3bcf',
+      virtType: 'kvm',
       memoryKiB: 4194304, // <maxMemory slots='16'>16777216</maxMemory> is not <memory>
       currentMemoryKiB: 4194304,
       vcpus: 16, // <vcpu placement='static' current='2'>16</vcpu>
@@ -72,6 +73,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
       machine: 'pc-i440fx-rhel7.3.0',
       cpuMode: 'custom',
       cpuModel: 'Haswell-noTSX',
+      cpuCheck: 'full',
       cpuFeatures: ['vme', 'f16c', 'rdrand', 'hypervisor', 'arat', 'xsaveopt', 'abm'].map((name) => ({ name, policy: 'require' })),
       interfaces: [bridgeIface('ovirtmgmt', '00:1a:4a:16:01:00')],
       disks: [
@@ -85,6 +87,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
           target: 'sda',
         }),
       ],
+      blockers: [],
     });
   });
 
@@ -177,6 +180,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
     expect(one('vdsm-vm_hosted_engine_42.xml')).toEqual({
       name: 'HostedEngineLocal',
       uuid: '2fbdf767-df29-4ed9-bb25-db310da4e683',
+      virtType: 'kvm',
       memoryKiB: 3247104,
       currentMemoryKiB: 3247104,
       vcpus: 2,
@@ -184,6 +188,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
       machine: 'pc-i440fx-rhel7.4.0',
       cpuMode: 'custom',
       cpuModel: 'SandyBridge',
+      cpuCheck: 'full',
       cpuFeatures: ['vme', 'hypervisor', 'arat', 'xsaveopt'].map((name) => ({ name, policy: 'require' })),
       // <source network='default' bridge='virbr0'/>: the bridge belongs to the network, not the guest.
       interfaces: [networkIface('default', '54:52:c0:a8:c8:63')],
@@ -195,6 +200,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
         }),
         fileDisk({ device: 'cdrom', source: '/var/tmp/localvm0zePCR/seed.iso', format: 'raw', readonly: true, target: 'hda' }),
       ],
+      blockers: [],
     });
   });
 
@@ -223,6 +229,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
     expect(one('virt-manager-virt-install-aarch64-kvm-gic.xml')).toEqual({
       name: 'fedora22',
       uuid: '00000000-1111-2222-3333-444444444444',
+      virtType: 'kvm',
       memoryKiB: 65536,
       currentMemoryKiB: 65536,
       vcpus: 2,
@@ -230,9 +237,11 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
       machine: 'virt',
       cpuMode: 'host-passthrough',
       cpuModel: null,
+      cpuCheck: null,
       cpuFeatures: [],
       interfaces: [networkIface('default', '00:11:22:33:44:55')],
       disks: [fileDisk({ source: '/var/lib/libvirt/images/fedora22.qcow2', format: 'qcow2', target: 'vda' })],
+      blockers: [],
     });
   });
 

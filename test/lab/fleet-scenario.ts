@@ -11,7 +11,7 @@ const uuid = (i: number, k = 0): string => `f1ee7000-0000-4000-8000-${String(i *
  * A fleet of `n` hypervisors (f1..fn, n >= 6) and a file server, alike but for deliberate faults:
  * - f2 has no br0: it cannot take guests (their NICs plug into br0), but its own move out.
  * - f3 drops QEMU's migration ports: nothing can migrate to it.
- * - f4's hostname resolves to 127.0.1.1 on itself: nothing can migrate to it.
+ * - f4 calls itself localhost (uname -n): libvirt refuses to hand that name out, nothing can migrate to it.
  * - f5 runs no sshd: every pair with it is incomplete.
  * - f6 has a shut-off domain named like f1's running one: f1 cannot move to f6 (names clash),
  *   f6 moves to f1 fine (its dup-vm does not move).
@@ -36,7 +36,7 @@ export function fleetScenario(n: number): Scenario {
         nft: 'table inet filter {\n  chain input {\n    type filter hook input priority filter; policy accept;\n    tcp dport 49152-49215 drop\n  }\n}\n',
       };
     }
-    if (i === 4) return { ...spec, loopbackHostname: true };
+    if (i === 4) return { ...spec, unameHostname: 'localhost' };
     if (i === 5) return { ...spec, noSshd: true };
     return spec;
   };

@@ -4,18 +4,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { GuestImage } from './guest.js';
-import type { HostSpec } from './lab.js';
+import type { HostSpec, Scenario } from './lab.js';
 import { cpuinfo } from './scenarios.js';
 
-/** Where every hypervisor host mounts the shared storage. */
+/** Where every hypervisor host mounts the shared storage (GlusterFS: libvirt counts it as shared). */
 export const SHARED = '/srv/shared';
+/** The same file server's export over sshfs: a network filesystem libvirt does not count as shared. */
+export const SSHFS = '/srv/sshfs';
 /** Where images that only one host has live (a tmpfs of the host's own). */
 export const LOCAL = '/srv/local';
 
 const CPUINFO = cpuinfo('xeon-e5-2690v4-bl460-excerpt.cpuinfo');
 
-/** The file server: exports the shared directory the hypervisors mount. */
-export const NAS: HostSpec = { name: 'nas', cpuinfo: CPUINFO, nodeXml: '<node/>', exports: ['shared'] };
+/** The file server: a GlusterFS volume and an sshfs export, both mounted by every hypervisor. */
+export const NAS: HostSpec = { name: 'nas', cpuinfo: CPUINFO, nodeXml: '<node/>', glusterVolumes: ['vmstore'], exports: ['sshfs'] };
 
 /** A hypervisor host with the shared storage mounted and a bridge br0 (override what a scenario needs). */
 export function hypervisor(name: string, over: Partial<HostSpec> = {}): HostSpec {
@@ -24,7 +26,10 @@ export function hypervisor(name: string, over: Partial<HostSpec> = {}): HostSpec
     cpuinfo: CPUINFO,
     libvirtd: true,
     bridges: ['br0'],
-    mounts: [{ from: 'nas', export: 'shared', at: SHARED }],
+    mounts: [
+      { from: 'nas', export: 'vmstore', at: SHARED, fs: 'glusterfs' },
+      { from: 'nas', export: 'sshfs', at: SSHFS },
+    ],
     dirs: [{ path: LOCAL, sizeMiB: 256, mode: 0o755 }],
     // A silent migration port then fails in ~7 s instead of ~127 s (tcp_syn_retries 6).
     synRetries: 2,
@@ -46,6 +51,8 @@ export interface GuestSpec {
   readonly machine?: string;
   /** <cpu> element; default none (libvirt then shows qemu64 with check='none'). */
   readonly cpu?: string;
+  /** More <devices> children, as XML. */
+  readonly devices?: string;
 }
 
 /** Where a guest's serial console is logged (virtlogd) on the host it runs on. */
@@ -82,8 +89,34 @@ export function guestXml(img: GuestImage, g: GuestSpec): string {
     <interface type='bridge'><source bridge='${g.bridge ?? 'br0'}'/><model type='virtio'/></interface>
     <serial type='pty'><log file='${consoleLog(g.name)}' append='on'/></serial>
     <console type='pty'/>
-    <memballoon model='none'/>
+    <memballoon model='none'/>${g.devices ? `\n    ${g.devices}` : ''}
   </devices>
 </domain>
 `;
 }
+
+const SRC_MACHINE_ID = '6d1c0a7e5b3f4e2d9c8b7a6f5e4d3c2b';
+
+/**
+ * The oracle's hosts: the source and one destination per cause of failure.
+ * - dst: healthy; dst-pool: healthy, for block migration (a pool is defined during the test);
+ * - dst-nobr: no br0; dst-fw: drops QEMU's migration ports 49152-49215 from the source;
+ * - dst-clone: the source's machine-id, hence its host UUID; dst-loop: its hostname maps to
+ *   127.0.1.1 in its own /etc/hosts (the Debian installer's default); dst-lh: calls itself
+ *   localhost (a machine nobody named).
+ */
+export const HYPERVISORS: Scenario = {
+  hosts: [
+    NAS,
+    hypervisor('src', { machineId: SRC_MACHINE_ID }),
+    hypervisor('dst'),
+    hypervisor('dst-pool'),
+    hypervisor('dst-nobr', { bridges: [] }),
+    hypervisor('dst-fw', {
+      nft: (ip) => `table inet filter {\n  chain input {\n    type filter hook input priority filter; policy accept;\n    ip saddr ${ip('src')} tcp dport 49152-49215 drop\n  }\n}\n`,
+    }),
+    hypervisor('dst-clone', { machineId: SRC_MACHINE_ID }),
+    hypervisor('dst-loop', { loopbackHostname: true }),
+    hypervisor('dst-lh', { unameHostname: 'localhost' }),
+  ],
+};

@@ -9,7 +9,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { shq as q } from '../../src/checks/shell.js';
-import { libvirtdSteps } from './libvirtd.js';
+import { glusterMountStep, glusterServerSteps } from './gluster.js';
+import { libvirtdSteps, privateRun } from './libvirtd.js';
 import { COMMANDS, ensureCommands, TEST_COMMANDS, type Command } from './packages.js';
 
 /** One host of a scenario. */
@@ -42,6 +43,8 @@ export interface HostSpec {
   readonly machineId?: string;
   /** Map the hostname to 127.0.1.1 in /etc/hosts (the Debian installer's default) instead of the lab address. */
   readonly loopbackHostname?: boolean;
+  /** The hostname the host gives itself (uname -n), when not its lab name: e.g. localhost, as on a machine never named. */
+  readonly unameHostname?: string;
   /** Directories this host exports over SFTP (it is then a file server for the others' sshfs mounts). */
   readonly exports?: readonly string[];
   /**
@@ -54,8 +57,16 @@ export interface HostSpec {
    * real and known) with permission bits `mode`: where copied disks or save images would go.
    */
   readonly dirs?: readonly { readonly path: string; readonly sizeMiB: number; readonly mode: number }[];
-  /** sshfs mounts (a real network filesystem, fuse.sshfs): `at` must lie under /srv. */
-  readonly mounts?: readonly { readonly from: string; readonly export: string; readonly at: string }[];
+  /**
+   * GlusterFS volumes this host serves (test/lab/gluster.ts), one brick each on its /srv: shared
+   * storage libvirt counts as shared, which sshfs is not.
+   */
+  readonly glusterVolumes?: readonly string[];
+  /**
+   * Network filesystem mounts: `at` must lie under /srv. sshfs (fuse.sshfs, default) of a
+   * host's `exports`, or glusterfs (fuse.glusterfs) of a host's `glusterVolumes`.
+   */
+  readonly mounts?: readonly { readonly from: string; readonly export: string; readonly at: string; readonly fs?: 'sshfs' | 'glusterfs' }[];
   /** Shift the clock that SSH sessions see (libfaketime), e.g. '+300s'. */
   readonly clockOffset?: string;
   /** Extra login users (same lab key as root); sudo: whether `sudo -n` asks a password. */
@@ -363,7 +374,7 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
       const self = h.loopbackHostname ? `127.0.1.1 ${h.name}.lab ${h.name}` : '';
       const others = [...ips].filter(([n]) => !(h.loopbackHostname && n === h.name)).map(([n, a]) => `${a} ${n}.lab ${n}`);
       writeFileSync(join(hd, 'hosts'), `127.0.0.1 localhost\n${self ? `${self}\n` : ''}${others.join('\n')}\n${h.extraHosts ?? ''}`);
-      writeFileSync(join(hd, 'hostname'), `${h.name}\n`);
+      writeFileSync(join(hd, 'hostname'), `${h.unameHostname ?? h.name}\n`);
       writeFileSync(join(hd, 'machine-id'), `${h.machineId ?? randomBytes(16).toString('hex')}\n`);
       sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', h.name, '-f', join(hd, 'ssh_host_ed25519_key')]);
       const pub = readFileSync(join(hd, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
@@ -404,6 +415,7 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
       const sshfsOpts = `IdentityFile=${identity},UserKnownHostsFile=${join(dir, 'known_hosts')},StrictHostKeyChecking=yes,BatchMode=yes`;
       const mounts = (h.mounts ?? []).flatMap((m) => {
         if (!m.at.startsWith('/srv/')) throw new Error(`lab: mount point ${m.at} of ${h.name} is not under /srv`);
+        if (m.fs === 'glusterfs') return [`mkdir -p ${q(m.at)}`, glusterMountStep(m.from, m.export, m.at, join(hd, `gluster-${m.export}.log`))];
         const src = `root@${ipOf(m.from)}:${exportPath(m.from, m.export)}`;
         // The file server may still be starting: retry for a few seconds.
         return [`mkdir -p ${q(m.at)}`, `i=0; until sshfs -o ${q(sshfsOpts)} ${q(src)} ${q(m.at)}; do i=$((i+1)); [ $i -ge 50 ] && exit 1; sleep 0.1; done`];
@@ -515,7 +527,9 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
           `mount --bind ${q(join(hd, 'root'))} /root`,
           ...(mounts.length > 0 ? ['mount -t tmpfs lab-srv /srv', ...mounts] : []),
           ...extra,
-          `hostname ${q(h.name)}`,
+          `hostname ${q(h.unameHostname ?? h.name)}`,
+          ...(h.libvirtd || h.glusterVolumes?.length ? privateRun() : []),
+          ...(h.glusterVolumes?.length ? ['mountpoint -q /srv || mount -t tmpfs lab-srv /srv', ...glusterServerSteps(hd, h.name, h.glusterVolumes)] : []),
           ...(h.libvirtd ? libvirtdSteps(hd) : []),
           `exec ${sshd.map(q).join(' ')}`,
         ].join(' && '),

@@ -38,6 +38,11 @@ unix_sock_group = "root"
 unix_sock_rw_perms = "0700"
 `;
 
+/** /run of a host's own (libvirtd's and glusterd's sockets and pid files), with sshd's privilege separation directory. */
+export function privateRun(): string[] {
+  return ['mount -t tmpfs -o mode=755 lab-run /run', 'mkdir -p /run/sshd /run/lock'];
+}
+
 /**
  * Writes a host's private libvirt directories under `hd` and returns the shell steps (run in the
  * host's mount namespace, before sshd) that bind them, start the daemons and wait until libvirtd
@@ -64,9 +69,6 @@ export function libvirtdSteps(hd: string): string[] {
   return [
     account('/etc/passwd', 'libvirt-qemu:x:64055:64055:Libvirt Qemu,,,:/var/lib/libvirt:/usr/sbin/nologin'),
     account('/etc/group', 'libvirt-qemu:x:64055:'),
-    // /run of its own: libvirtd's socket and pid files, sshd's privilege separation directory.
-    'mount -t tmpfs -o mode=755 lab-run /run',
-    'mkdir -p /run/sshd /run/lock',
     ...PRIVATE.flatMap((d) => [`mkdir -p ${q(d)}`, `mount --bind ${q(join(base, d.replace(/\//g, '_')))} ${q(d)}`]),
     `mkdir -p ${caps} /var/lib/libvirt/qemu /var/lib/libvirt/images /var/log/libvirt/qemu`,
     `{ [ -d ${q(CAPS_SEED)} ] && cp ${q(CAPS_SEED)}/*.xml ${caps}/ 2>/dev/null; true; }`,

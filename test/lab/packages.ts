@@ -58,6 +58,10 @@ export const COMMANDS = {
   'qemu-system-x86_64': { path: '/usr/bin/qemu-system-x86_64', pkg: 'qemu-system-x86' },
   'qemu-img': { path: '/usr/bin/qemu-img', pkg: 'qemu-utils' },
   timeout: { path: '/usr/bin/timeout', pkg: 'coreutils' },
+  // Shared storage libvirt counts as shared (test/lab/gluster.ts).
+  glusterd: { path: '/usr/sbin/glusterd', pkg: 'glusterfs-server' },
+  gluster: { path: '/usr/sbin/gluster', pkg: 'glusterfs-cli' },
+  'mount.glusterfs': { path: '/sbin/mount.glusterfs', pkg: 'glusterfs-client' },
   // The lab guest (test/lab/guest.ts): Debian's kernel and a busybox initramfs.
   busybox: { path: '/bin/busybox', pkg: 'busybox-static' },
   'apt-cache': { path: '/usr/bin/apt-cache', pkg: 'apt' },

@@ -18,7 +18,7 @@ const rules: Record<string, RuleSpec> = {
 };
 const mig = (domains: DomainFact[]): MigrationFacts => ({
   domains, missing: [], bridges: [], networks: [], pools: [], sharedMounts: [], memoryKiB: [], vcpus: [], cpuModes: [],
-  disks: [], unsafeCacheDisks: [], guestCpus: [], machines: [], memoryReserveKiB: 0, convergence: [],
+  disks: [], libvirtRefusals: [], blockers: [], guestCpus: [], machines: [], virtTypes: [], memoryReserveKiB: 0, convergence: [],
   mode: 'live', snapshotBlockers: [], saveImage: { bytes: 0, dir: null, sharedMount: null },
   transfer: { copyBytes: 0, bandwidthBytesPerSec: null, managementAddress: null, migrationAddresses: null },
 });

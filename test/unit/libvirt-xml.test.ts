@@ -237,6 +237,7 @@ describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', (
       {
         name: 'web1',
         uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f',
+        virtType: 'test',
         memoryKiB: 2097152,
         currentMemoryKiB: 1048576,
         vcpus: 4,
@@ -244,6 +245,7 @@ describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', (
         machine: 'pc-q35-7.2',
         cpuMode: 'host-passthrough',
         cpuModel: null,
+        cpuCheck: 'none',
         cpuFeatures: [],
         interfaces: [
           { type: 'bridge', bridge: 'br0', network: null, dev: null, mac: '52:54:00:aa:bb:01', virtualport: null },
@@ -255,6 +257,7 @@ describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', (
           disk({ type: 'block', source: '/dev/vg0/shared', format: 'raw', cache: 'directsync', shareable: true, target: 'vdb' }),
           disk({ device: 'cdrom', source: '/srv/iso/debian-12.iso', format: 'raw', cache: 'writethrough', readonly: true, target: 'sda' }),
         ],
+        blockers: [],
       },
     ]);
   });
@@ -265,6 +268,7 @@ describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', (
     expect(d).toEqual({
       name: 'db1',
       uuid: '8f4b4a3e-3c1d-4d7e-9d0b-2f2a7c1e5a10',
+      virtType: 'test',
       memoryKiB: 3906250, // 4 GB = 4e9 bytes
       currentMemoryKiB: 3906250,
       vcpus: 2,
@@ -272,6 +276,7 @@ describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', (
       machine: 'pc-i440fx-7.2',
       cpuMode: 'custom',
       cpuModel: 'Haswell-noTSX',
+      cpuCheck: null,
       cpuFeatures: [
         { name: 'vmx', policy: 'require' },
         { name: 'hle', policy: 'disable' },
@@ -282,6 +287,7 @@ describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', (
         disk({ type: 'volume', source: 'shared/db1-data.qcow2', pool: 'shared', volume: 'db1-data.qcow2', format: 'qcow2', cache: 'unsafe', target: 'vdb' }),
         disk({ type: 'network', source: 'rbd://ceph-mon1.example/rbdpool/db1-log', protocol: 'rbd', format: 'raw', cache: 'none', target: 'vdc' }),
       ],
+      blockers: [],
     });
   });
 

@@ -222,7 +222,7 @@ describe('network.migration-interface (dedicated-link)', () => {
 });
 
 describe('domain.guest-cpu in cold mode', () => {
-  const g: GuestCpu = { domain: 'db01', mode: 'host-passthrough', model: null, required: [], disabled: [], hostFlags: ['avx2', 'sse2'] };
+  const g: GuestCpu = { domain: 'db01', mode: 'host-passthrough', model: null, required: [], disabled: [], hostFlags: ['avx2', 'sse2'], virtType: 'kvm', check: null, srcBlockers: null };
   const support = { flags: ['sse2'], models: [{ name: 'Skylake-Server-IBRS', usable: 'no' as const, blockers: ['avx512f'] }], modelsUnknownBecause: null };
   it('a host-passthrough guest boots on the destination’s own CPU: flags no longer block', () => {
     expect(guestCpuOp([g], support, { op: 'guest-cpu' }, ctx('live')).defaultMessage).toMatch(/destination CPU lacks avx2/);

@@ -39,7 +39,7 @@ import { parseDirStats } from '../../src/checks/probes/dir-stats.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
 import { parseXendConfig, parseXlInfo, parseXlList, parseXlListLong } from '../../src/checks/probes/xen.js';
 import { parseHvDetect } from '../../src/checks/probes/hypervisor.js';
-import { parseClock, parseHostname, parseLongBit, parsePeerTcp, parseUnameM } from '../../src/checks/probes/simple.js';
+import { parseClock, parseHostname, parseLongBit, parsePeerLink, parsePeerTcp, parseUnameM } from '../../src/checks/probes/simple.js';
 import {
   parseGetentAhosts,
   parseHostIds,
@@ -53,7 +53,7 @@ import {
   parseOnlineCpus,
   parseProcMounts,
 } from '../../src/checks/probes/system.js';
-import { parseDomstatsDirtyRate, parseVirshList, parseVirshUuids } from '../../src/checks/probes/virsh.js';
+import { parseDomstatsDirtyRate, parseSnapshotCounts, parseVirshList, parseVirshUuids } from '../../src/checks/probes/virsh.js';
 import type { ProbeOutput } from '../../src/types.js';
 import { CORPUS_URL } from '../corpus/corpus-dir.js';
 
@@ -151,6 +151,8 @@ const PARSERS: readonly ParserCase[] = [
   { name: 'parseHostname', parse: parseHostname, samples: ['hv1.example.com\n', ...liveCmd('uname', '-n')] },
   { name: 'parseClock', parse: parseClock, samples: ['1718000000.123456789\n', '1718000000.N\n', ...liveCmd('date', '+%s.%N')] },
   { name: 'parsePeerTcp', parse: parsePeerTcp, samples: ['port=22 state=open\nport=49152 state=timeout\n', 'port=16509 state=closed\nport=49152 state=untested\n'] },
+  { name: 'parseSnapshotCounts', parse: parseSnapshotCounts, samples: ['snapshots b7637a12-dfe2-53a1-e4fa-7bf9aa919de0 0\nsnapshots 6695eb01-f6a4-8304-79aa-97f2502e193f 2\n', 'snapshots b7637a12-dfe2-53a1-e4fa-7bf9aa919de0 \n', ''] },
+  { name: 'parsePeerLink', parse: parsePeerLink, samples: ['dev=eth0\nspeed=10000\n', 'dev=br0\nspeed=1000 10000 \n', 'dev=wg0\nspeed=\n', 'dev=bond0.12\nspeed=-1\n'] },
   {
     name: 'parseProcMounts',
     parse: parseProcMounts,
@@ -261,7 +263,7 @@ const PARSERS: readonly ParserCase[] = [
   { name: 'parsePoolXmlList', parse: parsePoolXmlList, samples: [...POOLS, POOLS.join(''), "<pool type='dir'><name>p</name><capacity unit='bytes'>10</capacity></pool>"] },
   { name: 'parseVirshVersion', parse: parseVirshVersion, samples: [...fixtures('virsh-version', /\.txt$/)] },
   { name: 'parseCapabilities', parse: parseCapabilities, samples: [...corpus('libvirt/capabilities', /\.xml$/), ...fixtures('virsh-caps', /\.xml$/)] },
-  { name: 'parseDomCapabilities', parse: parseDomCapabilities, samples: [...corpus('libvirt/domcapabilities', /\.xml$/), "<domainCapabilities><cpu><mode name='custom' supported='yes'><model usable='yes'>qemu64</model></mode></cpu></domainCapabilities>"] },
+  { name: 'parseDomCapabilities', parse: parseDomCapabilities, samples: [...corpus('libvirt/domcapabilities', /\.xml$/), ...fixtures('libvirt-qemu', /^domcapabilities.*\.xml$/), "<domainCapabilities><cpu><mode name='custom' supported='yes'><model usable='yes'>qemu64</model></mode></cpu></domainCapabilities>"] },
   { name: 'parseDomstatsDirtyRate', parse: parseDomstatsDirtyRate, samples: [...fixtures('virsh-domstats', /\.txt$/)] },
   {
     name: 'parseDiskSizes',
@@ -376,7 +378,9 @@ const PROBES_OF: Readonly<Record<string, readonly ProbeId[]>> = {
   parsePoolXmlList: ['virsh-pools'],
   parseVirshVersion: ['virsh-version'],
   parseCapabilities: ['virsh-caps'],
-  parseDomCapabilities: ['virsh-domcaps'],
+  parseDomCapabilities: ['virsh-domcaps', 'virsh-domcaps-tcg'],
+  parsePeerLink: ['peer-link'],
+  parseSnapshotCounts: ['virsh-snapshots'],
   parseDomstatsDirtyRate: ['dirty-rate'],
   parseDiskSizes: ['disk-sizes'],
   parseDirStats: ['save-dir', 'landing'],
@@ -392,6 +396,8 @@ const SYNTAX_UNITS: Readonly<Record<string, readonly string[]>> = {
   parseVirshUuids: [' ', '-'],
   parseClock: ['9', ' '],
   parsePeerTcp: [' ', 'port=1 '],
+  parsePeerLink: ['=', '\n', ' ', '-1'],
+  parseSnapshotCounts: [' ', '-', '0'],
   parseProcMounts: [' ', '\\040', '\\012', ',', ':/', '#', '/'],
   parseMountinfo: [' ', ' - ', ',', '\\040'],
   parseIpLinkBridges: [' ', '\\ ', ':', '@', '<', ' mtu 1'],

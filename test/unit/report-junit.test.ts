@@ -233,7 +233,7 @@ describe('renderJunit: structure of the real reports', () => {
     .rules.filter((r) => r.hypervisors?.includes('xen') && !r.hypervisors.includes('kvm'))
     .map((r) => [`${r.id}: ${r.title}`, { '@_message': 'not applicable to kvm hosts' }]);
 
-  it('clean.json: 56 cases, 38 pass and 18 skipped (domain.machine-type: the lab driver is not QEMU; 5 rules of other modes; 11 Xen rules), in 12 category suites, no failure/error elements', () => {
+  it('clean.json: 59 cases, 37 pass and 22 skipped (domain.machine-type, cpu.virt-ext and storage.disk-cache per domain: the lab driver is not QEMU; 5 rules of other modes; 11 Xen rules), in 12 category suites, no failure/error elements', () => {
     const xml = renderJunit(load('clean'), CTX);
     const doc = parse(xml);
     expect(doc.testsuites.testsuite.map((s) => s['@_name'].split(': ')[1])).toEqual([
@@ -241,18 +241,20 @@ describe('renderJunit: structure of the real reports', () => {
     ]);
     const cases = doc.testsuites.testsuite.flatMap((s) => s.testcase);
     expect(XEN_SKIPS).toHaveLength(11);
-    expect(cases).toHaveLength(56);
+    expect(cases).toHaveLength(59);
     expect(xml).not.toMatch(/<failure|<error/);
-    expect(xml.match(/<skipped/g)).toHaveLength(18);
+    expect(xml.match(/<skipped/g)).toHaveLength(22);
     expect(cases.filter((c) => c.skipped !== undefined).map((c) => [c['@_name'], c.skipped])).toEqual(
       expect.arrayContaining([
         ["domain.machine-type [web01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
         ["domain.machine-type [db01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
+        ["cpu.virt-ext [web01]: The destination's libvirt offers each moving domain's virtualization type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
+        ["storage.disk-cache [db01]: libvirt's storage safety check lets the live migration through", { '@_message': 'not applicable: source libvirt.hypervisor.name is TEST' }],
         ...MODE_SKIPS,
         ...XEN_SKIPS,
       ]),
     );
-    expect(cases.filter((c) => c.skipped === undefined)).toHaveLength(38);
+    expect(cases.filter((c) => c.skipped === undefined)).toHaveLength(37);
   });
 
   it('problems.json: a failure carries message, severity, both values as JSON and the remediation', () => {
@@ -278,13 +280,13 @@ describe('renderJunit: structure of the real reports', () => {
     const dbPools = cases.find((c) => c['@_name'].startsWith('storage.pools [db01]: '))!;
     expect(dbPools.failure?.['#text']).toContain('destination hv3: [{"name":"images","targetPath":"/data/images"}]');
     expect(dbPools.failure?.['#text']).not.toContain('drift:');
-    expect(cases.filter((c) => c.failure).length).toBe(17);
+    expect(cases.filter((c) => c.failure).length).toBe(16);
   });
 
-  it('problems.json: the waived rule is <skipped> with "waived until DATE by APPROVER: JUSTIFICATION" (next to the 18 not-applicable skips)', () => {
+  it('problems.json: the waived rule is <skipped> with "waived until DATE by APPROVER: JUSTIFICATION" (next to the 22 not-applicable skips)', () => {
     const doc = parse(renderJunit(load('problems'), CTX));
     const skipped = doc.testsuites.testsuite.flatMap((s) => s.testcase).filter((c) => c.skipped !== undefined);
-    expect(skipped).toHaveLength(19);
+    expect(skipped).toHaveLength(23);
     expect(skipped[0]!['@_name']).toBe('cpu.model: Same CPU model on both hosts');
     expect(skipped[0]!.skipped).toEqual({
       '@_message': 'waived until 2099-12-31 by jane.doe@example.com: Guests on hv1 use named CPU models; Core2 destination accepted for the evacuation window CHG-1042.',
@@ -293,6 +295,8 @@ describe('renderJunit: structure of the real reports', () => {
       expect.arrayContaining([
         ["domain.machine-type [web01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
         ["domain.machine-type [db01]: The destination's QEMU offers the moving domain's machine type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
+        ["cpu.virt-ext [web01]: The destination's libvirt offers each moving domain's virtualization type", { '@_message': 'not applicable: destination libvirt.hypervisor.name is TEST' }],
+        ["storage.disk-cache [db01]: libvirt's storage safety check lets the live migration through", { '@_message': 'not applicable: source libvirt.hypervisor.name is TEST' }],
         ...MODE_SKIPS,
         ...XEN_SKIPS,
       ]),
@@ -330,7 +334,7 @@ describe('renderJunit: structure of the real reports', () => {
     // The rules of other modes do not apply whichever host answers.
     expect(all.filter((c) => c.skipped !== undefined).map((c) => [c['@_name'], c.skipped])).toEqual(expect.arrayContaining([...MODE_SKIPS, ...XEN_SKIPS]));
     const cases = all.filter((c) => c.skipped === undefined);
-    expect([all.length, cases.length]).toEqual([45, 29]);
+    expect([all.length, cases.length]).toEqual([46, 30]);
     for (const c of cases) {
       expect(c.failure).toBeUndefined();
       expect(c.error?.['@_message']).toMatch(/destination host hv4 was not probed: .*ECONNREFUSED 10\.203\.\d+\.14:22/);
@@ -373,7 +377,7 @@ describe('renderJunit: structure of the real reports', () => {
     const shared = doc.testsuites.testsuite.flatMap((s) => s.testcase).find((c) => c['@_name'].startsWith('storage.shared-mounts'))!;
     expect(shared.skipped).toEqual({ '@_message': 'not applicable: no network filesystem on the source' });
     // The synthetic skip plus clean.json's 2 domain.machine-type skips, 5 rules of other modes and 11 Xen rules.
-    expect(doc.testsuites['@_skipped']).toBe('19');
+    expect(doc.testsuites['@_skipped']).toBe('23');
     expect(doc.testsuites['@_errors']).toBe('1');
   });
 
@@ -440,8 +444,8 @@ describe('renderJunit: hostile text from hosts', () => {
     expect(bridges.failure?.['#text']).toContain('cdata ]]&gt; twice');
     expect(bridges.failure?.['#text']).toContain('<tag> & amp');
     expect(bridges.failure?.['#text']).toContain('fix bad\uFFFDnul');
-    expect(doc.testsuites['@_failures']).toBe('17');
-    expect(doc.testsuites['@_skipped']).toBe('19');
+    expect(doc.testsuites['@_failures']).toBe('16');
+    expect(doc.testsuites['@_skipped']).toBe('23');
   });
 
   it.skipIf(!XMLLINT)('is well-formed for xmllint (libxml2)', () => {

@@ -4,6 +4,8 @@
 export interface DomainXmlFacts {
   readonly name: string;
   readonly uuid: string | null;
+  /** <domain type>: kvm, qemu (TCG, no hardware virtualization), xen, test ...; null when absent. */
+  readonly virtType: string | null;
   /** Maximum memory in KiB (<memory>), and the current balloon (<currentMemory>, defaults to memory). */
   readonly memoryKiB: number;
   readonly currentMemoryKiB: number;
@@ -15,10 +17,14 @@ export interface DomainXmlFacts {
   readonly cpuMode: string | null;
   /** <cpu><model> for custom mode. */
   readonly cpuModel: string | null;
+  /** <cpu check>: none (libvirt and QEMU do not verify the model), partial, full; null when absent. */
+  readonly cpuCheck: string | null;
   /** <cpu><feature policy='require|force|...' name>. */
   readonly cpuFeatures: readonly { readonly name: string; readonly policy: string }[];
   readonly interfaces: readonly DomainInterface[];
   readonly disks: readonly DomainDisk[];
+  /** What in the definition makes libvirt refuse a live migration, in libvirt's words (domain-blockers.ts). */
+  readonly blockers: readonly string[];
 }
 
 export interface DomainInterface {

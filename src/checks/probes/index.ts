@@ -1,11 +1,11 @@
-import type { DomainFact, HostFacts, ProbeFailure, ProbeOutput } from '../../types.js';
+import type { CpuSupport, DomainFact, HostFacts, ProbeFailure, ProbeOutput } from '../../types.js';
 import type { Hypervisor, Transport } from '../rule-schema.js';
 import { shq } from '../shell.js';
 import { parseCpuinfo } from './cpuinfo.js';
 import { parseIptablesSave, parseNftRuleset } from './firewall.js';
 import { parseCapabilities, parseDomainXmlList, parseDomCapabilities, parseNetworkXmlList, parsePoolXmlList, parseVirshVersion } from './libvirt-xml.js';
 import { ParseError } from './parse-error.js';
-import { parseClock, parseHostname, parseLongBit, parsePeerTcp, parseUnameM } from './simple.js';
+import { parseClock, parseHostname, parseLongBit, parsePeerLink, parsePeerTcp, parseUnameM, type PeerLink } from './simple.js';
 import {
   type RouteGetFacts,
   parseGetentAhosts,
@@ -20,7 +20,7 @@ import {
 } from './system.js';
 import { parseDiskSizes } from './disk-sizes.js';
 import { dirStatCommand, parseDirStats } from './dir-stats.js';
-import { joinDomains, parseDomstatsDirtyRate, parseVirshList, parseVirshUuids } from './virsh.js';
+import { joinDomains, parseDomstatsDirtyRate, parseSnapshotCounts, parseVirshList, parseVirshUuids } from './virsh.js';
 import { detectHypervisor, HV_DETECT_COMMAND, parseHvDetect } from './hypervisor.js';
 import { parseXendConfig, parseXlInfo, parseXlList, parseXlListLong } from './xen.js';
 
@@ -176,15 +176,39 @@ export const PROBES = {
   'virsh-domxml': probe({
     id: 'virsh-domxml',
     hypervisor: 'kvm',
-    provides: ['libvirt.domains.xml', 'migration.domains.xml', 'migration.bridges', 'migration.networks', 'migration.pools', 'migration.cpuModes'],
+    provides: ['libvirt.domains.xml', 'migration.domains.xml', 'migration.bridges', 'migration.networks', 'migration.pools', 'migration.cpuModes', 'migration.virtTypes'],
     // --migratable: the definition the destination will receive (expanded host-model CPU, no runtime-only devices).
     command: (c) => dumpEach(c.libvirtUri, 'list', 'dumpxml --migratable'),
     parse: parseDomainXmlList,
   }),
+  'virsh-snapshots': probe({
+    id: 'virsh-snapshots',
+    hypervisor: 'kvm',
+    side: 'src',
+    provides: ['libvirt.domains.snapshots', 'migration.blockers'],
+    // Domains by UUID (no quoting of names); snapshot-list --name lists names only.
+    command: (c) => {
+      const u = shq(c.libvirtUri);
+      return (
+        `virsh -c ${u} list --all --uuid | while read -r id; do [ -n "$id" ] || continue; ` +
+        `if n=$(virsh -c ${u} snapshot-list --name -- "$id" 2>/dev/null); then c=$(printf '%s\\n' "$n" | grep -c .); else c=; fi; ` +
+        `printf 'snapshots %s %s\\n' "$id" "$c"; done; exit 0`
+      );
+    },
+    parse: parseSnapshotCounts,
+  }),
   'virsh-nets': probe({ id: 'virsh-nets', hypervisor: 'kvm', provides: ['libvirt.networks', 'migration.networks', 'migration.bridges'], command: (c) => dumpEach(c.libvirtUri, 'net-list', 'net-dumpxml'), parse: parseNetworkXmlList }),
   'virsh-pools': probe({ id: 'virsh-pools', hypervisor: 'kvm', provides: ['libvirt.pools', 'migration.pools'], command: (c) => dumpEach(c.libvirtUri, 'pool-list', 'pool-dumpxml'), parse: parsePoolXmlList }),
-  'virsh-caps': probe({ id: 'virsh-caps', hypervisor: 'kvm', provides: ['libvirt.machineTypes'], command: (c) => `virsh -c ${shq(c.libvirtUri)} capabilities`, parse: parseCapabilities }),
+  'virsh-caps': probe({ id: 'virsh-caps', hypervisor: 'kvm', provides: ['libvirt.machineTypes', 'libvirt.virtTypes'], command: (c) => `virsh -c ${shq(c.libvirtUri)} capabilities`, parse: parseCapabilities }),
   'virsh-domcaps': probe({ id: 'virsh-domcaps', hypervisor: 'kvm', provides: ['libvirt.cpuSupport.models'], command: (c) => `virsh -c ${shq(c.libvirtUri)} domcapabilities`, parse: parseDomCapabilities }),
+  // TCG guests (domain type qemu) get QEMU's emulated CPU, whose usable models differ from KVM's.
+  'virsh-domcaps-tcg': probe({
+    id: 'virsh-domcaps-tcg',
+    hypervisor: 'kvm',
+    provides: ['libvirt.cpuSupport.tcg'],
+    command: (c) => `virsh -c ${shq(c.libvirtUri)} domcapabilities --virttype qemu`,
+    parse: parseDomCapabilities,
+  }),
   'dirty-rate': probe({
     id: 'dirty-rate',
     hypervisor: 'kvm',
@@ -252,6 +276,23 @@ export const PROBES = {
     command: (c) =>
       `a=$(getent ahosts ${shq(c.peer?.host ?? '')} | awk 'NR==1{print $1}'); [ -n "$a" ] || { echo 'cannot resolve' ${shq(c.peer?.host ?? '')} >&2; exit 2; }; ip -o route get "$a"`,
     parse: parseIpRouteGet,
+  }),
+  'peer-link': probe({
+    id: 'peer-link',
+    side: 'src',
+    provides: ['peer.link'],
+    // The interface the route to the destination leaves by, and its link speed: the default
+    // convergence estimate's bandwidth when none is given or measured (sysfs only, read-only).
+    command: (c) =>
+      [
+        `a=$(getent ahosts ${shq(c.peer?.host ?? '')} | awk 'NR==1{print $1}'); [ -n "$a" ] || { echo 'cannot resolve' ${shq(c.peer?.host ?? '')} >&2; exit 2; }`,
+        `d=$(ip -o route get "$a" | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')`,
+        `printf 'dev=%s\\n' "$d"`,
+        `s=$(cat "/sys/class/net/$d/speed" 2>/dev/null)`,
+        `case $s in ''|-*) s=$(cat /sys/class/net/"$d"/brif/*/speed /sys/class/net/"$d"/lower_*/speed 2>/dev/null | tr '\\n' ' ');; esac`,
+        `printf 'speed=%s\\n' "$s"`,
+      ].join('\n'),
+    parse: parsePeerLink,
   }),
   'peer-tcp': probe({
     id: 'peer-tcp',
@@ -353,8 +394,10 @@ export function peerFactsOf(p: {
   tcp?: readonly TcpResult[] | null;
   resolution?: readonly string[] | null;
   xendTcp?: readonly TcpResult[] | null;
+  link?: PeerLink | null;
 }): NonNullable<HostFacts['peer']> {
   const peer: NonNullable<HostFacts['peer']> = {};
+  if (p.link) peer.link = p.link;
   if (p.route) Object.assign(peer, { route: p.route, srcAddr: p.route.src });
   if (p.tcp) Object.assign(peer, { tcp: p.tcp, controlReachable: p.tcp[0]?.state === 'open' });
   if (p.resolution) peer.dstHostnameResolution = p.resolution;
@@ -431,11 +474,19 @@ export function buildFacts(
     if (parsed['virsh-version']) Object.assign(lv, { version: parsed['virsh-version'].libvirt, hypervisor: parsed['virsh-version'].hypervisor });
     if (list) {
       const xml = new Map((parsed['virsh-domxml'] ?? []).map((d) => [d.name, d]));
-      lv.domains = joinDomains(list, parsed['virsh-uuids'] ?? null).map((d) => ({ ...d, xml: xml.get(d.name) ?? null }));
+      const snaps = parsed['virsh-snapshots'];
+      lv.domains = joinDomains(list, parsed['virsh-uuids'] ?? null).map((d) => ({
+        ...d,
+        xml: xml.get(d.name) ?? null,
+        ...(snaps ? { snapshots: d.uuid !== null ? (snaps.get(d.uuid) ?? null) : null } : {}),
+      }));
     }
     if (parsed['virsh-nets']) lv.networks = parsed['virsh-nets'];
     if (parsed['virsh-pools']) lv.pools = parsed['virsh-pools'];
-    if (parsed['virsh-caps']) lv.machineTypes = [...new Set(parsed['virsh-caps'].guests.flatMap((g) => g.machines))];
+    if (parsed['virsh-caps']) {
+      lv.machineTypes = [...new Set(parsed['virsh-caps'].guests.flatMap((g) => g.machines))];
+      lv.virtTypes = [...new Set(parsed['virsh-caps'].guests.flatMap((g) => g.domainTypes.map((t) => `${t}/${g.arch}`)))];
+    }
     const dirtyFailure = failures.find((x) => x.probe === 'dirty-rate');
     if (dirtyFailure) lv.dirtyRateError = dirtyFailure.reason;
     if (parsed['dirty-rate']) lv.dirtyRates = parsed['dirty-rate'].map((r) => ({ domain: r.domain, status: r.status, mibPerSecond: r.mibPerSecond }));
@@ -443,19 +494,25 @@ export function buildFacts(
     f.libvirt = lv;
   }
   if (outputs['virsh-domcaps'] !== undefined || parsed.cpuinfo) {
-    const domcaps = parsed['virsh-domcaps'];
-    const why = failures.find((x) => x.probe === 'virsh-domcaps')?.reason ?? (outputs['virsh-domcaps'] === undefined ? 'not collected' : null);
+    const models = (id: 'virsh-domcaps' | 'virsh-domcaps-tcg', cmd: string): { models: CpuSupport['models']; modelsUnknownBecause: string | null } => {
+      const domcaps = parsed[id];
+      const why = failures.find((x) => x.probe === id)?.reason ?? (outputs[id] === undefined ? 'not collected' : null);
+      return {
+        models: domcaps ? domcaps.models.map((m) => ({ name: m.name, usable: m.usable, blockers: m.blockers })) : null,
+        modelsUnknownBecause: domcaps ? null : `${cmd}: ${why ?? 'no answer'}`,
+      };
+    };
     f.libvirt = {
       ...f.libvirt,
       cpuSupport: {
         flags: parsed.cpuinfo?.flags ?? null,
-        models: domcaps ? domcaps.models.map((m) => ({ name: m.name, usable: m.usable, blockers: m.blockers })) : null,
-        modelsUnknownBecause: domcaps ? null : `virsh domcapabilities: ${why ?? 'no answer'}`,
+        ...models('virsh-domcaps', 'virsh domcapabilities'),
+        ...(outputs['virsh-domcaps-tcg'] !== undefined ? { tcg: models('virsh-domcaps-tcg', 'virsh domcapabilities --virttype qemu') } : {}),
       },
     };
   }
-  if (parsed['peer-route'] || parsed['peer-tcp'] || parsed['peer-resolve'] || parsed['xend-tcp']) {
-    f.peer = peerFactsOf({ route: parsed['peer-route'], tcp: parsed['peer-tcp'], resolution: parsed['peer-resolve'], xendTcp: parsed['xend-tcp'] });
+  if (parsed['peer-route'] || parsed['peer-tcp'] || parsed['peer-resolve'] || parsed['xend-tcp'] || parsed['peer-link']) {
+    f.peer = peerFactsOf({ route: parsed['peer-route'], tcp: parsed['peer-tcp'], resolution: parsed['peer-resolve'], xendTcp: parsed['xend-tcp'], link: parsed['peer-link'] });
   }
   const xenIds = ['xl-info', 'xl-list', 'xl-list-long', 'xend-config'] as const;
   if (parsed['hv-detect'] || xenIds.some((id) => outputs[id] !== undefined) || parsed['virsh-version']) {

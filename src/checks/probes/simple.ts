@@ -51,3 +51,25 @@ export function parsePeerTcp(text: string): { port: number; state: 'open' | 'clo
   if (out.length === 0) throw new ParseError('peer-tcp', 'no result lines');
   return out;
 }
+
+/** The source's interface towards the destination and its link speed (`peer-link`). */
+export interface PeerLink {
+  readonly dev: string;
+  /** Mb/s as the kernel reports it (/sys/class/net/DEV/speed, else its bridge or bond members'); null when unknown (-1, absent). */
+  readonly mbps: number | null;
+}
+
+/**
+ * `peer-link`: lines `dev=NAME` and `speed=N` (the device's own speed, else the fastest of its
+ * lower devices: a bridge's ports, a bond's or VLAN's parent). Virtual devices print -1 or nothing.
+ */
+export function parsePeerLink(text: string): PeerLink {
+  const kv = new Map(text.split('\n').flatMap((l) => {
+    const i = l.indexOf('=');
+    return i > 0 ? [[l.slice(0, i).trim(), l.slice(i + 1).trim()] as const] : [];
+  }));
+  const dev = kv.get('dev') ?? '';
+  if (!/^[A-Za-z0-9_.:@-]{1,32}$/.test(dev)) throw new ParseError('peer-link', `no interface towards the destination: ${JSON.stringify(text.trim().slice(0, 80))}`);
+  const speeds = (kv.get('speed') ?? '').split(/\s+/).map(safeUnsigned).filter((n): n is number => n !== null && n > 0);
+  return { dev, mbps: speeds.length > 0 ? Math.max(...speeds) : null };
+}

@@ -152,3 +152,19 @@ export function parseDomblkinfo(text: string): DomainBlockInfo {
     physicalBytes: get('physicalBytes', 'Physical'),
   };
 }
+
+/**
+ * Parses the `virsh-snapshots` probe: one line `snapshots UUID N` per domain (the lines of
+ * `virsh snapshot-list --name`; N empty when it failed). libvirt refuses to migrate a domain with snapshots.
+ * @throws ParseError ('virsh-snapshots') on any other line.
+ */
+export function parseSnapshotCounts(text: string): Map<string, number | null> {
+  const out = new Map<string, number | null>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const m = /^snapshots ([0-9a-f-]{36}) ?(\d*)\s*$/i.exec(line);
+    if (!m) throw new ParseError('virsh-snapshots', `unexpected line: ${JSON.stringify(line.slice(0, 80))}`);
+    out.set((m[1] as string).toLowerCase(), m[2] ? Number(m[2]) : null);
+  }
+  return out;
+}

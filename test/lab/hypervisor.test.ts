@@ -1,0 +1,181 @@
+/**
+ * The oracle: on hosts that run real libvirtd and QEMU, each scenario runs migrate-preflight and
+ * then the real migration, and the two must agree. GO means `virsh migrate` succeeds and the
+ * guest runs on the destination; NO-GO means it fails, and a failing rule names what libvirt
+ * names. Scenarios run concurrently, each with a guest of its own.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shq as q } from '../../src/checks/shell.js';
+import type { Report } from '../../src/types.js';
+import { ensureGuest, type GuestImage } from './guest.js';
+import { cli, labGate } from './helpers.js';
+import { HYPERVISORS, LOCAL, SSHFS, newUuid, type GuestSpec } from './hv-scenario.js';
+import { startLab, type Lab } from './lab.js';
+import { failures, migrate, mustOnHost, onHost, startGuest, type MigrateResult } from './oracle.js';
+
+const why = labGate();
+/** One scenario: a guest boot under TCG (~12 s), the check, the migration (the firewall one waits ~7 s for its SYNs). */
+const CASE_MS = 240_000;
+
+interface Verdict {
+  readonly report: Report;
+  readonly code: number | null;
+  /** The moving domain's verdict. */
+  readonly verdict: string | undefined;
+  readonly failing: string[];
+}
+
+describe.skipIf(why !== null)('oracle: verdicts against real libvirt 9 + QEMU 7.2 migrations', () => {
+  let lab: Lab;
+  let img: GuestImage;
+  let out: string;
+
+  beforeAll(async () => {
+    img = ensureGuest();
+    lab = await startLab(HYPERVISORS);
+    out = mkdtempSync(join(tmpdir(), 'mp-oracle-'));
+  }, 180_000);
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  /** migrate-preflight for one domain, as an operator would run it before `virsh migrate`. */
+  async function preflight(dst: string, guest: string, extra: readonly string[] = []): Promise<Verdict> {
+    const json = join(out, `${guest}-${dst}-${extra.join('_').replace(/[^a-z0-9_-]/gi, '')}.json`);
+    const r = await cli(['-F', lab.sshConfig, '--libvirt-uri', 'qemu:///system', '-d', guest, '--json', json, ...extra, 'src', dst]);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    return { report, code: r.code, verdict: report.domains?.find((d) => d.name === guest)?.verdict, failing: failures(report) };
+  }
+
+  /** Both sides of one scenario: the checker's verdict, then what libvirt does. */
+  async function oracle(g: GuestSpec, dst: string, o: { flags?: readonly string[]; check?: readonly string[]; timeoutS?: number } = {}): Promise<{ v: Verdict; m: MigrateResult }> {
+    await startGuest(lab, 'src', img, g);
+    const v = await preflight(dst, g.name, o.check ?? []);
+    const m = await migrate(lab, 'src', dst, g.name, ['--live', '--persistent', '--undefinesource', ...(o.flags ?? [])], o.timeoutS ?? 60);
+    return { v, m };
+  }
+
+  /** GO and a migration that worked; the guest runs on the destination. */
+  function agreeGo({ v, m }: { v: Verdict; m: MigrateResult }): void {
+    expect({ verdict: v.verdict, failing: v.failing }).toEqual({ verdict: 'go', failing: [] });
+    expect({ ok: m.ok, error: m.error, dstState: m.dstState }).toEqual({ ok: true, error: '', dstState: 'running' });
+  }
+
+  /** NO-GO with `rule` failing for the cause libvirt gave (`libvirt`), and a migration that failed. */
+  function agreeNoGo({ v, m }: { v: Verdict; m: MigrateResult }, rule: string, ours: RegExp, libvirt: RegExp): void {
+    expect(v.verdict).toBe('no-go');
+    expect(v.failing.find((f) => f.startsWith(`${rule}: `)) ?? v.failing.join(' | ')).toMatch(ours);
+    expect(m.ok).toBe(false);
+    expect(m.error).toMatch(libvirt);
+    expect(m.dstState).not.toBe('running');
+  }
+
+  it.concurrent('clean: a guest on GlusterFS with cache=none is GO, and migrates', async () => {
+    const r = await oracle({ name: 'g-clean' }, 'dst');
+    agreeGo(r);
+    // No --bandwidth given: the estimate rests on the link speed, and says so.
+    expect(r.v.report.domains?.[0]?.convergence).toMatchObject({ bandwidthSource: 'link', prediction: { converges: true } });
+    expect(r.v.code).toBe(0);
+  }, CASE_MS);
+
+  it.concurrent('cache=writeback on GlusterFS: QEMU 7.2 drops the page cache on the incoming side, libvirt migrates it: GO', async () => {
+    agreeGo(await oracle({ name: 'g-writeback', cache: 'writeback' }, 'dst'));
+  }, CASE_MS);
+
+  it.concurrent("a disk on sshfs: libvirt does not count fuse.sshfs as shared storage: NO-GO; with --unsafe on both sides GO", async () => {
+    const g = { name: 'g-sshfs', disk: `${SSHFS}/g-sshfs.qcow2` };
+    agreeNoGo(await oracle(g, 'dst'), 'storage.disk-cache', /libvirt does not count fuse\.sshfs as shared storage/, /Migration without shared storage is unsafe/);
+    const v = await preflight('dst', g.name, ['--unsafe']);
+    const m = await migrate(lab, 'src', 'dst', g.name, ['--live', '--persistent', '--undefinesource', '--unsafe']);
+    agreeGo({ v, m });
+  }, CASE_MS);
+
+  it.concurrent('a disk on the source host only: NO-GO (needs block migration), libvirt refuses it as unsafe', async () => {
+    agreeNoGo(await oracle({ name: 'g-local', disk: `${LOCAL}/g-local.qcow2` }, 'dst'), 'storage.disk-paths', /not on shared storage, so a live migration needs block migration/, /Migration without shared storage is unsafe/);
+  }, CASE_MS);
+
+  it.concurrent('block migration of a local disk: NO-GO while the destination has no pool for its directory (libvirt cannot create the image); GO and migrates once it has one', async () => {
+    const g: GuestSpec = { name: 'g-block', disk: `${LOCAL}/g-block.qcow2` };
+    const block = ['--mode', 'block'];
+    const copy = ['--copy-storage-all'];
+    agreeNoGo(
+      await oracle(g, 'dst-pool', { check: block, flags: copy }),
+      'storage.block-space',
+      /libvirt creates the missing image through a storage pool whose target is \/srv\/local/,
+      /no storage pool with matching target path '\/srv\/local'/,
+    );
+    await mustOnHost(lab, 'dst-pool', `virsh -q pool-define-as local dir --target ${LOCAL} && virsh -q pool-start local`);
+    const v = await preflight('dst-pool', g.name, block);
+    const m = await migrate(lab, 'src', 'dst-pool', g.name, ['--live', '--persistent', '--undefinesource', ...copy], 90);
+    agreeGo({ v, m });
+  }, CASE_MS);
+
+  it.concurrent('name clash: the destination already defines a domain of that name: NO-GO, libvirt refuses', async () => {
+    const other = newUuid();
+    await startGuest(lab, 'dst', img, { name: 'g-name', uuid: other }, { start: false });
+    agreeNoGo(await oracle({ name: 'g-name' }, 'dst'), 'domain.names-unique', /destination already has domain\(s\) named g-name/, /already (exists|defined) with uuid/);
+  }, CASE_MS);
+
+  it.concurrent('UUID clash: the destination has another domain with the same UUID: NO-GO, libvirt refuses', async () => {
+    const uuid = newUuid();
+    await startGuest(lab, 'dst', img, { name: 'g-uuid-twin', uuid }, { start: false });
+    agreeNoGo(await oracle({ name: 'g-uuid', uuid }, 'dst'), 'domain.uuids-unique', new RegExp(`destination already has domain UUID\\(s\\) ${uuid}`), /already (exists|defined) with uuid/);
+  }, CASE_MS);
+
+  it.concurrent("the destination has no bridge br0: NO-GO, libvirt cannot plug the guest's NIC", async () => {
+    agreeNoGo(await oracle({ name: 'g-nobr' }, 'dst-nobr'), 'network.bridges', /destination lacks bridge\(s\) br0/, /Cannot get interface MTU on 'br0': No such device/);
+  }, CASE_MS);
+
+  it.concurrent('the destination drops 49152-49215: NO-GO, the migration connection times out', async () => {
+    agreeNoGo(
+      await oracle({ name: 'g-fw' }, 'dst-fw'),
+      'firewall.migration-ports',
+      /destination firewall blocks .*drop 49152/,
+      /unable to connect to server at 'dst-fw(\.lab)?:49152': Connection timed out/,
+    );
+  }, CASE_MS);
+
+  it.concurrent('equal host UUIDs (a cloned machine-id): NO-GO, libvirt refuses the same host', async () => {
+    agreeNoGo(await oracle({ name: 'g-clone' }, 'dst-clone'), 'host.uuid-distinct', /both hosts have host UUID/, /Attempt to migrate guest to the same host/);
+  }, CASE_MS);
+
+  it.concurrent("the destination's hostname resolves to 127.0.1.1 on itself: libvirt hands out the name, the source resolves it: GO, and migrates", async () => {
+    agreeGo(await oracle({ name: 'g-loop' }, 'dst-loop'));
+  }, CASE_MS);
+
+  it.concurrent('the destination calls itself localhost: NO-GO, libvirt refuses to hand that name out', async () => {
+    agreeNoGo(
+      await oracle({ name: 'g-lh' }, 'dst-lh'),
+      'network.hostname-resolution',
+      /the destination's hostname is localhost: libvirt refuses/,
+      /hostname on destination resolved to localhost, but migration requires an FQDN/,
+    );
+  }, CASE_MS);
+
+  it.concurrent("shared memory without role='master': NO-GO, libvirt refuses the shmem device", async () => {
+    const shmem = "<shmem name='lab-shm'><model type='ivshmem-plain'/><size unit='M'>4</size></shmem>";
+    agreeNoGo(await oracle({ name: 'g-shmem', devices: shmem }, 'dst'), 'domain.migration-blockers', /shmem device 'lab-shm' cannot be migrated/, /Migration is disabled when using feature 'peer mode' in device 'ivshmem'/);
+  }, CASE_MS);
+
+  it.concurrent('a domain with a snapshot: NO-GO, libvirt refuses to migrate it', async () => {
+    const g: GuestSpec = { name: 'g-snap' };
+    await startGuest(lab, 'src', img, g);
+    await mustOnHost(lab, 'src', 'virsh -q snapshot-create-as g-snap s1 --disk-only --atomic >/dev/null');
+    const v = await preflight('dst', g.name);
+    const m = await migrate(lab, 'src', 'dst', g.name, ['--live', '--persistent', '--undefinesource']);
+    agreeNoGo({ v, m }, 'domain.migration-blockers', /cannot migrate domain with 1 snapshots/, /cannot migrate domain with 1 snapshots/);
+  }, CASE_MS);
+
+  it.concurrent('cold: a shut-off guest on shared storage is GO; defined on the destination it starts there', async () => {
+    const g: GuestSpec = { name: 'g-cold' };
+    await startGuest(lab, 'src', img, g, { start: false });
+    const v = await preflight('dst', g.name, ['--mode', 'cold']);
+    expect({ verdict: v.verdict, failing: v.failing }).toEqual({ verdict: 'go', failing: [] });
+    const xml = await mustOnHost(lab, 'src', 'virsh dumpxml --inactive g-cold');
+    const moved = await onHost(lab, 'dst', `printf '%s' ${q(xml)} > /var/lib/libvirt/g-cold.xml && virsh -q define /var/lib/libvirt/g-cold.xml >/dev/null && virsh -q start g-cold >/dev/null && virsh -q domstate g-cold`);
+    expect({ code: moved.code, state: moved.stdout.trim(), err: moved.stderr.trim() }).toEqual({ code: 0, state: 'running', err: '' });
+  }, CASE_MS);
+});
