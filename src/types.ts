@@ -187,6 +187,8 @@ export interface ConvergenceEstimate {
   readonly bandwidthSource: 'measured' | 'option' | 'link' | null;
   /** With bandwidthSource link: the assumption in words. */
   readonly bandwidthAssumption?: string;
+  /** With dirtyRateSource measured: the samples and the range taken from them, in words. */
+  readonly dirtyRateAssumption?: string;
   readonly maxDowntimeMs: number;
   /** What prevents an estimate (no dirty rate, no bandwidth); null when there is one. */
   readonly missing: string | null;
@@ -237,7 +239,8 @@ export interface HostFacts {
     /** What guest CPUs this host accepts: its flags, and the named models libvirt reports usable. */
     cpuSupport?: CpuSupport;
     /** Source only: dirty rates measured by the hypervisor (`virsh domstats --dirtyrate`). */
-    dirtyRates?: readonly { domain: string; status: string | null; mibPerSecond: number | null }[];
+    /** QEMU's page-sampling measurements: the highest of the samples, each sample, and their period. */
+    dirtyRates?: readonly { domain: string; status: string | null; mibPerSecond: number | null; samples?: readonly number[]; periodSeconds?: number | null }[];
     /** Source only: why the dirty rate could not be measured (the dirty-rate probe's failure). */
     dirtyRateError?: string;
     /** Source only: sizes of the moving domains' disks (stat for files, domblkinfo otherwise). */

@@ -1,18 +1,16 @@
 import type {
-  ConvergenceEstimate,
   DomainFact,
   GuestCpu,
   HostFacts,
   MigrationDisk,
   MigrationFacts,
 } from '../types.js';
-import { predictPrecopy } from './convergence.js';
+import { convergenceOf } from './convergence-estimate.js';
 import { modelsFor } from './cpu-models.js';
 import { libvirtRefusals } from './libvirt-safety.js';
 import type { DomainDisk, DomainXmlFacts, MountFacts, PoolFacts } from './probes/facts-types.js';
 import { selectDomains } from './probes/index.js';
 import type { Mode } from './rule-schema.js';
-import { MiB, mibs } from './units.js';
 
 
 /** What the operator told us about the move besides the domain names. */
@@ -123,64 +121,6 @@ function guestCpu(dom: DomainFact, x: DomainXmlFacts, src: HostFacts): GuestCpu 
     check: x.cpuCheck,
     srcBlockers: x.cpuModel === null ? null : (modelsFor(src.libvirt?.cpuSupport, x.virtType)?.find((m) => m.name === x.cpuModel)?.blockers ?? null),
   };
-}
-
-function convergenceOf(dom: DomainFact, x: DomainXmlFacts, src: HostFacts, plan: MigrationPlan): ConvergenceEstimate {
-  const memoryBytes = x.currentMemoryKiB * 1024;
-  const measured = src.libvirt?.dirtyRates?.find((r) => r.domain === dom.name && r.status === 'measured' && r.mibPerSecond !== null);
-  const dirty = plan.dirtyBytesPerSec ?? (measured?.mibPerSecond != null ? measured.mibPerSecond * MiB : null);
-  const base = {
-    domain: dom.name,
-    state: dom.state,
-    memoryBytes,
-    dirtyBytesPerSec: dirty,
-    dirtyRateSource: plan.dirtyBytesPerSec !== null ? ('option' as const) : dirty !== null ? ('measured' as const) : null,
-    bandwidthBytesPerSec: plan.bandwidth?.bytesPerSec ?? null,
-    bandwidthSource: plan.bandwidth?.source ?? null,
-    maxDowntimeMs: plan.maxDowntimeMs,
-  };
-  const link = plan.bandwidth === null ? linkBandwidth(src) : null;
-  const lacks: string[] = [];
-  if (dom.state !== 'running' && dom.state !== 'paused') lacks.push(`not running (${dom.state}): it moves cold, no pre-copy`);
-  else {
-    if (dirty === null) {
-      const why = src.libvirt?.dirtyRateError ? `the hypervisor could not measure it: ${src.libvirt.dirtyRateError}` : 'the hypervisor reported none';
-      lacks.push(`no dirty rate (${why}; give --dirty-rate MiB/s)`);
-    }
-    if (plan.bandwidth === null && link === null) lacks.push('no bandwidth (give --bandwidth MiB/s or --measure-bandwidth; the link speed towards the destination is unknown)');
-  }
-  if (lacks.length > 0 || dirty === null || memoryBytes <= 0) return { ...base, missing: lacks.join('; ') || 'no memory size', prediction: null };
-  const at = (bytesPerSec: number) => predictPrecopy({ memoryBytes, dirtyBytesPerSec: dirty, bandwidthBytesPerSec: bytesPerSec, maxDowntimeMs: plan.maxDowntimeMs });
-  if (plan.bandwidth !== null) return { ...base, missing: null, prediction: at(plan.bandwidth.bytesPerSec) };
-  if (link === null) return { ...base, missing: 'no bandwidth', prediction: null };
-  // No figure for the bandwidth: the link speed bounds it from above, a fraction of it stands for
-  // what one migration stream gets. A verdict only where both bounds agree.
-  const low = link.bytesPerSec * LINK_SHARE;
-  const pessimistic = at(low);
-  const optimistic = at(link.bytesPerSec);
-  const assumption = `${link.dev} links at ${link.mbps} Mb/s; assumed the migration gets at least ${LINK_SHARE_TEXT} of it (${mibs(low)}), at most all of it`;
-  const linkBase = { ...base, bandwidthSource: 'link' as const, bandwidthAssumption: assumption };
-  if (pessimistic.converges) return { ...linkBase, bandwidthBytesPerSec: low, missing: null, prediction: pessimistic };
-  if (!optimistic.converges) return { ...linkBase, bandwidthBytesPerSec: link.bytesPerSec, missing: null, prediction: optimistic };
-  return {
-    ...linkBase,
-    bandwidthBytesPerSec: null,
-    missing: `uncertain: it converges at ${mibs(link.bytesPerSec)} (the full link) but not at ${mibs(low)} (${LINK_SHARE_TEXT} of it); measure the path (--measure-bandwidth) or give --bandwidth MiB/s`,
-    prediction: null,
-  };
-}
-
-/**
- * The share of the link speed a live migration is assumed to get at least: one TCP stream, one
- * sending thread, other traffic on the link. Pessimistic on purpose; on the lab's TCG hosts QEMU
- * reached about a sixth of a 10 Gb/s veth.
- */
-const LINK_SHARE = 1 / 8;
-const LINK_SHARE_TEXT = 'an eighth';
-
-function linkBandwidth(src: HostFacts): { dev: string; mbps: number; bytesPerSec: number } | null {
-  const l = src.peer?.link;
-  return l && l.mbps !== null && l.mbps > 0 ? { dev: l.dev, mbps: l.mbps, bytesPerSec: (l.mbps * 1e6) / 8 } : null;
 }
 
 /**

@@ -153,6 +153,7 @@ const domainVerdict = {
             bandwidthBytesPerSec: numOrNull,
             bandwidthSource: { enum: ['measured', 'option', 'link', null] },
             bandwidthAssumption: str,
+            dirtyRateAssumption: str,
             maxDowntimeMs: num,
             missing: strOrNull,
             prediction: { oneOf: [{ type: 'null' }, prediction] },

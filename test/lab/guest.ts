@@ -6,6 +6,7 @@
  * initrd on both sides of a migration).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAB_CACHE } from './libvirtd.js';
@@ -20,7 +21,10 @@ export interface GuestImage {
 /**
  * /init: mounts what it needs, keeps a working set of `wss=` MiB in a tmpfs and rewrites `dirty=`
  * MiB of it per second with random bytes (zero pages would cost QEMU nothing to send), paced by
- * /proc/uptime so a slow TCG guest catches up instead of drifting. Prints `lab-guest: ready`.
+ * /proc/uptime so a slow TCG guest catches up instead of drifting. Each pass over the working set
+ * writes fresh bytes: QEMU's page-sampling compares page hashes, so rewriting a page with what it
+ * held already goes unseen by the measurement, though migration sends it again. Prints
+ * `lab-guest: ready`.
  */
 const INIT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -51,6 +55,7 @@ while [ "$dirty" -gt 0 ]; do
     dd if=/w/src of=/w/ws bs=64k count="$n" seek="$off" conv=notrunc 2>/dev/null
     done_=$((done_ + n))
     off=$(( (off + n) % blocks ))
+    [ "$off" -eq 0 ] && dd if=/dev/urandom of=/w/src bs=64k count=16 2>/dev/null
   else
     sleep 0.05
   fi
@@ -83,9 +88,11 @@ function kernelPackage(): string {
 export function ensureGuest(log: (s: string) => void = () => {}): GuestImage {
   const root = join(LAB_CACHE, 'guest');
   mkdirSync(root, { recursive: true });
-  const have = readdirSync(root).filter((d) => existsSync(join(root, d, 'initrd.cpio')));
-  const pkg = have[0] ?? kernelPackage();
-  const dir = join(root, pkg);
+  // The cache is keyed by the kernel package and the /init script: a changed script rebuilds.
+  const tag = createHash('sha256').update(INIT).digest('hex').slice(0, 8);
+  const have = readdirSync(root).filter((d) => d.endsWith(`-${tag}`) && existsSync(join(root, d, 'initrd.cpio')));
+  const pkg = have[0]?.slice(0, -(tag.length + 1)) ?? kernelPackage();
+  const dir = join(root, `${pkg}-${tag}`);
   const image = { kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.cpio'), package: pkg };
   if (existsSync(image.initrd)) return image;
   log(`lab guest: building from ${pkg} and busybox-static`);

@@ -77,9 +77,11 @@ describe('real libvirt 9.0 / QEMU 7.2 outputs', () => {
     // No --bandwidth: the veth's 10000 Mb/s bounds it; converging at an eighth of it is a confident GO.
     const conv = get(r, 'migration.convergence');
     expect(conv).toMatchObject({ status: 'pass', domain: 'g1' });
-    const est = (conv.evidence as { src: { bandwidthSource: string; bandwidthAssumption?: string }[] }).src[0];
-    expect(est).toMatchObject({ bandwidthSource: 'link', bandwidthBytesPerSec: 10000e6 / 8 / 8, dirtyRateSource: 'measured', dirtyBytesPerSec: 1024 * 1024 });
+    const est = (conv.evidence as { src: { bandwidthSource: string; bandwidthAssumption?: string; dirtyRateAssumption?: string }[] }).src[0];
+    // The worst end of both ranges: an eighth of the link, and the sample (1 MiB/s over 2 s) plus one sampled page per period (1 MiB/s).
+    expect(est).toMatchObject({ bandwidthSource: 'link', bandwidthBytesPerSec: 10000e6 / 8 / 8, dirtyRateSource: 'measured', dirtyBytesPerSec: 2 * 1024 * 1024 });
     expect(est?.bandwidthAssumption).toMatch(/^eth0 links at 10000 Mb\/s; assumed the migration gets at least an eighth of it/);
+    expect(est?.dirtyRateAssumption).toBe('1 sample of 2 s: 1 MiB/s; taken as 1.0 to 2.0 MiB/s (up to one sampled page, 1.0 MiB/s, above the highest)');
   });
 
   it('on sshfs libvirt refuses ("Migration without shared storage is unsafe"), which --unsafe overrides', () => {
@@ -143,6 +145,24 @@ describe('libvirt safety check (qemuMigrationSrcIsSafe) by version', () => {
     expect([libvirtCountsShared('beegfs', '9.0.0'), libvirtCountsShared('beegfs', '10.0.0')]).toEqual([false, true]);
     // Network disks and local ones are not this check's business (storage.disk-paths judges local disks).
     expect(libvirtRefusals([disk({ storage: 'network', mount: null }), disk({ storage: 'local', mount: null })], facts('2.12.0'), live)).toEqual([]);
+  });
+});
+
+describe('convergence from ranges: a verdict only where both ends agree', () => {
+  const guest = (mib: number) => host('src', outputs({ mounts: GLUSTER_MOUNTS, 'virsh-domxml': DUMPXML.replace(/<memory unit='KiB'>\d+<\/memory>/, `<memory unit='KiB'>${mib * 1024}</memory>`).replace(/<currentMemory unit='KiB'>\d+<\/currentMemory>/, `<currentMemory unit='KiB'>${mib * 1024}</currentMemory>`) }));
+  const dst = host('dst', { ...Object.fromEntries(Object.entries(DST.probes).map(([k, v]) => [k, v.stdout])), mounts: GLUSTER_MOUNTS });
+  const conv = (src: HostReport, options: Partial<ReportOptions>) => get(evaluate(src, dst, options), 'migration.convergence');
+
+  it('dirtying more than the cap can carry is a NO-GO even at the best end; well under it a GO at the worst end', () => {
+    expect(conv(guest(160), { bandwidthMiBs: 16, dirtyRateMiBs: 30 })).toMatchObject({ status: 'fail', message: expect.stringMatching(/g1 will not converge: dirty rate 30\.0 MiB\/s is not below the bandwidth 16\.0 MiB\/s/) });
+    expect(conv(guest(160), { bandwidthMiBs: 16, dirtyRateMiBs: 2 }).status).toBe('pass');
+  });
+
+  it('where the link bounds disagree it says so (error), never a confident GO', () => {
+    // 200 MiB/s of dirtying: an eighth of a 10 Gb/s link (149 MiB/s) cannot carry it, all of it (1192 MiB/s) can.
+    const r = conv(guest(4096), { dirtyRateMiBs: 200 });
+    expect(r.status).toBe('error');
+    expect(r.message).toMatch(/uncertain: it converges at 1192\.1 MiB\/s dirtying 200\.0 MiB\/s but not at 149\.0 MiB\/s dirtying 200\.0 MiB\/s.*give --bandwidth/);
   });
 });
 

@@ -20,7 +20,7 @@ import {
 } from './system.js';
 import { parseDiskSizes } from './disk-sizes.js';
 import { dirStatCommand, parseDirStats } from './dir-stats.js';
-import { joinDomains, parseDomstatsDirtyRate, parseSnapshotCounts, parseVirshList, parseVirshUuids } from './virsh.js';
+import { DIRTY_SAMPLES, dirtyRatesOf, joinDomains, parseDomstatsDirtyRate, parseSnapshotCounts, parseVirshList, parseVirshUuids } from './virsh.js';
 import { detectHypervisor, HV_DETECT_COMMAND, parseHvDetect } from './hypervisor.js';
 import { parseXendConfig, parseXlInfo, parseXlList, parseXlListLong } from './xen.js';
 
@@ -214,8 +214,10 @@ export const PROBES = {
     hypervisor: 'kvm',
     side: 'src',
     provides: ['libvirt.dirtyRates'],
-    // QEMU samples the guest's page dirtying (calc-dirty-rate: it changes nothing in the guest), then
-    // domstats reads the result; runs only without --dirty-rate. Names are arguments, never spliced.
+    // QEMU samples the guest's page dirtying (calc-dirty-rate, page-sampling: it changes nothing in
+    // the guest), then domstats reads the result; DIRTY_SAMPLES times, as one sample is coarse (each
+    // sampled page stands for 2 MiB of guest memory). Runs only without --dirty-rate. Names are
+    // arguments, never spliced.
     command: (c) => {
       const u = shq(c.libvirtUri);
       const s = String(Math.max(1, Math.round(c.dirtyRateSeconds ?? 1)));
@@ -223,12 +225,15 @@ export const PROBES = {
       return [
         names ? `set -- ${names}` : `IFS='\n'; set -f; set -- $(virsh -c ${u} list --name --state-running); unset IFS; set +f`,
         '[ $# -gt 0 ] || exit 0',
+        'k=0',
+        `while [ $k -lt ${DIRTY_SAMPLES} ]; do k=$((k+1))`,
         'ok=0',
         `for n in "$@"; do virsh -c ${u} domdirtyrate-calc --seconds ${s} -- "$n" >/dev/null && ok=1; done`,
         '[ $ok = 1 ] || exit 1',
         `sleep ${s}`,
         'i=0',
-        `while :; do out=$(virsh -c ${u} domstats --dirtyrate -- "$@") || exit $?; case $out in *calc_status=1*) if [ $i -lt 5 ]; then i=$((i+1)); sleep 1; continue; fi;; esac; printf '%s\n' "$out"; exit 0; done`,
+        `while :; do out=$(virsh -c ${u} domstats --dirtyrate -- "$@") || exit $?; case $out in *calc_status=1*) if [ $i -lt 5 ]; then i=$((i+1)); sleep 1; continue; fi;; esac; printf '%s\n' "$out"; break; done`,
+        'done',
       ].join('\n');
     },
     parse: parseDomstatsDirtyRate,
@@ -489,7 +494,7 @@ export function buildFacts(
     }
     const dirtyFailure = failures.find((x) => x.probe === 'dirty-rate');
     if (dirtyFailure) lv.dirtyRateError = dirtyFailure.reason;
-    if (parsed['dirty-rate']) lv.dirtyRates = parsed['dirty-rate'].map((r) => ({ domain: r.domain, status: r.status, mibPerSecond: r.mibPerSecond }));
+    if (parsed['dirty-rate']) lv.dirtyRates = dirtyRatesOf(parsed['dirty-rate']);
     if (parsed['disk-sizes']) lv.diskSizes = parsed['disk-sizes'];
     f.libvirt = lv;
   }

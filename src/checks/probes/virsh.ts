@@ -168,3 +168,26 @@ export function parseSnapshotCounts(text: string): Map<string, number | null> {
   }
   return out;
 }
+
+/** Number of page-sampling measurements the dirty-rate probe takes per domain. */
+export const DIRTY_SAMPLES = 3;
+
+/**
+ * The dirty-rate probe's blocks (DIRTY_SAMPLES per domain) summarised per domain: measured when
+ * any sample is, with the highest rate and every sample; else the last block's status.
+ */
+export function dirtyRatesOf(blocks: readonly DomainDirtyRate[]): { domain: string; status: string | null; mibPerSecond: number | null; samples: number[]; periodSeconds: number | null }[] {
+  const by = new Map<string, DomainDirtyRate[]>();
+  for (const b of blocks) by.set(b.domain, [...(by.get(b.domain) ?? []), b]);
+  return [...by].map(([domain, bs]) => {
+    const measured = bs.filter((b) => b.status === 'measured' && b.mibPerSecond !== null);
+    const samples = measured.map((b) => b.mibPerSecond as number);
+    return {
+      domain,
+      status: measured.length > 0 ? 'measured' : (bs.at(-1)?.status ?? null),
+      mibPerSecond: samples.length > 0 ? Math.max(...samples) : null,
+      samples,
+      periodSeconds: measured[0]?.periodSeconds ?? bs[0]?.periodSeconds ?? null,
+    };
+  });
+}
