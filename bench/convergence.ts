@@ -24,9 +24,11 @@ const BIN = fileURLToPath(new URL('../bin/migrate-preflight.js', import.meta.url
 /** dirty MiB/s : bandwidth cap MiB/s. */
 const DEFAULT_CELLS = ['0:16', '4:16', '12:16', '30:16', '0:64', '12:64', '30:64', '60:64'];
 const CELLS = (process.env.CELLS ?? DEFAULT_CELLS.join(',')).split(',').map((c) => c.split(':').map(Number) as [number, number]);
-const MEM_MIB = 256;
+const MEM_MIB = 320;
 const WSS_MIB = 128;
 const TIMEOUT_S = 60;
+/** Written once at boot, so the guest's memory is mostly non-zero, as a guest that has run a while (the model sends every page). */
+const FILL_MIB = MEM_MIB - WSS_MIB - 120;
 
 function run(args: string[]): Promise<number | null> {
   return new Promise((resolve) => spawn(process.execPath, [BIN, ...args], { stdio: 'ignore' }).on('close', resolve));
@@ -44,7 +46,7 @@ try {
   const img = ensureGuest();
   for (const [i, [dirty, bw]] of CELLS.entries()) {
     const name = `conv${i}`;
-    await startGuest(lab, 'src', img, { name, memMiB: MEM_MIB, dirtyMiBps: dirty, wssMiB: WSS_MIB });
+    await startGuest(lab, 'src', img, { name, memMiB: MEM_MIB, dirtyMiBps: dirty, wssMiB: WSS_MIB, fillMiB: FILL_MIB });
     await new Promise((r) => setTimeout(r, 3000)); // the guest's working set is written once: steady state
     const json = join(out, `${name}.json`);
     await run(['-F', lab.sshConfig, '--libvirt-uri', 'qemu:///system', '-q', '-d', name, '--bandwidth', String(bw), '--json', json, 'src', 'dst']);

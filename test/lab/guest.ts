@@ -19,7 +19,8 @@ export interface GuestImage {
 }
 
 /**
- * /init: mounts what it needs, keeps a working set of `wss=` MiB in a tmpfs and rewrites `dirty=`
+ * /init: mounts what it needs, writes `fill=` MiB of memory once (non-zero: QEMU sends zero pages
+ * for almost nothing), keeps a working set of `wss=` MiB in a tmpfs and rewrites `dirty=`
  * MiB of it per second with random bytes (zero pages would cost QEMU nothing to send), paced by
  * /proc/uptime so a slow TCG guest catches up instead of drifting. Each pass over the working set
  * writes fresh bytes: QEMU's page-sampling compares page hashes, so rewriting a page with what it
@@ -33,13 +34,19 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 dirty=0
 wss=32
+fill=0
 for a in $(cat /proc/cmdline); do
-  case "$a" in dirty=*) dirty="\${a#dirty=}" ;; wss=*) wss="\${a#wss=}" ;; esac
+  case "$a" in dirty=*) dirty="\${a#dirty=}" ;; wss=*) wss="\${a#wss=}" ;; fill=*) fill="\${a#fill=}" ;; esac
 done
 mkdir -p /w
 mount -t tmpfs -o size=$((wss + 4))m w /w
 dd if=/dev/urandom of=/w/src bs=64k count=16 2>/dev/null
 dd if=/dev/zero of=/w/ws bs=1M count="$wss" 2>/dev/null
+# fill= MiB more of non-zero memory, written once: a guest that has run for a while has few zero pages.
+if [ "$fill" -gt 0 ]; then
+  mkdir -p /f && mount -t tmpfs -o size=$((fill + 4))m f /f
+  i=0; while [ $i -lt "$fill" ]; do cat /w/src; i=$((i + 1)); done > /f/fill
+fi
 echo "lab-guest: ready dirty=\${dirty}MiB/s wss=\${wss}MiB" > /dev/console
 blocks=$((wss * 16))
 cs() { read -r up _ < /proc/uptime; echo "\${up%.*}\${up#*.}"; }

@@ -44,6 +44,8 @@ export interface GuestSpec {
   /** MiB/s of memory the guest rewrites (its kernel command line), over `wssMiB`. */
   readonly dirtyMiBps?: number;
   readonly wssMiB?: number;
+  /** MiB of further memory the guest writes once at boot (so it has few zero pages). */
+  readonly fillMiB?: number;
   /** Disk image path (qcow2, created by the oracle before start); default SHARED/<name>.qcow2. */
   readonly disk?: string;
   readonly cache?: 'none' | 'writeback' | 'writethrough' | 'directsync' | 'unsafe';
@@ -75,7 +77,7 @@ export function guestXml(img: GuestImage, g: GuestSpec): string {
     <type arch='x86_64' machine='${g.machine ?? 'pc'}'>hvm</type>
     <kernel>${img.kernel}</kernel>
     <initrd>${img.initrd}</initrd>
-    <cmdline>console=ttyS0 quiet dirty=${g.dirtyMiBps ?? 0} wss=${g.wssMiB ?? 32}</cmdline>
+    <cmdline>console=ttyS0 quiet dirty=${g.dirtyMiBps ?? 0} wss=${g.wssMiB ?? 32} fill=${g.fillMiB ?? 0}</cmdline>
   </os>${g.cpu ? `\n  ${g.cpu}` : ''}
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>
