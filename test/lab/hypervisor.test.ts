@@ -169,6 +169,19 @@ describe.skipIf(why !== null)('oracle: verdicts against real libvirt 9 + QEMU 7.
     agreeNoGo({ v, m }, 'domain.migration-blockers', /cannot migrate domain with 1 snapshots/, /cannot migrate domain with 1 snapshots/);
   }, CASE_MS);
 
+  it.concurrent('a guest dirtying 30 MiB/s against a 16 MiB/s cap: NO-GO, and QEMU never converges; one dirtying 2 MiB/s: GO, and it migrates', async () => {
+    const cap = ['--bandwidth', '16'];
+    await Promise.all([startGuest(lab, 'src', img, { name: 'g-hot', dirtyMiBps: 30, wssMiB: 64 }), startGuest(lab, 'src', img, { name: 'g-calm', dirtyMiBps: 2 })]);
+    const hot = await preflight('dst', 'g-hot', cap);
+    expect(hot.verdict).toBe('no-go');
+    expect(hot.failing.find((f) => f.startsWith('migration.convergence: '))).toMatch(/g-hot will not converge: dirty rate [\d.]+ MiB\/s is not below the bandwidth 16\.0 MiB\/s/);
+    // QEMU at the same cap: still copying when the bound ends it (virsh aborts the job on SIGINT).
+    const m = await migrate(lab, 'src', 'dst', 'g-hot', ['--live', '--persistent', '--undefinesource', ...cap], 25);
+    expect({ ok: m.ok, dstState: m.dstState }).toEqual({ ok: false, dstState: '' });
+    const calm = await preflight('dst', 'g-calm', cap);
+    agreeGo({ v: calm, m: await migrate(lab, 'src', 'dst', 'g-calm', ['--live', '--persistent', '--undefinesource', ...cap], 90) });
+  }, CASE_MS);
+
   it.concurrent('cold: a shut-off guest on shared storage is GO; defined on the destination it starts there', async () => {
     const g: GuestSpec = { name: 'g-cold' };
     await startGuest(lab, 'src', img, g, { start: false });
