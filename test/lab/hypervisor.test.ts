@@ -12,7 +12,7 @@ import { shq as q } from '../../src/checks/shell.js';
 import type { Report } from '../../src/types.js';
 import { ensureGuest, type GuestImage } from './guest.js';
 import { cli, labGate } from './helpers.js';
-import { HYPERVISORS, LOCAL, SSHFS, newUuid, type GuestSpec } from './hv-scenario.js';
+import { HYPERVISORS, LOCAL, SHARED, SSHFS, newUuid, type GuestSpec } from './hv-scenario.js';
 import { startLab, type Lab } from './lab.js';
 import { failures, migrate, mustOnHost, onHost, startGuest, type MigrateResult } from './oracle.js';
 
@@ -180,6 +180,18 @@ describe.skipIf(why !== null)('oracle: verdicts against real libvirt 9 + QEMU 7.
     expect({ ok: m.ok, dstState: m.dstState }).toEqual({ ok: false, dstState: '' });
     const calm = await preflight('dst', 'g-calm', cap);
     agreeGo({ v: calm, m: await migrate(lab, 'src', 'dst', 'g-calm', ['--live', '--persistent', '--undefinesource', ...cap], 90) });
+  }, CASE_MS);
+
+  it.concurrent('save: virsh save to a private directory on GlusterFS is GO; virsh restore brings the guest up on the destination', async () => {
+    const g: GuestSpec = { name: 'g-save' };
+    const dir = `${SHARED}/save`;
+    await startGuest(lab, 'src', img, g);
+    await mustOnHost(lab, 'src', `mkdir -p -m 700 ${q(dir)}`);
+    const v = await preflight('dst', g.name, ['--mode', 'save', '--save-dir', dir]);
+    expect({ verdict: v.verdict, failing: v.failing }).toEqual({ verdict: 'go', failing: [] });
+    await mustOnHost(lab, 'src', `virsh -q save g-save ${q(`${dir}/g-save.sav`)} >/dev/null`);
+    const restored = await onHost(lab, 'dst', `virsh -q restore ${q(`${dir}/g-save.sav`)} >/dev/null && virsh -q domstate g-save`);
+    expect({ code: restored.code, state: restored.stdout.trim(), err: restored.stderr.trim() }).toEqual({ code: 0, state: 'running', err: '' });
   }, CASE_MS);
 
   it.concurrent('cold: a shut-off guest on shared storage is GO; defined on the destination it starts there', async () => {
