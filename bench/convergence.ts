@@ -46,7 +46,7 @@ try {
   const img = ensureGuest();
   for (const [i, [dirty, bw]] of CELLS.entries()) {
     const name = `conv${i}`;
-    await startGuest(lab, 'src', img, { name, memMiB: MEM_MIB, dirtyMiBps: dirty, wssMiB: WSS_MIB, fillMiB: FILL_MIB });
+    await startGuest(lab, 'src', img, { name, memMiB: MEM_MIB, dirtyMiBps: dirty, wssMiB: WSS_MIB, fillMiB: FILL_MIB, wsData: true });
     await new Promise((r) => setTimeout(r, 3000)); // the guest's working set is written once: steady state
     const json = join(out, `${name}.json`);
     await run(['-F', lab.sshConfig, '--libvirt-uri', 'qemu:///system', '-q', '-d', name, '--bandwidth', String(bw), '--json', json, 'src', 'dst']);

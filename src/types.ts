@@ -179,9 +179,16 @@ export interface ConvergenceEstimate {
   readonly domain: string;
   readonly state: string;
   readonly memoryBytes: number;
-  /** Dirty rate used, bytes/s, and where it came from. */
+  /** Round 0's bytes when less than memoryBytes (the source's QEMU process holds less), and why, in words. */
+  readonly firstRoundBytes?: number;
+  readonly memoryAssumption?: string;
+  /** The working set the guest rewrites, bytes, when a long sample showed one, and how it was had. */
+  readonly workingSetBytes?: number;
+  readonly workingSetAssumption?: string;
+  /** Dirty rate used for the prediction (the middle of its range), bytes/s, and where it came from. */
   readonly dirtyBytesPerSec: number | null;
   readonly dirtyRateSource: 'measured' | 'option' | null;
+  /** Bandwidth used for the prediction, bytes/s. */
   readonly bandwidthBytesPerSec: number | null;
   /** option (--bandwidth), measured (--measure-bandwidth), link (an assumption from the link speed). */
   readonly bandwidthSource: 'measured' | 'option' | 'link' | null;
@@ -239,8 +246,19 @@ export interface HostFacts {
     /** What guest CPUs this host accepts: its flags, and the named models libvirt reports usable. */
     cpuSupport?: CpuSupport;
     /** Source only: dirty rates measured by the hypervisor (`virsh domstats --dirtyrate`). */
-    /** QEMU's page-sampling measurements: the highest of the samples, each sample, and their period. */
-    dirtyRates?: readonly { domain: string; status: string | null; mibPerSecond: number | null; samples?: readonly number[]; periodSeconds?: number | null }[];
+    /**
+     * QEMU's page-sampling measurements: the highest of the short samples, each short sample, and
+     * their period; the long sample apart; the QEMU process's resident memory.
+     */
+    dirtyRates?: readonly {
+      domain: string;
+      status: string | null;
+      mibPerSecond: number | null;
+      samples?: readonly number[];
+      periodSeconds?: number | null;
+      long?: { readonly periodSeconds: number; readonly mibPerSecond: number };
+      rssKiB?: number;
+    }[];
     /** Source only: why the dirty rate could not be measured (the dirty-rate probe's failure). */
     dirtyRateError?: string;
     /** Source only: sizes of the moving domains' disks (stat for files, domblkinfo otherwise). */
@@ -396,10 +414,17 @@ export interface Summary {
   readonly error: number;
   readonly skip: number;
   readonly waived: number;
+  /** Rules --only/--skip left out; absent when none was. */
+  readonly leftOut?: number;
+  /** No rule at or above --fail-on was decided (every one skipped or below it): exit 3, never a GO. */
+  readonly ungated?: true;
+  /** The run was interrupted: the report holds what was collected until then (exit 130 or 143). */
+  readonly interrupted?: 'SIGINT' | 'SIGTERM';
   readonly exitCode: ExitCode;
 }
 
-export type ExitCode = 0 | 1 | 2 | 3;
+/** 130 and 143: interrupted by SIGINT and SIGTERM (128 + the signal), after writing what was collected. */
+export type ExitCode = 0 | 1 | 2 | 3 | 130 | 143;
 export type FailOn = Severity | 'never';
 
 /** The options recorded in the report: what was asked, never a secret. */
@@ -429,6 +454,8 @@ export interface ReportOptions {
   readonly unsafe: boolean;
   /** --hypervisor: auto (each host says what it runs), kvm or xen. */
   readonly hypervisor: 'auto' | 'kvm' | 'xen';
+  /** --change-id: the change (ticket) this check is evidence for; absent in reports from before it existed. */
+  readonly changeId?: string | null;
 }
 
 /** A bandwidth measured by the tool itself (--measure-bandwidth). */
@@ -476,6 +503,14 @@ export interface Report {
   readonly waivers: readonly WaiverState[];
   readonly drift: Drift | null;
   /** Set on a report made by `replay`: which saved report's evidence it re-evaluated, and when. */
-  readonly replayOf: { readonly path: string; readonly sha256: string; readonly replayedAt: string } | null;
+  readonly replayOf: {
+    readonly path: string;
+    readonly sha256: string;
+    readonly replayedAt: string;
+    /** `side:probe` whose stdout no longer matches its recorded sha256: the evidence was edited. */
+    readonly altered?: readonly string[];
+    /** `side:probe` that cannot be checked: cut at the size limit, or not valid UTF-8 when collected. */
+    readonly unverifiable?: readonly string[];
+  } | null;
   readonly summary: Summary;
 }

@@ -8,6 +8,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shq as q } from '../../src/checks/shell.js';
+import { untilOk } from './sh.js';
 
 /** glusterd's geo-replication helper: at every start glusterd runs it ~15 times (2.5 s of python). */
 const GSYNCD = '/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd';
@@ -46,7 +47,7 @@ export function glusterServerSteps(hd: string, host: string, volumes: readonly s
     'mkdir -p /run/gluster',
     // glusterd daemonizes before it initialises: its CLI answering is the readiness signal.
     'glusterd -p /run/glusterd.pid',
-    `i=0; until ${cli} volume list >/dev/null 2>&1; do i=$((i+1)); [ $i -ge 200 ] && { echo 'glusterd did not come up' >&2; exit 1; }; sleep 0.05; done`,
+    untilOk(`${cli} volume list >/dev/null 2>&1`, 200, 0.05, 'glusterd did not come up'),
     ...volumes.flatMap((v) => [
       `mkdir -p ${q(`/srv/bricks/${v}`)}`,
       // force: a brick on a tmpfs (gluster wants a dedicated filesystem, which this is).
@@ -58,5 +59,5 @@ export function glusterServerSteps(hd: string, host: string, volumes: readonly s
 
 /** The step that FUSE-mounts `server`'s volume at `at`, logging to `log` (retrying while the server starts). */
 export function glusterMountStep(server: string, volume: string, at: string, log: string): string {
-  return `i=0; until mount -t glusterfs -o ${q(`log-file=${log}`)} ${q(`${server}.lab:/${volume}`)} ${q(at)} && stat -f ${q(at)} >/dev/null; do i=$((i+1)); [ $i -ge 100 ] && exit 1; sleep 0.1; done`;
+  return untilOk(`mount -t glusterfs -o ${q(`log-file=${log}`)} ${q(`${server}.lab:/${volume}`)} ${q(at)} && stat -f ${q(at)} >/dev/null`, 100, 0.1);
 }

@@ -20,7 +20,8 @@ export interface GuestImage {
 
 /**
  * /init: mounts what it needs, writes `fill=` MiB of memory once (non-zero: QEMU sends zero pages
- * for almost nothing), keeps a working set of `wss=` MiB in a tmpfs and rewrites `dirty=`
+ * for almost nothing), keeps a working set of `wss=` MiB in a tmpfs (zeros at first, data with
+ * `wsdata=1`) and rewrites `dirty=`
  * MiB of it per second with random bytes (zero pages would cost QEMU nothing to send), paced by
  * /proc/uptime so a slow TCG guest catches up instead of drifting. Each pass over the working set
  * writes fresh bytes: QEMU's page-sampling compares page hashes, so rewriting a page with what it
@@ -35,13 +36,20 @@ mount -t devtmpfs dev /dev
 dirty=0
 wss=32
 fill=0
+wsdata=0
 for a in $(cat /proc/cmdline); do
-  case "$a" in dirty=*) dirty="\${a#dirty=}" ;; wss=*) wss="\${a#wss=}" ;; fill=*) fill="\${a#fill=}" ;; esac
+  case "$a" in dirty=*) dirty="\${a#dirty=}" ;; wss=*) wss="\${a#wss=}" ;; fill=*) fill="\${a#fill=}" ;; wsdata=*) wsdata="\${a#wsdata=}" ;; esac
 done
 mkdir -p /w
 mount -t tmpfs -o size=$((wss + 4))m w /w
 dd if=/dev/urandom of=/w/src bs=64k count=16 2>/dev/null
-dd if=/dev/zero of=/w/ws bs=1M count="$wss" 2>/dev/null
+# wsdata=1: the working set holds data from the start (QEMU sends zero pages for nearly nothing);
+# else zeros, which boot faster.
+if [ "$wsdata" = 1 ]; then
+  i=0; while [ $i -lt "$wss" ]; do cat /w/src; i=$((i + 1)); done > /w/ws
+else
+  dd if=/dev/zero of=/w/ws bs=1M count="$wss" 2>/dev/null
+fi
 # fill= MiB more of non-zero memory, written once: a guest that has run for a while has few zero pages.
 if [ "$fill" -gt 0 ]; then
   mkdir -p /f && mount -t tmpfs -o size=$((fill + 4))m f /f

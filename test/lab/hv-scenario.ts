@@ -46,6 +46,8 @@ export interface GuestSpec {
   readonly wssMiB?: number;
   /** MiB of further memory the guest writes once at boot (so it has few zero pages). */
   readonly fillMiB?: number;
+  /** The working set holds data from boot, not zeros (slower to boot; what QEMU sends then costs what it would on a guest that has run a while). */
+  readonly wsData?: boolean;
   /** Disk image path (qcow2, created by the oracle before start); default SHARED/<name>.qcow2. */
   readonly disk?: string;
   readonly cache?: 'none' | 'writeback' | 'writethrough' | 'directsync' | 'unsafe';
@@ -77,7 +79,7 @@ export function guestXml(img: GuestImage, g: GuestSpec): string {
     <type arch='x86_64' machine='${g.machine ?? 'pc'}'>hvm</type>
     <kernel>${img.kernel}</kernel>
     <initrd>${img.initrd}</initrd>
-    <cmdline>console=ttyS0 quiet dirty=${g.dirtyMiBps ?? 0} wss=${g.wssMiB ?? 32} fill=${g.fillMiB ?? 0}</cmdline>
+    <cmdline>console=ttyS0 quiet dirty=${g.dirtyMiBps ?? 0} wss=${g.wssMiB ?? 32} fill=${g.fillMiB ?? 0}${g.wsData ? ' wsdata=1' : ''}</cmdline>
   </os>${g.cpu ? `\n  ${g.cpu}` : ''}
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>

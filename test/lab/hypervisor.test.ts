@@ -169,17 +169,20 @@ describe.skipIf(why !== null)('oracle: verdicts against real libvirt 9 + QEMU 7.
     agreeNoGo({ v, m }, 'domain.migration-blockers', /cannot migrate domain with 1 snapshots/, /cannot migrate domain with 1 snapshots/);
   }, CASE_MS);
 
-  it.concurrent('a guest dirtying 30 MiB/s against a 16 MiB/s cap: NO-GO, and QEMU never converges; one dirtying 2 MiB/s: GO, and it migrates', async () => {
-    const cap = ['--bandwidth', '16'];
+  // The hot guest's cap is far below its rate: with the whole suite running, a TCG guest gets a sliver of a
+  // core and may reach a fraction of the rate it is asked for; the verdict must hold for what it reaches.
+  it.concurrent('a guest dirtying 30 MiB/s of 64 MiB against a 2 MiB/s cap: NO-GO, and QEMU never converges; one dirtying 2 MiB/s against 16 MiB/s: GO, and it migrates', async () => {
+    const slow = ['--bandwidth', '2'];
+    const fast = ['--bandwidth', '16'];
     await Promise.all([startGuest(lab, 'src', img, { name: 'g-hot', dirtyMiBps: 30, wssMiB: 64 }), startGuest(lab, 'src', img, { name: 'g-calm', dirtyMiBps: 2 })]);
-    const hot = await preflight('dst', 'g-hot', cap);
+    const hot = await preflight('dst', 'g-hot', slow);
     expect(hot.verdict).toBe('no-go');
-    expect(hot.failing.find((f) => f.startsWith('migration.convergence: '))).toMatch(/g-hot will not converge: dirty rate [\d.]+ MiB\/s is not below the bandwidth 16\.0 MiB\/s/);
+    expect(hot.failing.find((f) => f.startsWith('migration.convergence: '))).toMatch(/g-hot will not converge: dirty rate [\d.]+ MiB\/s is not below the bandwidth 2\.0 MiB\/s/);
     // QEMU at the same cap: still copying when the bound ends it (virsh aborts the job on SIGINT).
-    const m = await migrate(lab, 'src', 'dst', 'g-hot', ['--live', '--persistent', '--undefinesource', ...cap], 25);
+    const m = await migrate(lab, 'src', 'dst', 'g-hot', ['--live', '--persistent', '--undefinesource', ...slow], 25);
     expect({ ok: m.ok, dstState: m.dstState }).toEqual({ ok: false, dstState: '' });
-    const calm = await preflight('dst', 'g-calm', cap);
-    agreeGo({ v: calm, m: await migrate(lab, 'src', 'dst', 'g-calm', ['--live', '--persistent', '--undefinesource', ...cap], 90) });
+    const calm = await preflight('dst', 'g-calm', fast);
+    agreeGo({ v: calm, m: await migrate(lab, 'src', 'dst', 'g-calm', ['--live', '--persistent', '--undefinesource', ...fast], 90) });
   }, CASE_MS);
 
   it.concurrent('save: virsh save to a private directory on GlusterFS is GO; virsh restore brings the guest up on the destination', async () => {

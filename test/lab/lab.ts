@@ -9,6 +9,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { shq as q } from '../../src/checks/shell.js';
+import { untilOk } from './sh.js';
 import { glusterMountStep, glusterServerSteps } from './gluster.js';
 import { libvirtdSteps, privateRun } from './libvirtd.js';
 import { COMMANDS, ensureCommands, TEST_COMMANDS, type Command } from './packages.js';
@@ -418,7 +419,7 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
         if (m.fs === 'glusterfs') return [`mkdir -p ${q(m.at)}`, glusterMountStep(m.from, m.export, m.at, join(hd, `gluster-${m.export}.log`))];
         const src = `root@${ipOf(m.from)}:${exportPath(m.from, m.export)}`;
         // The file server may still be starting: retry for a few seconds.
-        return [`mkdir -p ${q(m.at)}`, `i=0; until sshfs -o ${q(sshfsOpts)} ${q(src)} ${q(m.at)}; do i=$((i+1)); [ $i -ge 50 ] && exit 1; sleep 0.1; done`];
+        return [`mkdir -p ${q(m.at)}`, untilOk(`sshfs -o ${q(sshfsOpts)} ${q(src)} ${q(m.at)}`, 50, 0.1)];
       });
       const extra: string[] = [];
       if (h.users?.length && h.libvirtd) throw new Error(`lab: ${h.name}: a libvirtd host has no extra users`);

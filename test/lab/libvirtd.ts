@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shq as q } from '../../src/checks/shell.js';
+import { untilOk } from './sh.js';
 
 /** Where the lab keeps what it builds once per machine (the guest kernel, QEMU's capabilities). */
 export const LAB_CACHE = '/var/cache/migrate-preflight-lab';
@@ -75,7 +76,7 @@ export function libvirtdSteps(hd: string): string[] {
     'virtlogd -d',
     'virtlockd -d',
     'libvirtd -d',
-    'i=0; until [ -S /run/libvirt/libvirt-sock ]; do i=$((i+1)); [ $i -ge 300 ] && exit 1; sleep 0.1; done',
+    untilOk('[ -S /run/libvirt/libvirt-sock ]', 300, 0.1),
     // The first connection probes QEMU (seconds, unless the seed was valid); sshd starts after it.
     'virsh -q -c qemu:///system version >/dev/null',
     // Seed the cache for the next hosts: atomically, one writer wins.

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { shq as q } from '../../src/checks/shell.js';
+import { untilOk } from './sh.js';
 import type { Report } from '../../src/types.js';
 import { consoleLog, guestXml, SHARED, type GuestSpec } from './hv-scenario.js';
 import type { GuestImage } from './guest.js';
@@ -61,7 +62,7 @@ export async function startGuest(lab: Lab, host: string, img: GuestImage, g: Gue
   await mustOnHost(
     lab,
     host,
-    `i=0; until grep -q 'lab-guest: ready' ${q(consoleLog(g.name))} 2>/dev/null; do i=$((i+1)); [ $i -ge 900 ] && { echo "guest ${g.name} did not come up in 90 s" >&2; exit 1; }; sleep 0.1; done`,
+    untilOk(`grep -q 'lab-guest: ready' ${q(consoleLog(g.name))} 2>/dev/null`, 900, 0.1, `guest ${g.name} did not come up in 90 s`),
   );
 }
 

@@ -114,6 +114,31 @@ describe('predictPrecopy: hand-computed cases', () => {
     expect(far.maxDirtyBytesPerSec).toBe(GiB - 1);
   });
 
+  it('caps each later round at the working set (4 GiB guest rewriting 256 MiB, 512 MiB/s dirty, 1 GiB/s)', () => {
+    // Without it: r1 = 2 GiB (2 s), r2 = 1 GiB, r3 = 512 MiB, r4 = 256 MiB (0.25 s) fits: 4 rounds.
+    const base = { memoryBytes: 4 * GiB, dirtyBytesPerSec: 512 * MiB, bandwidthBytesPerSec: GiB, maxDowntimeMs: 300 };
+    expect(predictPrecopy(base)).toMatchObject({ converges: true, rounds: 4 });
+    // With it: r1 = min(256 MiB, 2 GiB) = 256 MiB, 0.25 s, fits: round 0 only, then the pause.
+    const p = predictPrecopy({ ...base, workingSetBytes: 256 * MiB });
+    expect(p).toMatchObject({ converges: true, rounds: 1, bytesSent: 4 * GiB + 256 * MiB, totalSeconds: 4.25, downtimeMs: 250 });
+  });
+
+  it('a guest dirtying faster than the link never converges unless its working set fits the pause', () => {
+    // 320 MiB guest, 64 MiB working set, 30 MiB/s against 16 MiB/s: every remainder is the 64 MiB, 4 s.
+    const base = { memoryBytes: 320 * MiB, workingSetBytes: 64 * MiB, dirtyBytesPerSec: 30 * MiB, bandwidthBytesPerSec: 16 * MiB, maxDowntimeMs: 300 };
+    expect(predictPrecopy(base)).toMatchObject({
+      converges: false,
+      reason: 'dirty-rate-exceeds-bandwidth',
+      rounds: 31,
+      bytesSent: 320 * MiB + 30 * 64 * MiB,
+      downtimeMs: 4000,
+      maxDirtyBytesPerSec: expect.any(Number),
+    });
+    // A 4 MiB working set (0.25 s at 16 MiB/s) goes in the pause whatever the dirty rate.
+    const tiny = predictPrecopy({ ...base, workingSetBytes: 4 * MiB });
+    expect(tiny).toMatchObject({ converges: true, rounds: 1, bytesSent: 324 * MiB, downtimeMs: 250, maxDirtyBytesPerSec: Number.POSITIVE_INFINITY });
+  });
+
   it('never makes round 0 the stop-and-copy, even for a guest whose whole RAM fits in the pause', () => {
     // 64 MiB at 1 GiB/s: t0 = 0.0625 s (62.5 ms, fits in 300 ms) but round 0 still runs.
     // r1 = 100 MiB/s * 0.0625 s = 6.25 MiB -> 6.103515625 ms: rounds = 1, bytes = 70.25 MiB, time = 0.068603515625 s.
@@ -184,8 +209,26 @@ describe('predictPrecopy: properties', () => {
     bandwidthBytesPerSec: fc.double({ min: MiB, max: 4 * GiB, noNaN: true }),
     maxDowntimeMs: fc.oneof(fc.constant(0), fc.constant(300), fc.double({ min: 1e-3, max: 5000, noNaN: true })),
     maxRounds: fc.option(fc.integer({ min: 1, max: 200 }), { nil: undefined }),
+    workingSetBytes: fc.option(fc.double({ min: 4096, max: 2 ** 40, noNaN: true }), { nil: undefined }),
   });
   const tol = 1e-12;
+  /** The working set as the model takes it: at most the memory. */
+  const ws = (i: PrecopyInput): number => Math.min(i.memoryBytes, i.workingSetBytes ?? i.memoryBytes);
+
+  it('a working set never makes it worse, and one as large as the memory changes nothing', () => {
+    fc.assert(
+      fc.property(input, (i) => {
+        const whole = predictPrecopy({ ...i, workingSetBytes: undefined });
+        const p = predictPrecopy(i);
+        if (whole.converges) expect(p.converges).toBe(true);
+        expect(p.totalSeconds).toBeLessThanOrEqual(whole.totalSeconds * (1 + tol));
+        expect(p.neededBandwidthBytesPerSec).toBeLessThanOrEqual(whole.neededBandwidthBytesPerSec);
+        expect(p.maxDirtyBytesPerSec).toBeGreaterThanOrEqual(whole.maxDirtyBytesPerSec);
+        expect(predictPrecopy({ ...i, workingSetBytes: i.memoryBytes })).toEqual(whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
 
   it('sends at least the RAM, takes at least M / B, and a converging pause fits', () => {
     fc.assert(
@@ -240,8 +283,8 @@ describe('predictPrecopy: properties', () => {
         const p = predictPrecopy(i);
         const max = p.maxDirtyBytesPerSec;
         if (max === Number.POSITIVE_INFINITY) {
-          // Every dirty rate converges only when all of RAM fits in the pause.
-          expect(i.memoryBytes / i.bandwidthBytesPerSec).toBeLessThanOrEqual(i.maxDowntimeMs / 1000);
+          // Every dirty rate converges only when the whole working set fits in the pause.
+          expect(ws(i) / i.bandwidthBytesPerSec).toBeLessThanOrEqual(i.maxDowntimeMs / 1000);
           expect(p.converges).toBe(true);
           return;
         }

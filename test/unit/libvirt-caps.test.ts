@@ -225,20 +225,20 @@ describe('parseDomCapabilities', () => {
 describe('parseDomstatsDirtyRate', () => {
   it('libvirt 7.2 patch example: a finished measurement (calc_status=2) of 5 MiB/s over 1 s', () => {
     expect(parseDomstatsDirtyRate(fixture('virsh-domstats/libvirt-7.2-patch-vm0-measured.txt'))).toEqual([
-      { domain: 'vm0', status: 'measured', mibPerSecond: 5, periodSeconds: 1, mode: null },
+      { domain: 'vm0', status: 'measured', mibPerSecond: 5, periodSeconds: 1, mode: null, rssKiB: null },
     ]);
   });
 
-  it('a real full `virsh domstats` (every group): only the dirtyrate fields are read; calc_status=0 is unstarted', () => {
+  it('a real full `virsh domstats` (every group): only the dirtyrate fields and balloon.rss are read; calc_status=0 is unstarted', () => {
     const text = fixture('virsh-domstats/thinkbox-ubuntu-cloud-vm-all-groups.txt');
     expect(text).toMatch(/^ {2}block\.0\.capacity=21474836480$/m);
-    expect(parseDomstatsDirtyRate(text)).toEqual([{ domain: 'ubuntu-cloud-vm', status: 'unstarted', mibPerSecond: null, periodSeconds: 0, mode: 'page-sampling' }]);
+    expect(parseDomstatsDirtyRate(text)).toEqual([{ domain: 'ubuntu-cloud-vm', status: 'unstarted', mibPerSecond: null, periodSeconds: 0, mode: 'page-sampling', rssKiB: 1388484 }]);
   });
 
   it('test-driver fixture: a domain header and no dirtyrate fields give nulls', () => {
     expect(fixture('virsh-domstats/debian12-test-driver-dirtyrate.txt')).toBe("Domain: 'test'\n\n");
     expect(parseDomstatsDirtyRate(fixture('virsh-domstats/debian12-test-driver-dirtyrate.txt'))).toEqual([
-      { domain: 'test', status: null, mibPerSecond: null, periodSeconds: null, mode: null },
+      { domain: 'test', status: null, mibPerSecond: null, periodSeconds: null, mode: null, rssKiB: null },
     ]);
   });
 
@@ -268,8 +268,8 @@ describe('parseDomstatsDirtyRate', () => {
       '',
     ].join('\r\n');
     expect(parseDomstatsDirtyRate(text)).toEqual([
-      { domain: 'web1', status: 'measured', mibPerSecond: 4, periodSeconds: 1, mode: 'dirty-ring' },
-      { domain: 'db1', status: 'measuring', mibPerSecond: null, periodSeconds: 10, mode: 'page-sampling' },
+      { domain: 'web1', status: 'measured', mibPerSecond: 4, periodSeconds: 1, mode: 'dirty-ring', rssKiB: null },
+      { domain: 'db1', status: 'measuring', mibPerSecond: null, periodSeconds: 10, mode: 'page-sampling', rssKiB: null },
     ]);
   });
 
@@ -321,7 +321,7 @@ describe('parseDomstatsDirtyRate', () => {
 
   it('stat keys that are Object.prototype members are just ignored', () => {
     expect(parseDomstatsDirtyRate("Domain: 'a'\n  __proto__=1\n  constructor=2\n  toString=x\n")).toEqual([
-      { domain: 'a', status: null, mibPerSecond: null, periodSeconds: null, mode: null },
+      { domain: 'a', status: null, mibPerSecond: null, periodSeconds: null, mode: null, rssKiB: null },
     ]);
     expect(({} as Record<string, unknown>)['1']).toBeUndefined();
   });

@@ -78,10 +78,11 @@ describe('real libvirt 9.0 / QEMU 7.2 outputs', () => {
     const conv = get(r, 'migration.convergence');
     expect(conv).toMatchObject({ status: 'pass', domain: 'g1' });
     const est = (conv.evidence as { src: { bandwidthSource: string; bandwidthAssumption?: string; dirtyRateAssumption?: string }[] }).src[0];
-    // The worst end of both ranges: an eighth of the link, and the sample (1 MiB/s over 2 s) plus one sampled page per period (1 MiB/s).
-    expect(est).toMatchObject({ bandwidthSource: 'link', bandwidthBytesPerSec: 10000e6 / 8 / 8, dirtyRateSource: 'measured', dirtyBytesPerSec: 2 * 1024 * 1024 });
+    // The middle of both ranges: an eighth of the link (its lower end), and the sample, 1 MiB/s over 2 s: one
+    // sampled page of 2 MiB, taken as 0 to 4 pages (two standard deviations of a count of 1, and one more).
+    expect(est).toMatchObject({ bandwidthSource: 'link', bandwidthBytesPerSec: 10000e6 / 8 / 8, dirtyRateSource: 'measured', dirtyBytesPerSec: 1024 * 1024 });
     expect(est?.bandwidthAssumption).toMatch(/^eth0 links at 10000 Mb\/s; assumed the migration gets at least an eighth of it/);
-    expect(est?.dirtyRateAssumption).toBe('1 sample of 2 s: 1 MiB/s; taken as 1.0 to 2.0 MiB/s (up to one sampled page, 1.0 MiB/s, above the highest)');
+    expect(est?.dirtyRateAssumption).toBe('1 sample of 2 s read 1 MiB/s: 1 sampled page (2 MiB each) changed in 2 s, taken as 0.0 MiB/s to 4.0 MiB/s (middle 1.0 MiB/s)');
   });
 
   it('on sshfs libvirt refuses ("Migration without shared storage is unsafe"), which --unsafe overrides', () => {

@@ -172,6 +172,8 @@ export interface DomainDirtyRate {
   readonly periodSeconds: number | null;
   /** dirtyrate.calc_mode: page-sampling | dirty-bitmap | dirty-ring; null when absent. */
   readonly mode: string | null;
+  /** balloon.rss: the QEMU process's resident memory, KiB (guest memory never touched is not in it); null when absent. */
+  readonly rssKiB: number | null;
 }
 
 /** `virsh domblkinfo DOMAIN TARGET` for one disk, in bytes. */

@@ -20,7 +20,7 @@ import {
 } from './system.js';
 import { parseDiskSizes } from './disk-sizes.js';
 import { dirStatCommand, parseDirStats } from './dir-stats.js';
-import { DIRTY_SAMPLES, dirtyRatesOf, joinDomains, parseDomstatsDirtyRate, parseSnapshotCounts, parseVirshList, parseVirshUuids } from './virsh.js';
+import { DIRTY_PERIODS, dirtyRatesOf, joinDomains, parseDomstatsDirtyRate, parseSnapshotCounts, parseVirshList, parseVirshUuids } from './virsh.js';
 import { detectHypervisor, HV_DETECT_COMMAND, parseHvDetect } from './hypervisor.js';
 import { parseXendConfig, parseXlInfo, parseXlList, parseXlListLong } from './xen.js';
 
@@ -215,24 +215,23 @@ export const PROBES = {
     side: 'src',
     provides: ['libvirt.dirtyRates'],
     // QEMU samples the guest's page dirtying (calc-dirty-rate, page-sampling: it changes nothing in
-    // the guest), then domstats reads the result; DIRTY_SAMPLES times, as one sample is coarse (each
-    // sampled page stands for 2 MiB of guest memory). Runs only without --dirty-rate. Names are
-    // arguments, never spliced.
+    // the guest), then domstats reads the result and the QEMU process's resident memory; once per
+    // period of DIRTY_PERIODS (short ones, then a long one that shows a working set). Runs only
+    // without --dirty-rate. Names are arguments, never spliced.
     command: (c) => {
       const u = shq(c.libvirtUri);
-      const s = String(Math.max(1, Math.round(c.dirtyRateSeconds ?? 1)));
+      const base = Math.max(1, Math.round(c.dirtyRateSeconds ?? 1));
       const names = (c.domains ?? []).map(shq).join(' ');
       return [
         names ? `set -- ${names}` : `IFS='\n'; set -f; set -- $(virsh -c ${u} list --name --state-running); unset IFS; set +f`,
         '[ $# -gt 0 ] || exit 0',
-        'k=0',
-        `while [ $k -lt ${DIRTY_SAMPLES} ]; do k=$((k+1))`,
+        `for s in ${DIRTY_PERIODS.map((p) => p * base).join(' ')}; do`,
         'ok=0',
-        `for n in "$@"; do virsh -c ${u} domdirtyrate-calc --seconds ${s} -- "$n" >/dev/null && ok=1; done`,
+        `for n in "$@"; do virsh -c ${u} domdirtyrate-calc --seconds "$s" -- "$n" >/dev/null && ok=1; done`,
         '[ $ok = 1 ] || exit 1',
-        `sleep ${s}`,
+        'sleep "$s"',
         'i=0',
-        `while :; do out=$(virsh -c ${u} domstats --dirtyrate -- "$@") || exit $?; case $out in *calc_status=1*) if [ $i -lt 5 ]; then i=$((i+1)); sleep 1; continue; fi;; esac; printf '%s\n' "$out"; break; done`,
+        `while :; do out=$(virsh -c ${u} domstats --dirtyrate --balloon -- "$@") || exit $?; case $out in *calc_status=1*) if [ $i -lt 5 ]; then i=$((i+1)); sleep 1; continue; fi;; esac; printf '%s\n' "$out"; break; done`,
         'done',
       ].join('\n');
     },

@@ -88,7 +88,7 @@ export function parseDomstatsDirtyRate(text: string): DomainDirtyRate[] {
     if (line.startsWith(DOMAIN_PREFIX)) {
       const end = line.trimEnd().lastIndexOf("'");
       if (end < DOMAIN_PREFIX.length) throw new ParseError('dirty-rate', `unterminated domain name: ${JSON.stringify(line.slice(0, 80))}`);
-      current = { domain: line.slice(DOMAIN_PREFIX.length, end), status: null, mibPerSecond: null, periodSeconds: null, mode: null };
+      current = { domain: line.slice(DOMAIN_PREFIX.length, end), status: null, mibPerSecond: null, periodSeconds: null, mode: null, rssKiB: null };
       out.push(current);
       continue;
     }
@@ -109,6 +109,7 @@ export function parseDomstatsDirtyRate(text: string): DomainDirtyRate[] {
     else if (key === 'dirtyrate.megabytes_per_second') current.mibPerSecond = number();
     else if (key === 'dirtyrate.calc_period') current.periodSeconds = number();
     else if (key === 'dirtyrate.calc_mode') current.mode = value === '' ? null : value;
+    else if (key === 'balloon.rss') current.rssKiB = number();
   }
   return out;
 }
@@ -169,25 +170,53 @@ export function parseSnapshotCounts(text: string): Map<string, number | null> {
   return out;
 }
 
-/** Number of page-sampling measurements the dirty-rate probe takes per domain. */
-export const DIRTY_SAMPLES = 3;
+/**
+ * The page-sampling periods the dirty-rate probe takes per domain, in multiples of its base
+ * period: several short ones (one sample is coarse: each sampled page stands for 2 MiB of guest
+ * memory), then one long one. A guest that rewrites the same memory (its working set) reads lower
+ * over the long period than over the short ones; that difference is how big the working set is.
+ */
+export const DIRTY_PERIODS = [1, 1, 1, 6] as const;
+
+/** One domain's dirty-rate measurements, summarised. */
+export interface DirtyRateSummary {
+  readonly domain: string;
+  readonly status: string | null;
+  /** The highest short-period sample, MiB/s. */
+  readonly mibPerSecond: number | null;
+  /** Every short-period sample, MiB/s. */
+  readonly samples: number[];
+  readonly periodSeconds: number | null;
+  /** The long-period sample (DIRTY_PERIODS' last), when taken: its period and rate. */
+  readonly long?: { readonly periodSeconds: number; readonly mibPerSecond: number };
+  /** The QEMU process's highest resident memory seen, KiB. */
+  readonly rssKiB?: number;
+}
 
 /**
- * The dirty-rate probe's blocks (DIRTY_SAMPLES per domain) summarised per domain: measured when
- * any sample is, with the highest rate and every sample; else the last block's status.
+ * The dirty-rate probe's blocks (one per domain and period) summarised per domain: measured when
+ * any sample is, with the highest short-period rate, every short-period sample, the long-period
+ * one apart (a block whose period is longer than the shortest), and the highest resident memory;
+ * else the last block's status.
  */
-export function dirtyRatesOf(blocks: readonly DomainDirtyRate[]): { domain: string; status: string | null; mibPerSecond: number | null; samples: number[]; periodSeconds: number | null }[] {
+export function dirtyRatesOf(blocks: readonly DomainDirtyRate[]): DirtyRateSummary[] {
   const by = new Map<string, DomainDirtyRate[]>();
   for (const b of blocks) by.set(b.domain, [...(by.get(b.domain) ?? []), b]);
   return [...by].map(([domain, bs]) => {
     const measured = bs.filter((b) => b.status === 'measured' && b.mibPerSecond !== null);
-    const samples = measured.map((b) => b.mibPerSecond as number);
+    const shortest = Math.min(...measured.map((b) => b.periodSeconds ?? 1));
+    const short = measured.filter((b) => (b.periodSeconds ?? 1) === shortest);
+    const long = measured.filter((b) => (b.periodSeconds ?? 1) > shortest).at(-1);
+    const samples = short.map((b) => b.mibPerSecond as number);
+    const rss = bs.map((b) => b.rssKiB).filter((r): r is number => r !== null);
     return {
       domain,
       status: measured.length > 0 ? 'measured' : (bs.at(-1)?.status ?? null),
       mibPerSecond: samples.length > 0 ? Math.max(...samples) : null,
       samples,
-      periodSeconds: measured[0]?.periodSeconds ?? bs[0]?.periodSeconds ?? null,
+      periodSeconds: short[0]?.periodSeconds ?? bs[0]?.periodSeconds ?? null,
+      ...(long?.periodSeconds ? { long: { periodSeconds: long.periodSeconds, mibPerSecond: long.mibPerSecond as number } } : {}),
+      ...(rss.length > 0 ? { rssKiB: Math.max(...rss) } : {}),
     };
   });
 }
