@@ -1,4 +1,4 @@
-import { CollectError, isPreflightError, PreflightError } from './errors.js';
+import { CollectError, InterruptedError, isPreflightError, PreflightError, UsageError } from './errors.js';
 import { buildScript, capture, newBoundary, probeEnded, splitOutput, type ScriptProbe } from './checks/collect.js';
 import { evaluateScoped, summarize, type EvalContext } from './checks/evaluate.js';
 import { domainVerdicts, xenDomainVerdicts } from './checks/verdicts.js';
@@ -8,7 +8,7 @@ import { landingQuery } from './checks/mode-ops.js';
 import { measureBandwidth } from './ssh/bandwidth.js';
 import { MiB } from './checks/units.js';
 import { buildFacts, diskQueries, PROBES, probesFor, selectDomains, type ProbeContext, type ProbeId } from './checks/probes/index.js';
-import { loadRules, selectRules, type RuleSet } from './checks/rules.js';
+import { loadRules, selectRuleSet, type RuleSet } from './checks/rules.js';
 import { TOOL } from './paths.js';
 import { connect, type RunningCommand, type SshSession } from './ssh/connect.js';
 import { loadSshConfig, resolveTarget, type ResolvedTarget, type TargetOverrides } from './ssh/target.js';
@@ -72,6 +72,10 @@ export interface CheckOptions {
   readonly unsafe?: boolean;
   /** Which rule set (default auto: each host's toolstack says; a KVM-to-Xen pair is refused). */
   readonly hypervisor?: HypervisorChoice;
+  /** The change (ticket) the check is evidence for, shown in every report. */
+  readonly changeId?: string;
+  /** Aborting it (reason 'SIGINT' or 'SIGTERM') ends the collection at once; the report holds what was collected. */
+  readonly signal?: AbortSignal;
   /** Per-host progress, for the CLI's live display. */
   readonly onProgress?: (side: Side, phase: 'connecting' | 'collecting' | 'done' | 'failed', detail?: string) => void;
 }
@@ -93,7 +97,10 @@ export const DEFAULTS = {
 } as const;
 
 /** What connecting and collecting read of the options. */
-type SessionOptions = Pick<CheckOptions, 'connectTimeoutMs' | 'timeoutMs' | 'probeTimeoutMs' | 'sudo'>;
+type SessionOptions = Pick<CheckOptions, 'connectTimeoutMs' | 'timeoutMs' | 'probeTimeoutMs' | 'sudo' | 'signal'>;
+
+/** The signal an aborted run was interrupted by. */
+const signalName = (s: AbortSignal): 'SIGINT' | 'SIGTERM' => (s.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
 
 /** A host that could not be reached: its report says why. @internal (fleet) */
 export function unprobed(t: ResolvedTarget, e: PreflightError): HostReport {
@@ -191,8 +198,21 @@ type Progress = (phase: 'connecting' | 'collecting', detail?: string) => void;
 /** @internal (fleet) */
 export async function open(t: ResolvedTarget, o: SessionOptions, progress: Progress): Promise<SshSession | PreflightError> {
   progress('connecting', `${t.user}@${t.host}:${t.port}`);
+  const signal = o.signal;
+  const interrupted = (): InterruptedError => new InterruptedError(`${t.target}: interrupted (${signalName(signal as AbortSignal)}) before it was probed`);
+  if (signal?.aborted) return interrupted();
   try {
-    return await connect(t, { connectTimeoutMs: o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs });
+    const connecting = connect(t, { connectTimeoutMs: o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs });
+    if (!signal) return await connecting;
+    // An interrupt does not wait for the handshake; a session that arrives after it is closed at once.
+    return await new Promise<SshSession | PreflightError>((resolve, reject) => {
+      const onAbort = (): void => {
+        connecting.then((s) => s.close(), () => {});
+        resolve(interrupted());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      connecting.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   } catch (e) {
     if (isPreflightError(e)) return e;
     throw e;
@@ -250,6 +270,12 @@ async function probePair(
   const withoutSaveDir = mode === 'save' ? [] : (['save-dir'] as const);
   // Sessions stay open until both hosts are done: the bandwidth relay needs the two at once.
   const sessions: { src?: SshSession; dst?: SshSession } = {};
+  // An interrupt closes both sessions: every running command ends at once with what it printed so far.
+  const closeAll = (): void => {
+    sessions.src?.close();
+    sessions.dst?.close();
+  };
+  o.signal?.addEventListener('abort', closeAll, { once: true });
   let landingFor: (q: ProbeContext['landing'] | null) => void = () => {};
   const landing = new Promise<ProbeContext['landing'] | null>((resolve) => (landingFor = resolve));
   const dstFirst = (async (): Promise<{ s: SshSession; c: Collection; round: Round; done: Round[] } | PreflightError> => {
@@ -298,7 +324,7 @@ async function probePair(
   try {
     const [src, dst] = await Promise.all([srcP, dstP]);
     let bandwidth: BandwidthMeasurement | null = null;
-    if (o.measureBandwidth) {
+    if (o.measureBandwidth && !o.signal?.aborted) {
       bandwidth =
         sessions.src && sessions.dst && src.error === null && dst.error === null
           ? await measureBandwidth(sessions.src, sessions.dst)
@@ -306,8 +332,8 @@ async function probePair(
     }
     return { src, dst, bandwidth };
   } finally {
-    sessions.src?.close();
-    sessions.dst?.close();
+    o.signal?.removeEventListener('abort', closeAll);
+    closeAll();
   }
 }
 
@@ -406,13 +432,13 @@ export function reportOptions(o: Omit<CheckOptions, 'src' | 'dst'>): ReportOptio
     saveDir: (o.mode ?? DEFAULTS.mode) === 'save' ? (o.saveDir ?? DEFAULTS.saveDir) : null,
     unsafe: o.unsafe ?? false,
     hypervisor: o.hypervisor ?? DEFAULTS.hypervisor,
+    changeId: o.changeId ?? null,
   };
 }
 
 /** Loads the rule set a check would use (built-ins, then -r files), applying --only/--skip. */
 export function rulesFor(o: Pick<CheckOptions, 'rules' | 'only' | 'skip'>): RuleSet {
-  const set = loadRules(o.rules ?? []);
-  return { ...set, rules: selectRules(set.rules, o.only ?? [], o.skip ?? []) };
+  return selectRuleSet(loadRules(o.rules ?? []), o.only ?? [], o.skip ?? []);
 }
 
 /**
@@ -435,14 +461,22 @@ export async function check(o: CheckOptions, ruleSet: RuleSet = rulesFor(o)): Pr
     acceptNewHostKeys: o.acceptNewHostKeys,
   };
   const targets = { src: resolveTarget(o.src, config, overrides), dst: resolveTarget(o.dst, config, overrides) };
-  const probed = await probePair(targets, o, (side, phase, detail) => o.onProgress?.(side, phase, detail));
+  const via = (t: ResolvedTarget): string => [...t.jump.map(via), `${t.host}:${t.port}`].join(' -> ');
+  if (via(targets.src) === via(targets.dst)) throw new UsageError(`${o.src} and ${o.dst} both reach ${via(targets.src)}: the same host twice (a migration needs two)`);
+  const collected = await probePair(targets, o, (side, phase, detail) => o.onProgress?.(side, phase, detail));
+  const interrupt = o.signal?.aborted ? signalName(o.signal) : null;
+  // Interrupted: a host cut short says so (its connection was closed by us, not dropped).
+  const cut = (h: HostReport): HostReport =>
+    interrupt && h.error && h.error.code !== 'MP_INTERRUPTED' ? { ...h, error: { code: 'MP_INTERRUPTED', message: `interrupted (${interrupt}) during collection: ${h.error.message}` } } : h;
+  const probed = { ...collected, src: cut(collected.src), dst: cut(collected.dst) };
   for (const side of ['src', 'dst'] as const) {
     const h = probed[side];
     o.onProgress?.(side, h.error ? 'failed' : 'done', h.error?.message ?? h.hostname ?? undefined);
   }
   const options = reportOptions(o);
 
-  const evaluated = evaluateHosts({ hosts: { src: probed.src, dst: probed.dst }, ruleSet, options, waivers, baseline, now: started, bandwidth: probed.bandwidth });
+  const done = evaluateHosts({ hosts: { src: probed.src, dst: probed.dst }, ruleSet, options, waivers, baseline, now: started, bandwidth: probed.bandwidth });
+  const evaluated = interrupt ? { ...done, summary: { ...done.summary, interrupted: interrupt, exitCode: interrupt === 'SIGTERM' ? (143 as const) : (130 as const) } } : done;
   const collection = {
     tool: { name: TOOL.name, version: TOOL.version },
     startedAt: started.toISOString(),
@@ -531,6 +565,6 @@ export function evaluateHosts(input: EvaluateInput): Pick<Report, 'hosts' | 'res
     measurements: { bandwidth: input.bandwidth },
     waivers,
     drift,
-    summary: summarize(results, hosts, options.failOn),
+    summary: summarize(results, hosts, options.failOn, { leftOut: input.ruleSet.leftOut ?? 0, ids: new Set(input.ruleSet.rules.map((r) => r.id)) }),
   };
 }

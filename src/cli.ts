@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { HYPERVISOR_CHOICES, type HypervisorChoice } from './checks/hypervisor-pair.js';
-import { dirname, join, basename } from 'node:path';
+import { dirname, join, basename, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { check, DEFAULTS, rulesFor, type CheckOptions } from './check.js';
 import type { FleetOptions } from './fleet/fleet.js';
@@ -11,6 +11,7 @@ import { asList, MODES, RULE_FILE_SCHEMA, type Mode } from './checks/rule-schema
 import { formatError, isPreflightError, ReportWriteError, UsageError } from './errors.js';
 import { TOOL } from './paths.js';
 import { renderConsole } from './report/console.js';
+import { sanitizeForTerminal } from './report/sanitize.js';
 import { renderJson } from './report/json.js';
 import { FILE_FORMATS, FORMAT_LABEL, REPORTERS, type FileFormat, type ReportContext } from './report/index.js';
 import { REPORT_SCHEMA } from './report/report-schema.js';
@@ -28,10 +29,41 @@ export interface Io {
 
 const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 
+/** The longest timeout taken, seconds: a day (Node's timers overflow past about 24.8 days). */
+export const MAX_TIMEOUT_S = 86_400;
+
 function positiveSeconds(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  if (n > MAX_TIMEOUT_S) throw new InvalidArgumentError(`expected at most ${MAX_TIMEOUT_S} seconds (a day)`);
   return n;
+}
+
+/** NO_COLOR set to a non-empty value turns colour off (no-color.org); set but empty it does not. */
+const colorWanted = (o: { color: boolean }, io: Io): boolean => o.color && io.stdout.isTTY === true && !io.env.NO_COLOR;
+
+/**
+ * Every requested report path can be written, checked before any host is contacted: at most one
+ * goes to stdout, each one's directory exists and is writable, and none is a directory.
+ * @throws UsageError naming the option and the path.
+ */
+function checkOutputs<F extends string>(o: { readonly [K in F]?: string | undefined }, formats: readonly F[]): void {
+  const toStdout = formats.filter((f) => o[f] === '-');
+  if (toStdout.length > 1) throw new UsageError(`only one report can go to stdout ('-'), got --${toStdout.join(' and --')}`);
+  for (const f of formats) {
+    const path = o[f];
+    if (path === undefined || path === '-') continue;
+    const dir = dirname(resolve(path));
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (!st) throw new UsageError(`--${f} ${path}: directory ${dir} does not exist`);
+    if (!st.isDirectory()) throw new UsageError(`--${f} ${path}: ${dir} is not a directory`);
+    try {
+      accessSync(dir, fsConstants.W_OK);
+    } catch {
+      throw new UsageError(`--${f} ${path}: cannot write in ${dir}`);
+    }
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--${f} ${path} is a directory`);
+  }
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -85,7 +117,7 @@ export function writeReport(path: string, text: string, io: Io): void {
   }
 }
 
-type OutputOpts = { [F in FileFormat]?: string } & { color: boolean; quiet?: boolean };
+type OutputOpts = { [F in FileFormat]?: string } & { color: boolean; quiet?: boolean; changeId?: string };
 
 interface PairOpts extends OutputOpts {
   sshConfig?: string;
@@ -116,6 +148,27 @@ interface PairOpts extends OutputOpts {
   saveDir?: string;
   unsafe?: boolean;
   hypervisor: HypervisorChoice;
+}
+
+/**
+ * Runs a collection that Ctrl-C or SIGTERM ends early: it stops collecting, and the caller writes
+ * what was collected to every report (exit 130/143). A second signal exits at once.
+ */
+async function interruptible<T>(io: Io, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (ac.signal.aborted) process.exit(sig === 'SIGTERM' ? 143 : 130);
+    io.stderr.write(`migrate-preflight: interrupted (${sig}): writing what was collected, then exiting\n`);
+    ac.abort(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await run(ac.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 /** Live per-host progress on stderr: listr2 on a TTY, plain lines otherwise (CI), nothing with --quiet. */
@@ -152,6 +205,8 @@ async function withProgress(io: Io, quiet: boolean, run: (onProgress: CheckOptio
   const listr = new Listr([task('src'), task('dst')], {
     concurrent: true,
     exitOnError: false,
+    // Signals are the run's own (they end the collection, then the reports are written).
+    registerSignalListeners: false,
     rendererOptions: { collapseErrors: false },
     processOutput: new ProcessOutput(io.stderr as NodeJS.WriteStream, io.stderr as NodeJS.WriteStream),
   } as never);
@@ -200,10 +255,13 @@ async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<E
     mode: o.mode,
     saveDir: o.saveDir,
     unsafe: o.unsafe ?? false,
+    ...(o.changeId !== undefined ? { changeId: o.changeId } : {}),
   } as CheckOptions;
   if (o.saveDir !== undefined && o.mode !== 'save') throw new UsageError('--save-dir applies to --mode save only');
+  if (src === dst) throw new UsageError(`source and destination are the same host (${src}): a migration needs two`);
+  checkOutputs(o, FILE_FORMATS);
   const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
-  const report = await withProgress(io, o.quiet ?? false, (onProgress) => check({ ...options, onProgress }, ruleSet));
+  const report = await interruptible(io, (signal) => withProgress(io, o.quiet ?? false, (onProgress) => check({ ...options, onProgress, signal }, ruleSet)));
   return emit(report, o, io);
 }
 
@@ -231,43 +289,63 @@ async function runFleet(args: readonly string[], o: FleetOpts, io: Io): Promise<
   const inventory = o.inventory ? loadInventory(o.inventory, o.group === undefined ? {} : { group: o.group }) : null;
   const hosts = [...(inventory?.hosts.map((h) => h.target) ?? []), ...args];
   if (hosts.length === 0) throw new UsageError('fleet needs hosts: give them as arguments or with --inventory FILE');
+  checkOutputs(o, FLEET_FORMATS);
   const toStdout = FLEET_FORMATS.filter((f) => o[f] === '-');
-  if (toStdout.length > 1) throw new UsageError(`only one report can go to stdout ('-'), got --${toStdout.join(' and --')}`);
   const options: FleetOptions = { hosts, inventory: o.inventory ?? null, concurrency: o.concurrency, newHost: o.newHost, ...probeSettings(o) } as FleetOptions;
   const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
   const quiet = o.quiet ?? false;
   const onHost: FleetOptions['onHost'] = (t, phase, d) => {
     if (!quiet && (phase === 'done' || phase === 'failed')) io.stderr.write(`[${t}] ${phase}${d ? `: ${d}` : ''}\n`);
   };
-  const report = await fleet({ ...options, onHost }, ruleSet);
+  const report = await interruptible(io, (signal) => fleet({ ...options, onHost, signal }, ruleSet));
   const render = await import('./fleet/render.js');
-  const color = o.color && io.stdout.isTTY === true && io.env.NO_COLOR === undefined && toStdout.length === 0;
+  const color = colorWanted(o, io) && toStdout.length === 0;
   (toStdout.length > 0 ? io.stderr : io.stdout).write(render.renderFleetConsole(report, { color, quiet }));
   if (o.json !== undefined) writeReport(o.json, render.renderFleetJson(report), io);
   if (o.html !== undefined) writeReport(o.html, render.renderFleetHtml(report), io);
   return report.summary.exitCode;
 }
 
-/** Prints the console report and writes every requested file; returns the run's exit code. */
+/**
+ * Writes every requested report file, then prints the console report (whose summary states the
+ * exit code the process returns: 3 when a file could not be written) and the one to stdout.
+ */
 async function emit(report: Report, o: OutputOpts, io: Io): Promise<ExitCode> {
+  checkOutputs(o, FILE_FORMATS);
   const toStdout = FILE_FORMATS.filter((f) => o[f] === '-');
-  if (toStdout.length > 1) throw new UsageError(`only one report can go to stdout ('-'), got --${toStdout.join(' and --')}`);
-  const color = o.color && io.stdout.isTTY === true && io.env.NO_COLOR === undefined && toStdout.length === 0;
+  const color = colorWanted(o, io) && toStdout.length === 0;
   const json = renderJson(report);
   const ctx: ReportContext = { color, quiet: o.quiet ?? false, reportSha256: createHash('sha256').update(json).digest('hex') };
-  (toStdout.length > 0 ? io.stderr : io.stdout).write(renderConsole(report, ctx));
+  const unwritten: string[] = [];
   for (const f of FILE_FORMATS) {
     const dest = o[f];
-    if (dest === undefined) continue;
-    writeReport(dest, (await REPORTERS[f]())(report, ctx), io);
+    if (dest === undefined || dest === '-') continue;
+    try {
+      writeReport(dest, (await REPORTERS[f]())(report, ctx), io);
+    } catch (e) {
+      if (!(e instanceof ReportWriteError)) throw e;
+      unwritten.push(formatError(e));
+    }
   }
-  return report.summary.exitCode;
+  const exitCode: ExitCode = unwritten.length > 0 ? 3 : report.summary.exitCode;
+  const shown = exitCode === report.summary.exitCode ? report : { ...report, summary: { ...report.summary, exitCode } };
+  (toStdout.length > 0 ? io.stderr : io.stdout).write(renderConsole(shown, ctx));
+  for (const f of toStdout) writeReport('-', (await REPORTERS[f]())(report, ctx), io);
+  for (const m of unwritten) io.stderr.write(`migrate-preflight: ${m}\n`);
+  return exitCode;
 }
 
 const SCHEMAS = { report: REPORT_SCHEMA, rules: RULE_FILE_SCHEMA, waivers: WAIVER_FILE_SCHEMA } as const;
 
+/** A change or ticket id: what change-management systems print (CHG0012345, CR-2026-17, OPS#42). */
+function changeId(v: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:#/-]{0,63}$/.test(v)) throw new InvalidArgumentError('expected 1-64 letters, digits and . _ : # / -');
+  return v;
+}
+
 /** The report options shared by the pair check and replay. */
 function outputOptions(c: Command, failOnDefault = true): void {
+  c.option('--change-id <id>', 'the change or ticket this check is evidence for (shown in every report, with sign-off fields)', changeId);
   for (const f of FILE_FORMATS) c.option(`--${f} <file|->`, `write the ${FORMAT_LABEL[f]} report (atomically; '-' for stdout)`);
   const failOn = new Option('--fail-on <severity>', 'lowest severity that fails the run').choices([...SEVERITIES.filter((s) => s !== 'info'), 'never']);
   c.addOption(failOnDefault ? failOn.default(DEFAULTS.failOn) : failOn);
@@ -315,7 +393,12 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
     .enablePositionalOptions()
     .showSuggestionAfterError()
     .argument('<src>', 'source host: [user@]host[:port] or an ssh_config alias')
-    .argument('<dst>', 'destination host');
+    .argument('<dst>', 'destination host')
+    // Options before a subcommand would be the pair check's and silently lost: refuse them.
+    .hook('preSubcommand', (root, sub) => {
+      const given = root.options.filter((x) => root.getOptionValueSource(x.attributeName()) === 'cli').map((x) => x.long ?? x.short ?? x.flags);
+      if (given.length > 0) throw new UsageError(`${given.join(', ')} before "${sub.name()}": a subcommand's options go after it (migrate-preflight ${sub.name()} ${given[0]} ...)`);
+    });
   probeOptions(p)
     .option('-d, --domain <name>', 'domain to migrate (repeatable; default: every running domain on src)', collect)
     .option('--measure-bandwidth', 'measure it: a bounded transfer (64 MiB or 5 s) from src to dst relayed over the two SSH sessions')
@@ -363,10 +446,12 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
     .option('--only <sel>', 'evaluate only these rules (repeatable)', collect)
     .option('--skip <sel>', 'skip these rules (repeatable)', collect)
     .option('--waivers <file>', 'waivers (YAML)')
-    .option('--baseline <report.json>', 'an earlier JSON report to compare with');
+    .option('--baseline <report.json>', 'an earlier JSON report to compare with')
+    .option('--strict', "refuse a report whose evidence was altered (a probe's output no longer matching its recorded sha256)");
   outputOptions(rp, false);
-  rp.action(async (file: string, o: OutputOpts & { rules?: string[]; only?: string[]; skip?: string[]; waivers?: string; baseline?: string; failOn?: FailOn }) => {
-    const report = replay(file, { rules: o.rules, only: o.only, skip: o.skip, waivers: o.waivers, baseline: o.baseline, failOn: o.failOn });
+  rp.action(async (file: string, o: OutputOpts & { rules?: string[]; only?: string[]; skip?: string[]; waivers?: string; baseline?: string; failOn?: FailOn; strict?: boolean }) => {
+    checkOutputs(o, FILE_FORMATS);
+    const report = replay(file, { rules: o.rules, only: o.only, skip: o.skip, waivers: o.waivers, baseline: o.baseline, failOn: o.failOn, strict: o.strict ?? false, ...(o.changeId !== undefined ? { changeId: o.changeId } : {}) });
     setExit(await emit(report, o, io));
   });
 
@@ -427,7 +512,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       // --help and --version end here with exit code 0; every other parse error is a usage error.
       return e.exitCode === 0 ? 0 : 2;
     }
-    io.stderr.write(`migrate-preflight: ${formatError(e)}\n`);
+    // Error text can carry bytes from a file or a host (a report starting with terminal escapes): never raw.
+    io.stderr.write(`migrate-preflight: ${isPreflightError(e) ? sanitizeForTerminal(formatError(e)) : formatError(e)}\n`);
     if (isPreflightError(e)) return e.exitCode;
     return 3;
   }

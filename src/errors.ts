@@ -62,6 +62,12 @@ export class CollectError extends PreflightError {
   readonly exitCode = 3;
 }
 
+/** The run was interrupted (SIGINT, SIGTERM) before this host was fully probed. */
+export class InterruptedError extends PreflightError {
+  readonly code = 'MP_INTERRUPTED';
+  readonly exitCode = 3;
+}
+
 /** A report file could not be written. */
 export class ReportWriteError extends PreflightError {
   readonly code = 'MP_REPORT_WRITE';

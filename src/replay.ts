@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { buildFacts } from './checks/probes/index.js';
-import { selectRules, loadRules } from './checks/rules.js';
+import { ReportReadError } from './errors.js';
+import { loadRules, selectRuleSet } from './checks/rules.js';
 import { loadWaivers } from './checks/waivers.js';
 import { assembleReport, DEFAULTS, evaluateHosts } from './check.js';
 import { readReport } from './report/read.js';
@@ -16,6 +18,28 @@ export interface ReplayOptions {
   readonly failOn?: FailOn;
   /** "Today" for waiver expiry (default now). */
   readonly now?: Date;
+  /** Refuse a report whose evidence was altered (a probe's stdout no longer matching its sha256). */
+  readonly strict?: boolean;
+  /** --change-id; default: the saved report's. */
+  readonly changeId?: string;
+}
+
+/**
+ * Each probe's stdout against the sha256 recorded when it was collected (of the raw bytes). An
+ * output cut at the size limit, or one that held bytes that are not UTF-8 (stored as U+FFFD),
+ * cannot be checked.
+ */
+export function checkEvidence(r: Report): { altered: string[]; unverifiable: string[] } {
+  const altered: string[] = [];
+  const unverifiable: string[] = [];
+  for (const side of ['src', 'dst'] as const) {
+    for (const [id, p] of Object.entries(r.hosts[side].probes)) {
+      const name = `${side}:${id}`;
+      if (p.truncated || p.stdout.includes('\uFFFD')) unverifiable.push(name);
+      else if (createHash('sha256').update(p.stdout, 'utf8').digest('hex') !== p.sha256) altered.push(name);
+    }
+  }
+  return { altered, unverifiable };
 }
 
 /** Rebuilds a host's facts from the raw probe output kept in the report: nothing is taken on trust from its stored facts. */
@@ -34,10 +58,13 @@ function reparse(h: HostReport): HostReport {
 export function replay(path: string, o: ReplayOptions = {}): Report {
   const saved = readReport(path);
   const r = saved.report;
+  const evidence = checkEvidence(r);
+  if (o.strict && evidence.altered.length > 0) {
+    throw new ReportReadError(`${path}: evidence altered: the stdout of ${evidence.altered.join(', ')} no longer matches its recorded sha256; refused (--strict)`);
+  }
   const waivers = o.waivers ? loadWaivers(o.waivers) : [];
   const baseline = o.baseline ? readReport(o.baseline) : null;
-  const set = loadRules(o.rules ?? []);
-  const ruleSet = { ...set, rules: selectRules(set.rules, o.only ?? [], o.skip ?? []) };
+  const ruleSet = selectRuleSet(loadRules(o.rules ?? []), o.only ?? [], o.skip ?? []);
   const options: ReportOptions = {
     ...r.options,
     // Reports from before the convergence options carry none of them: the defaults, as a run then had.
@@ -59,9 +86,11 @@ export function replay(path: string, o: ReplayOptions = {}): Report {
     waivers: o.waivers ?? null,
     baseline: o.baseline ?? null,
     failOn: o.failOn ?? r.options.failOn,
+    changeId: o.changeId ?? r.options.changeId ?? null,
   };
   const now = o.now ?? new Date();
   const evaluated = evaluateHosts({ hosts: { src: reparse(r.hosts.src), dst: reparse(r.hosts.dst) }, ruleSet, options, waivers, baseline, now, bandwidth: r.measurements?.bandwidth ?? null });
   // The collection (times, who) is that of the evidence; the verdicts are new.
-  return assembleReport(r, options, ruleSet, evaluated, { path, sha256: saved.sha256, replayedAt: now.toISOString() });
+  const flags = { ...(evidence.altered.length ? { altered: evidence.altered } : {}), ...(evidence.unverifiable.length ? { unverifiable: evidence.unverifiable } : {}) };
+  return assembleReport(r, options, ruleSet, evaluated, { path, sha256: saved.sha256, replayedAt: now.toISOString(), ...flags });
 }

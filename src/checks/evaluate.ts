@@ -220,11 +220,21 @@ export function atOrAbove(sev: Severity, failOn: FailOn): boolean {
 }
 
 /** Counts and the exit code of the contract: 3 beats 1 (an unprobed host means the verdict is incomplete). */
-export function summarize(results: readonly RuleResult[], hosts: Hosts, failOn: FailOn): Summary {
+/**
+ * The counts and the exit code. `selection`: how many rules --only/--skip left out, and the ids of
+ * the rules the run selected; when none of those was decided at or above --fail-on (the checks
+ * every run makes, such as hypervisor.match, do not count) there is no ground for a GO: exit 3
+ * where it would have been 0.
+ */
+export function summarize(results: readonly RuleResult[], hosts: Hosts, failOn: FailOn, selection: { leftOut: number; ids: ReadonlySet<string> } | null = null): Summary {
   const n = (s: RuleResult['status']): number => results.filter((r) => r.status === s).length;
   const unprobed = hosts.src.error !== null || hosts.dst.error !== null;
   const erroredGate = results.some((r) => r.status === 'error' && atOrAbove(r.severity, failOn));
   const failedGate = results.some((r) => r.status === 'fail' && atOrAbove(r.severity, failOn));
-  const exitCode: ExitCode = unprobed || erroredGate ? 3 : failedGate ? 1 : 0;
-  return { total: results.length, pass: n('pass'), fail: n('fail'), error: n('error'), skip: n('skip'), waived: n('waived'), exitCode };
+  // Nothing at or above --fail-on was decided (all skipped, or below it): no ground for a GO.
+  const decided = (r: RuleResult): boolean => (r.status === 'pass' || r.status === 'fail' || r.status === 'waived') && atOrAbove(r.severity, failOn);
+  const ungated = !unprobed && !erroredGate && !failedGate && selection !== null && failOn !== 'never' && !results.some((r) => selection.ids.has(r.id) && decided(r));
+  const leftOut = selection?.leftOut ?? 0;
+  const exitCode: ExitCode = unprobed || erroredGate || ungated ? 3 : failedGate ? 1 : 0;
+  return { total: results.length, pass: n('pass'), fail: n('fail'), error: n('error'), skip: n('skip'), waived: n('waived'), ...(leftOut > 0 ? { leftOut } : {}), ...(ungated ? { ungated: true } : {}), exitCode };
 }

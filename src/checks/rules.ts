@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RuleFileError } from '../errors.js';
+import { RuleFileError, UsageError } from '../errors.js';
 import { globToRegExp } from '../glob.js';
 import { BUILTIN_RULES_DIR } from '../paths.js';
 import { asList, HOST_OPERATORS, type RuleFile, type RuleSpec } from './rule-schema.js';
@@ -17,6 +17,8 @@ export interface Rule extends RuleSpec {
 export interface RuleSet {
   readonly rules: readonly Rule[];
   readonly files: readonly { path: string; sha256: string }[];
+  /** How many loaded rules --only/--skip left out. */
+  readonly leftOut?: number;
 }
 
 /** Rule files larger than this are refused before parsing (a rule set is a few KiB). */
@@ -122,7 +124,45 @@ function selects(sel: string, r: RuleSpec): boolean {
   return globToRegExp(sel).test(r.id) || (r.tags ?? []).includes(sel);
 }
 
-/** Applies --only and --skip. */
+/** Edit distance (Levenshtein), for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
+
+/** Up to three rule ids or tags nearest to a selector that matched nothing. */
+function nearest(sel: string, rules: readonly RuleSpec[]): string[] {
+  const bare = sel.startsWith('tag:') ? sel.slice(4) : sel;
+  const names = [...new Set([...rules.map((r) => r.id), ...rules.flatMap((r) => (r.tags ?? []).map((t) => `tag:${t}`))])];
+  const scored = names.map((n) => ({ n, d: distance(bare, n.startsWith('tag:') ? n.slice(4) : n) })).filter((x) => x.d <= Math.max(2, Math.floor(bare.length / 3)));
+  return scored.sort((a, b) => a.d - b.d || a.n.localeCompare(b.n)).slice(0, 3).map((x) => x.n);
+}
+
+/**
+ * Applies --only and --skip. A selector that picks no rule is a usage error (a typo must not turn
+ * a gate green), and so is a selection that leaves no rule at all.
+ * @throws UsageError naming the selector and the nearest ids or tags.
+ */
 export function selectRules<R extends RuleSpec>(rules: readonly R[], only: readonly string[], skip: readonly string[]): R[] {
-  return rules.filter((r) => (only.length === 0 || only.some((s) => selects(s, r))) && !skip.some((s) => selects(s, r)));
+  for (const [flag, sels] of [['--only', only], ['--skip', skip]] as const) {
+    for (const sel of sels) {
+      if (rules.some((r) => selects(sel, r))) continue;
+      const near = nearest(sel, rules);
+      throw new UsageError(`${flag} ${JSON.stringify(sel)} matches no rule${near.length ? `; nearest: ${near.join(', ')}` : ''} (migrate-preflight rules list)`);
+    }
+  }
+  const chosen = rules.filter((r) => (only.length === 0 || only.some((s) => selects(s, r))) && !skip.some((s) => selects(s, r)));
+  if (chosen.length === 0 && rules.length > 0) throw new UsageError(`${[...only.map((s) => `--only ${s}`), ...skip.map((s) => `--skip ${s}`)].join(' ')} leave${only.length + skip.length === 1 ? 's' : ''} no rule to evaluate`);
+  return chosen;
+}
+
+/** A rule set narrowed by --only and --skip, counting what they left out. */
+export function selectRuleSet(set: RuleSet, only: readonly string[], skip: readonly string[]): RuleSet {
+  const rules = selectRules(set.rules, only, skip);
+  return { ...set, rules, leftOut: set.rules.length - rules.length };
 }

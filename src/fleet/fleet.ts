@@ -55,6 +55,24 @@ interface Probed {
  * with more, each host is connected to twice.
  */
 async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): Promise<Probed[]> {
+  // An interrupt closes every open session (their commands end with what they printed); hosts not yet connected are not.
+  const live = new Set<SshSession>();
+  const track = (s: SshSession | PreflightError): SshSession | PreflightError => {
+    if (s instanceof PreflightError) return s;
+    if (o.signal?.aborted) s.close();
+    else live.add(s);
+    return s;
+  };
+  const closeAll = (): void => live.forEach((s) => s.close());
+  o.signal?.addEventListener('abort', closeAll, { once: true });
+  try {
+    return await probeHosts(targets, o, track);
+  } finally {
+    o.signal?.removeEventListener('abort', closeAll);
+  }
+}
+
+async function probeHosts(targets: readonly ResolvedTarget[], o: FleetOptions, track: (s: SshSession | PreflightError) => SshSession | PreflightError): Promise<Probed[]> {
   const hv = o.hypervisor ?? DEFAULTS.hypervisor;
   const limit = Math.max(1, o.concurrency ?? FLEET_DEFAULTS.concurrency);
   const keepOpen = targets.length <= limit;
@@ -73,7 +91,7 @@ async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): 
     readonly done: Round[];
   }
   const first = await pool(targets, limit, async (t, i): Promise<First | PreflightError> => {
-    const s = await open(t, o, progress(t));
+    const s = track(await open(t, o, progress(t)));
     if (s instanceof PreflightError) return s;
     o.onHost?.(t.target, 'collecting', `${firstIds.length} probes`);
     const net = targets.filter((_, j) => j !== i).map((p) => ({ host: p.host, hostname: null, ports: ports(p) }));
@@ -110,7 +128,7 @@ async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): 
         others = targets.flatMap((p, j) => (j === i ? [] : [{ host: p.host, hostname: known[j]?.host?.hostname ?? null, ports: [...ports(p), ...(xendPorts[j] ?? [])] }]));
         const extra = xendPorts.filter((_, j) => j !== i);
         if (c === null) {
-          session = await open(t, o, () => {});
+          session = track(await open(t, o, () => {}));
           c = session instanceof PreflightError ? null : collection(session, t, o);
         }
         if (session instanceof PreflightError) rounds.push({ outputs: {}, missing: [], error: { code: session.code, message: `second connection: ${session.message}` } });
@@ -230,7 +248,12 @@ export async function fleet(o: FleetOptions, ruleSet: RuleSet = rulesFor(o)): Pr
   const names = [...new Set([...o.hosts, ...(o.newHost && !o.hosts.includes(o.newHost) ? [o.newHost] : [])])];
   if (names.length < 2) throw new UsageError(`a fleet needs at least two hosts, got ${names.length}`);
   const targets = names.map((h) => resolveTarget(h, config, overrides));
-  const probed = await probeFleet(targets, o);
+  const collected = await probeFleet(targets, o);
+  const interrupt = o.signal?.aborted ? (o.signal.reason === 'SIGTERM' ? ('SIGTERM' as const) : ('SIGINT' as const)) : null;
+  // Interrupted: a host cut short says so (its connection was closed by us, not dropped).
+  const probed = interrupt
+    ? collected.map((p) => (p.report.error && p.report.error.code !== 'MP_INTERRUPTED' ? { ...p, report: { ...p.report, error: { code: 'MP_INTERRUPTED', message: `interrupted (${interrupt}) during collection: ${p.report.error.message}` } } } : p))
+    : collected;
   const t1 = performance.now();
   const options = reportOptions({ ...o, domains: [] });
   // Only the verdict and the problems of each pair are kept: a pair's full evaluation (facts with the move derived) is dropped at once.
@@ -277,6 +300,15 @@ export async function fleet(o: FleetOptions, ruleSet: RuleSet = rulesFor(o)): Pr
     pairs,
     cpuBaseline: cpuBaseline(hosts, ignore),
     newHost: gate,
-    summary: { hosts: hosts.length, probed: hosts.length - unprobedHosts.length, pairs: pairs.length, go: count('go'), noGo: count('no-go'), incomplete: count('incomplete'), exitCode },
+    summary: {
+      hosts: hosts.length,
+      probed: hosts.length - unprobedHosts.length,
+      pairs: pairs.length,
+      go: count('go'),
+      noGo: count('no-go'),
+      incomplete: count('incomplete'),
+      ...(interrupt ? { interrupted: interrupt } : {}),
+      exitCode: interrupt === 'SIGTERM' ? 143 : interrupt === 'SIGINT' ? 130 : exitCode,
+    },
   };
 }

@@ -198,6 +198,7 @@ export function renderFleetConsole(report: FleetReport, ctx: FleetConsoleContext
   if (report.newHost) lines.push('', ...gate(c, report.newHost));
   const s = report.summary;
   const colour = s.exitCode === 0 ? c.green.bold : s.exitCode === 1 ? c.red.bold : c.magenta.bold;
+  if (s.interrupted) lines.push('', c.magenta(`Interrupted (${s.interrupted}): this report holds what was collected until then.`));
   lines.push('');
   lines.push(
     colour(
@@ -380,7 +381,9 @@ function htmlHeader(report: FleetReport, l: Layout): string {
       ? `Every pair can migrate${o.failOn === 'never' ? ' (the gate is disabled: --fail-on never)' : ` (no failure at or above ${o.failOn} severity)`}.`
       : v === 'NO-GO'
         ? `${s.noGo} of ${plural(s.pairs, 'pair')} cannot migrate (a failure at or above ${o.failOn} severity).`
-        : `${s.incomplete} of ${plural(s.pairs, 'pair')} could not be fully checked${s.hosts > s.probed ? `; ${plural(s.hosts - s.probed, 'host')} not probed` : ''}.`;
+        : s.interrupted
+          ? `The run was interrupted (${s.interrupted}); this report holds what was collected until then.`
+          : `${s.incomplete} of ${plural(s.pairs, 'pair')} could not be fully checked${s.hosts > s.probed ? `; ${plural(s.hosts - s.probed, 'host')} not probed` : ''}.`;
   const count = (n: number, what: string, k: string): string => `<span class="count s-${k}${n === 0 ? ' zero' : ''}">${n} ${what}</span>`;
   const notes: string[] = [];
   if (report.newHost) notes.push(`<a href="#new-host">New host ${e(report.newHost.host)}</a>: ${report.newHost.ok ? 'OK' : '<strong>blocked</strong>'}, breaks ${plural(report.newHost.broken.length, 'pair')}`);

@@ -77,6 +77,8 @@ export interface FleetReport {
     readonly go: number;
     readonly noGo: number;
     readonly incomplete: number;
+    /** The run was interrupted: hosts not probed by then say MP_INTERRUPTED (exit 130 or 143). */
+    readonly interrupted?: 'SIGINT' | 'SIGTERM';
     readonly exitCode: ExitCode;
   };
 }

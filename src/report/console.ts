@@ -47,7 +47,10 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
   const lines: string[] = [];
   const hv = hypervisorLabel(report);
   lines.push(c.bold(`${report.tool.name} ${report.tool.version}: ${name(src)} -> ${name(dst)}`) + `${hv ? `, ${hv}` : ''}, ${MODE_PHRASE[report.options.mode]} (--mode ${report.options.mode})`);
+  if (report.options.changeId) lines.push(`  change ${clean(report.options.changeId)}`);
   if (report.replayOf) lines.push(c.dim(`  replay of ${clean(report.replayOf.path)} (collected ${report.startedAt}, sha256 ${report.replayOf.sha256.slice(0, 16)}...)`));
+  if (report.replayOf?.altered?.length) lines.push(c.red.bold(`  EVIDENCE ALTERED: the stdout of ${clean(report.replayOf.altered.join(', '))} no longer matches its recorded sha256`));
+  if (report.replayOf?.unverifiable?.length) lines.push(c.yellow(`  cannot verify ${clean(report.replayOf.unverifiable.join(', '))} (cut at the size limit, or not UTF-8 when collected)`));
   for (const [side, h] of [['source', src], ['destination', dst]] as const) {
     if (!h.reachable) lines.push(c.red(`  ${side} ${clean(h.target)} not probed: ${clean(h.error?.message ?? 'unreachable')}`));
     else if (h.error) lines.push(c.red(`  ${side} ${clean(h.target)}: ${h.error.code}: ${clean(h.error.message)}`));
@@ -109,8 +112,11 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
   const s = report.summary;
   const verdict = s.exitCode === 0 ? c.green.bold('GO') : s.exitCode === 1 ? c.red.bold('NO-GO') : c.magenta.bold('INCOMPLETE');
   lines.push('');
+  if (s.interrupted) lines.push(c.magenta(`Interrupted (${s.interrupted}): this report holds what was collected until then.`));
+  if (s.ungated) lines.push(c.magenta(`No rule at or above --fail-on ${report.options.failOn} was decided (all skipped or below it): nothing to give a GO on.`));
+  const leftOut = s.leftOut ? `, ${s.leftOut} rule${s.leftOut === 1 ? '' : 's'} left out by --only/--skip` : '';
   lines.push(
-    `${verdict}  ${s.total} results: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.skip} skip, ${s.waived} waived` +
+    `${verdict}  ${s.total} results: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.skip} skip, ${s.waived} waived${leftOut}` +
       ` (fail-on ${report.options.failOn}, exit ${s.exitCode}, ${(report.durationMs / 1000).toFixed(2)} s)`,
   );
   return `${lines.join('\n')}\n`;

@@ -42,7 +42,8 @@ export function describeDomain(v: DomainVerdict, mode: Mode = 'live', hypervisor
   if (c?.prediction && c.bandwidthBytesPerSec !== null && c.dirtyBytesPerSec !== null) {
     const p = c.prediction;
     const bwFrom = c.bandwidthSource === 'link' ? `an assumption: ${c.bandwidthAssumption ?? 'from the link speed'}` : c.bandwidthSource;
-    const at = `at ${mibs(c.bandwidthBytesPerSec)} (${bwFrom}), dirtying ${mibs(c.dirtyBytesPerSec)} (${c.dirtyRateSource})`;
+    const ws = c.workingSetBytes !== undefined ? ` of a ${human(c.workingSetBytes)} working set` : '';
+    const at = `at ${mibs(c.bandwidthBytesPerSec)} (${bwFrom}), dirtying ${mibs(c.dirtyBytesPerSec)}${ws} (${c.dirtyRateSource})`;
     parts.push(
       p.converges
         ? `live migration ~${duration(p.totalSeconds)}: ${p.rounds} round${p.rounds === 1 ? '' : 's'}, ${human(p.bytesSent)} sent, pause ${duration(p.downtimeMs / 1000)} ${at}`

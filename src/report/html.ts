@@ -26,6 +26,8 @@ export function verdictReason(report: Report): string {
     const n = report.results.filter((r) => r.status === 'fail' && atOrAbove(r.severity, failOn)).length;
     return `${n} ${n === 1 ? 'rule fails' : 'rules fail'} at or above ${failOn} severity.`;
   }
+  if (report.summary.interrupted) return `The run was interrupted (${report.summary.interrupted}); this report holds what was collected until then.`;
+  if (report.summary.ungated) return `No rule at or above ${failOn} severity was decided (all skipped or below it): nothing to give a GO on.`;
   const down = (['src', 'dst'] as const).filter((s) => !report.hosts[s].reachable);
   if (down.length > 0) return `The ${down.map((s) => (s === 'src' ? 'source' : 'destination')).join(' and ')} could not be probed; the checks are incomplete.`;
   return `A rule at or above ${failOn} severity could not be evaluated; the checks are incomplete.`;
@@ -45,6 +47,9 @@ export function sortResults(results: readonly RuleResult[]): RuleResult[] {
 
 /** What a blocked rule says in a results table (the full reason is given once, above it). */
 export const BLOCKED_SHORT = 'not evaluated: a host was not probed';
+
+/** Who signs a change off, in the HTML and Markdown reports. */
+export const SIGN_OFF_ROLES = ['Prepared by (operator)', 'Reviewed by', 'Approved by (change-advisory board)'] as const;
 
 /** Rules in error only because a host was not probed: they all say the same thing. */
 export function isBlocked(r: RuleResult): boolean {
@@ -135,7 +140,9 @@ pre{background:var(--soft);border:1px solid var(--line);border-radius:6px;paddin
 .small{font-size:11px}
 .nowrap{white-space:nowrap}
 .label .host{text-transform:none;letter-spacing:0;color:var(--fg);font-family:ui-monospace,SFMono-Regular,"DejaVu Sans Mono",Menlo,Consolas,monospace}
-table.overview td:nth-child(3){white-space:nowrap}
+table.results td:nth-child(3){white-space:nowrap}
+.signoff td{height:34px}
+.signoff td:first-child{width:22%;font-weight:600}
 .v-go{background:var(--pass-bg);border-color:var(--pass);color:var(--pass)}
 .v-nogo{background:var(--fail-bg);border-color:var(--fail);color:var(--fail)}
 .v-incomplete{background:var(--error-bg);border-color:var(--error);color:var(--error)}
@@ -333,6 +340,9 @@ function header(report: Report): string {
       `<div class="alert replay"><strong>Replay.</strong> Rules re-evaluated on ${e(formatTime(report.replayOf.replayedAt))} against the evidence saved in ` +
         `<code>${e(report.replayOf.path)}</code> (sha256 <code>${e(report.replayOf.sha256)}</code>); the hosts were probed at ${e(formatTime(report.startedAt))}.</div>`,
     );
+    if (report.replayOf.altered?.length) {
+      out.push(`<div class="alert altered"><strong>Evidence altered.</strong> The stdout of ${e(report.replayOf.altered.join(', '))} no longer matches its recorded sha256.</div>`);
+    }
   }
   out.push(
     `<section class="verdict ${cls}" aria-label="verdict"><div class="word">${v}</div><div><div class="why">${e(verdictReason(report))}</div>` +
@@ -358,6 +368,7 @@ function header(report: Report): string {
       ]) +
       `</div><div><h3>Options</h3>` +
       kv([
+        ['Change', o.changeId ? `<code>${e(o.changeId)}</code>` : '<span class="muted">none (--change-id)</span>'],
         ['libvirt URI', `<code>${e(o.libvirtUri)}</code>`],
         ['Domains', o.domains.length === 0 ? 'every running domain on the source (evacuation)' : list(o.domains)],
         ['Hypervisor', `${e(hypervisorLabel(report) ?? 'unknown')} <span class="muted">(--hypervisor ${e(o.hypervisor ?? 'auto')})</span>`],
@@ -397,7 +408,7 @@ function overview(report: Report, sorted: readonly RuleResult[], ids: Map<RuleRe
       `<td><a href="#${ids.get(r) ?? ''}" class="mono">${e(resultKey(r))}</a></td><td>${msg}${note}</td></tr>`
     );
   });
-  return `<table class="overview"><thead><tr><th>Status</th><th>Severity</th><th>Rule</th><th>Message</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table class="overview results"><thead><tr><th>Status</th><th>Severity</th><th>Rule</th><th>Message</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function results(report: Report, sorted: readonly RuleResult[], ids: Map<RuleResult, string>): string {
@@ -502,6 +513,16 @@ function hostSection(side: 'Source' | 'Destination', h: HostReport): string {
   return `<details class="host"><summary>${side}: ${e(hostLabel(h))} <span class="muted">(${status})</span></summary><div class="body">${body.join('\n')}</div></details>`;
 }
 
+/** Blank sign-off lines for the change-advisory board, on paper or in a PDF. */
+function signOff(report: Report): string {
+  const id = report.options.changeId;
+  const rows = SIGN_OFF_ROLES.map((r) => `<tr><td>${e(r)}</td><td></td><td></td><td></td></tr>`).join('');
+  return (
+    `<section id="sign-off" class="signoff"><h2>Sign-off${id ? `: change <code>${e(id)}</code>` : ''}</h2>` +
+    `<table><thead><tr><th>Role</th><th>Name</th><th>Signature</th><th>Date</th></tr></thead><tbody>${rows}</tbody></table></section>`
+  );
+}
+
 /**
  * The change-advisory-board report: one self-contained HTML5 page (inline CSS, no script, nothing
  * fetched) with the verdict, every result and its evidence, waivers, drift and the raw probe
@@ -518,6 +539,7 @@ export function renderHtml(report: Report, ctx: ReportContext): string {
     waivers(report),
     drift(report, ids),
     `<section id="results"><h2>Rule details</h2>${results(report, sorted, ids)}</section>`,
+    signOff(report),
     `<section id="hosts"><h2>Host evidence</h2><p class="muted">What each host printed, as received over SSH; the verdicts above rest on it.</p>` +
       `${hostSection('Source', src)}${hostSection('Destination', dst)}</section>`,
     `<footer><div>JSON report sha256: <span class="mono">${e(ctx.reportSha256)}</span></div>` +

@@ -118,6 +118,7 @@ function properties(report: Report, ctx: ReportContext): [string, string][] {
     ['hypervisor', hypervisorLabel(report) ?? 'unknown'],
     ...(report.options.saveDir ? [['save-dir', report.options.saveDir] as [string, string]] : []),
     ['fail-on', report.options.failOn],
+    ...(report.options.changeId ? [['change-id', report.options.changeId] as [string, string]] : []),
     ['exit-code', String(report.summary.exitCode)],
     ['started-at', report.startedAt],
   );

@@ -10,6 +10,7 @@ import {
   isBlocked,
   isWebLink,
   prettyJson,
+  SIGN_OFF_ROLES,
   sortResults,
   verdictOf,
   verdictReason,
@@ -91,6 +92,7 @@ function header(report: Report): string[] {
       `> **Replay.** Rules re-evaluated on ${formatTime(report.replayOf.replayedAt)} against the evidence saved in ${codeSpan(report.replayOf.path)} ` +
         `(sha256 ${codeSpan(report.replayOf.sha256)}); the hosts were probed at ${formatTime(report.startedAt)}.`,
     );
+    if (report.replayOf.altered?.length) out.push('>', `> **Evidence altered.** The stdout of ${report.replayOf.altered.map((x) => codeSpan(x)).join(', ')} no longer matches its recorded sha256.`);
     out.push('');
   }
   for (const [side, h] of [['Source', src], ['Destination', dst]] as const) {
@@ -109,6 +111,7 @@ function header(report: Report): string[] {
     ['Duration', formatDuration(report.durationMs)],
     ['Run by', cs(`${report.runBy.user}@${report.runBy.host}`)],
     ['Tool', `${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} (report schema ${report.schemaVersion})`],
+    ['Change', o.changeId ? cs(o.changeId) : 'none (--change-id)'],
     ['libvirt URI', cs(o.libvirtUri)],
     ['Domains', o.domains.length === 0 ? 'every running domain on the source (evacuation)' : o.domains.map((x) => cs(x)).join(', ')],
     ['Mode', `${escapeMarkdown(MODE_PHRASE[o.mode])} (${cs(`--mode ${o.mode}`)})${o.saveDir ? `, save directory ${cs(o.saveDir)}` : ''}`],
@@ -307,6 +310,10 @@ export function renderMarkdown(report: Report, ctx: ReportContext): string {
     ...waivers(report),
     '',
     ...drift(report),
+    '',
+    `## Sign-off${report.options.changeId ? `: change ${codeSpan(report.options.changeId)}` : ''}`,
+    '',
+    table(['Role', 'Name', 'Signature', 'Date'], SIGN_OFF_ROLES.map((r) => [r, ' ', ' ', ' '])),
     '',
     '## Host evidence',
     '',

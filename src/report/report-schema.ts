@@ -148,6 +148,10 @@ const domainVerdict = {
             domain: str,
             state: str,
             memoryBytes: num,
+            firstRoundBytes: num,
+            memoryAssumption: str,
+            workingSetBytes: num,
+            workingSetAssumption: str,
             dirtyBytesPerSec: numOrNull,
             dirtyRateSource: { enum: ['measured', 'option', null] },
             bandwidthBytesPerSec: numOrNull,
@@ -205,6 +209,7 @@ export const REPORT_SCHEMA = {
         saveDir: strOrNull,
         unsafe: { type: 'boolean' },
         hypervisor: { enum: ['auto', 'kvm', 'xen'] },
+        changeId: strOrNull,
       },
     },
     rulesets: {
@@ -258,14 +263,19 @@ export const REPORT_SCHEMA = {
     replayOf: {
       oneOf: [
         { type: 'null' },
-        { type: 'object', additionalProperties: false, required: ['path', 'sha256', 'replayedAt'], properties: { path: str, sha256: str, replayedAt: { type: 'string', format: 'date-time' } } },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path', 'sha256', 'replayedAt'],
+          properties: { path: str, sha256: str, replayedAt: { type: 'string', format: 'date-time' }, altered: { type: 'array', items: str }, unverifiable: { type: 'array', items: str } },
+        },
       ],
     },
     summary: {
       type: 'object',
       additionalProperties: false,
       required: ['total', 'pass', 'fail', 'error', 'skip', 'waived', 'exitCode'],
-      properties: { total: int, pass: int, fail: int, error: int, skip: int, waived: int, exitCode: { enum: [0, 1, 2, 3] } },
+      properties: { total: int, pass: int, fail: int, error: int, skip: int, waived: int, leftOut: int, ungated: { const: true }, interrupted: { enum: ['SIGINT', 'SIGTERM'] }, exitCode: { enum: [0, 1, 2, 3, 130, 143] } },
     },
   },
 } as const;

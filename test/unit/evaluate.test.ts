@@ -79,6 +79,19 @@ describe('summarize: exit codes of the contract', () => {
   ] as const)('%j with fail-on %s exits %i', (results, failOn, code) => {
     expect(summarize(results, ok, failOn).exitCode).toBe(code);
   });
+  it('a run whose selected rules decided nothing at or above --fail-on never says GO (exit 3); it counts what was left out', () => {
+    const selection = { leftOut: 40, ids: new Set(['x']) };
+    const always = { ...res('pass', 'critical'), id: 'hypervisor.match' } as RuleResult;
+    // Only skips (xen rules on a KVM pair), or a pass below --fail-on: the checks every run makes do not count.
+    expect(summarize([always, res('skip', 'major')], ok, 'major', selection)).toMatchObject({ exitCode: 3, ungated: true, leftOut: 40 });
+    expect(summarize([always, res('pass', 'minor')], ok, 'major', selection)).toMatchObject({ exitCode: 3, ungated: true });
+    expect(summarize([always, res('pass', 'minor')], ok, 'minor', selection)).toMatchObject({ exitCode: 0, leftOut: 40 });
+    expect(summarize([always, res('pass', 'minor')], ok, 'minor', selection).ungated).toBeUndefined();
+    // --fail-on never gates nothing by choice; a waived failure was decided.
+    expect(summarize([res('skip', 'major')], ok, 'never', selection).exitCode).toBe(0);
+    expect(summarize([res('waived', 'major')], ok, 'major', selection).exitCode).toBe(0);
+    expect(summarize([res('pass', 'major')], ok, 'major', { leftOut: 0, ids: new Set(['x']) })).not.toHaveProperty('leftOut');
+  });
   it('a host that could not be probed exits 3 even with failures', () => {
     const s = summarize([res('fail', 'critical')], { src: host({}), dst: host({}, { reachable: false, error: { code: 'MP_SSH_CONNECT', message: 'x' } }) }, 'major');
     expect(s).toMatchObject({ exitCode: 3, fail: 1, total: 1 });

@@ -94,4 +94,38 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in headless Chromium', () => {
     expect(dom).toContain('&lt;script&gt;document.title="pwned"&lt;/script&gt;&lt;/pre&gt;&lt;img src=x');
     expect(dom).toContain('hv3"&gt;&lt;svg onload=alert(1)&gt;');
   }, 120_000);
+
+  /**
+   * A report page as a 1280 px wide browser lays it out, measured by a script added to a copy (the
+   * report itself runs none: its CSP forbids it): every table cell whose right edge passes the
+   * viewport's, as "heading before the table: cell text".
+   */
+  function overflowAt1280(name: string, html: string): string[] {
+    const file = join(dir, `${name}-measured.html`);
+    const measure =
+      `<script>addEventListener('load',()=>{const w=document.documentElement.clientWidth;const out=[];` +
+      `document.querySelectorAll('table').forEach((t)=>{const h=t.previousElementSibling?.textContent?.trim()||'table';` +
+      `t.querySelectorAll('th,td').forEach((c)=>{const r=c.getBoundingClientRect();if(r.width>0&&r.right>w+0.5)out.push(h+': '+(c.textContent||'').trim().slice(0,40)+' (right '+Math.round(r.right)+' > '+w+')');});});` +
+      `const p=document.createElement('pre');p.id='overflow';p.textContent=JSON.stringify(out);document.body.append(p);});</script>`;
+    writeFileSync(file, html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '').replace('</body>', `${measure}</body>`));
+    const dom = chromium(['--window-size=1280,2000', '--virtual-time-budget=3000', '--dump-dom', pathToFileURL(file).href]);
+    const m = /<pre id="overflow">(.*?)<\/pre>/s.exec(dom);
+    if (!m) throw new Error('the measuring script did not run');
+    return JSON.parse((m[1] as string).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')) as string[];
+  }
+
+  it('at 1280 px no column of any table runs off the page, long domain names included', () => {
+    expect(overflowAt1280('problems', renderHtml(load('problems'), ctx))).toEqual([]);
+    const saved = load('problems');
+    const domains = saved.domains ?? [];
+    const report: Report = { ...saved, domains: [...domains, ...domains.map((d) => ({ ...d, name: `${d.name}-with-a-long-name-from-the-inventory` }))] };
+    expect(overflowAt1280('long', renderHtml(report, ctx))).toEqual([]);
+  }, 120_000);
+
+  it('the measurement catches an overflow: the old nowrap rule on every overview table pushes the Domains table off the page', () => {
+    const html = renderHtml(load('problems'), ctx);
+    expect(html).toContain('table.results td:nth-child(3){white-space:nowrap}');
+    const old = html.replace('table.results td:nth-child(3){white-space:nowrap}', 'table.overview td:nth-child(3){white-space:nowrap}');
+    expect(overflowAt1280('old', old).some((x) => x.startsWith('Domains: '))).toBe(true);
+  }, 120_000);
 });

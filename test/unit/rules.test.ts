@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRules, parseRuleFile, selectRules } from '../../src/checks/rules.js';
+import { loadRules, parseRuleFile, selectRules, selectRuleSet } from '../../src/checks/rules.js';
+import { UsageError } from '../../src/errors.js';
 import { OPERATORS, RULE_FILE_SCHEMA } from '../../src/checks/rule-schema.js';
 import { RuleFileError } from '../../src/errors.js';
 import { readFileSync } from 'node:fs';
@@ -106,6 +107,16 @@ describe('rule files', () => {
     expect(selectRules(rules, ['storage.*', 'tag:firewall'], []).map((r) => r.id).sort()).toEqual([
       'firewall.migration-ports', 'storage.block-space', 'storage.disk-cache', 'storage.disk-paths', 'storage.image-format', 'storage.pools', 'storage.save-space', 'storage.shared-mounts',
     ]);
+  });
+
+  it('a selector that matches no rule is a usage error naming the nearest ids; so is a selection of nothing', () => {
+    const rules = loadRules().rules;
+    expect(() => selectRules(rules, ['cpu.nxx'], [])).toThrow(new UsageError('--only "cpu.nxx" matches no rule; nearest: cpu.nx (migrate-preflight rules list)'));
+    expect(() => selectRules(rules, [], ['tag:fireball'])).toThrow(/^--skip "tag:fireball" matches no rule; nearest: tag:firewall /);
+    expect(() => selectRules(rules, ['zzzzzzzz'], [])).toThrow(/^--only "zzzzzzzz" matches no rule \(migrate-preflight rules list\)$/);
+    expect(() => selectRules(rules, [], ['*'])).toThrow(new UsageError('--skip * leaves no rule to evaluate'));
+    expect(() => selectRules(rules, ['cpu.*'], ['cpu'])).toThrow(new UsageError('--only cpu.* --skip cpu leave no rule to evaluate'));
+    expect(selectRuleSet(loadRules(), ['cpu.*'], [])).toMatchObject({ leftOut: rules.length - 7 });
   });
 
   it('rules/schema.json is the schema the loader validates with', () => {

@@ -9,7 +9,7 @@ import { applyWaivers, isExpired, parseWaiverFile } from '../../src/checks/waive
 import { WaiverFileError } from '../../src/errors.js';
 import { validateReport } from '../../src/report/read.js';
 import { REPORT_SCHEMA } from '../../src/report/report-schema.js';
-import { replay } from '../../src/replay.js';
+import { checkEvidence, replay } from '../../src/replay.js';
 import type { Report, RuleResult } from '../../src/types.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/reports/', import.meta.url));
@@ -154,6 +154,43 @@ describe('exit codes of the contract (through the CLI, on replayed reports)', ()
     expect(r.stderr).toBe('');
     expect(r.status).toBe(code);
   });
+  it('a selector typo or an empty selection exits 2 naming it; a selection that decides nothing exits 3, never GO', () => {
+    const typo = cli('replay', join(FIX, 'problems.json'), '--only', 'cpu.nxx');
+    expect({ status: typo.status, stdout: typo.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(typo.stderr).toMatch(/^migrate-preflight: MP_USAGE: --only "cpu\.nxx" matches no rule; nearest: cpu\.nx \(/);
+    expect(cli('replay', join(FIX, 'problems.json'), '--skip', '*').status).toBe(2);
+    // The xen rules on a KVM pair: all skip.
+    const xen = cli('replay', join(FIX, 'clean.json'), '--only', 'xen.*');
+    expect(xen.status).toBe(3);
+    expect(xen.stdout).toMatch(/No rule at or above --fail-on major was decided/);
+    expect(xen.stdout).toMatch(/^INCOMPLETE {2}.* \d+ rules left out by --only\/--skip \(fail-on major, exit 3,/m);
+  });
+  it('evidence edited after collection is flagged on the console and in the report; --strict refuses it', () => {
+    const dir = tmp();
+    const saved = JSON.parse(readFileSync(join(FIX, 'clean.json'), 'utf8')) as Report;
+    // The stored evidence of the clean pair verifies.
+    expect(checkEvidence(saved)).toMatchObject({ altered: [] });
+    const probe = saved.hosts.dst.probes.cpuinfo as { stdout: string };
+    probe.stdout = probe.stdout.replace(/\bflags\s*:/, 'flags\t\t: avx512f');
+    writeFileSync(join(dir, 'edited.json'), JSON.stringify(saved));
+    const r = cli('replay', join(dir, 'edited.json'), '--json', join(dir, 'out.json'));
+    expect(r.stdout).toMatch(/^ {2}EVIDENCE ALTERED: the stdout of dst:cpuinfo no longer matches its recorded sha256$/m);
+    expect((JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Report).replayOf).toMatchObject({ altered: ['dst:cpuinfo'] });
+    const strict = cli('replay', join(dir, 'edited.json'), '--strict');
+    expect({ status: strict.status, stdout: strict.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(strict.stderr).toMatch(/evidence altered: the stdout of dst:cpuinfo no longer matches its recorded sha256; refused \(--strict\)/);
+    expect(cli('replay', join(FIX, 'clean.json'), '--strict', '-q').status).toBe(0);
+  });
+
+  it('a file that starts with terminal escapes: the error line carries none of them', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'evil.json'), '\u001b]0;pwned\u0007\u001b[2J{"x":1}');
+    const r = cli('replay', join(dir, 'evil.json'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^migrate-preflight: MP_REPORT_READ: .*evil\.json: not JSON/);
+    expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+
   it('a bad waivers file exits 2 with its location; so does a file that is not a report', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'w.yaml'), 'waivers:\n  - rule: cpu.nx\n');
@@ -173,10 +210,26 @@ describe('exit codes of the contract (through the CLI, on replayed reports)', ()
     expect(validateReport(out)).toBe(true);
     expect(out.replayOf?.path).toBe(join(FIX, 'problems.json'));
   });
-  it('an unwritable report path is a clear error (exit 3), and the console report still printed', () => {
-    const r = cli('replay', join(FIX, 'clean.json'), '--json', '/proc/nope/report.json');
+  it('a report path that cannot be written is a usage error before anything runs (exit 2, nothing printed)', () => {
+    for (const [path, why] of [
+      ['/nonexistent/dir/r.json', 'directory /nonexistent/dir does not exist'],
+      [FIX, `${FIX} is a directory`],
+      [`${join(FIX, 'clean.json')}/r.json`, `${join(FIX, 'clean.json')} is not a directory`],
+    ]) {
+      const r = cli('replay', join(FIX, 'clean.json'), '--json', path as string);
+      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+      expect(r.stderr).toContain(why as string);
+    }
+    const two = cli('replay', join(FIX, 'clean.json'), '--json', '-', '--html', '-');
+    expect(two.status).toBe(2);
+    expect(two.stderr).toMatch(/only one report can go to stdout/);
+  });
+
+  // /proc passes the check (root may write in any directory) but refuses new files: the write itself fails.
+  it.skipIf(process.getuid?.() !== 0)('a write that fails late: the summary states exit 3, which the process returns, and the error follows', () => {
+    const r = cli('replay', join(FIX, 'clean.json'), '--json', '/proc/report.json');
     expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/MP_REPORT_WRITE: cannot write report \/proc\/nope\/report\.json: ENOENT/);
-    expect(r.stdout).toMatch(/^GO/m);
+    expect(r.stdout).toMatch(/^INCOMPLETE .*exit 3,/m);
+    expect(r.stderr).toMatch(/MP_REPORT_WRITE: cannot write report \/proc\/report\.json: E[A-Z]+/);
   });
 });
