@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AgentAuthMethod, Client as ClientType, ClientChannel, ConnectConfig, PublicKeyAuthMethod } from 'ssh2';
 type AuthMethod = AgentAuthMethod | PublicKeyAuthMethod;
@@ -119,7 +121,7 @@ function connectOne(
   o: ConnectOptions,
   sock: NodeJS.ReadableStream | undefined,
 ): Promise<{ client: ClientType; hostKey: HostKeyInfo }> {
-  const known = loadKnownHosts(t.knownHostsFiles);
+  const known = loadKnownHosts([...t.knownHostsFiles, ...t.globalKnownHostsFiles]);
   const { methods, notes } = authMethods(t, o.agentSocket ?? process.env.SSH_AUTH_SOCK);
   const preferred = knownKeyTypes(known, t.host, t.port).flatMap(hostKeyAlgorithms);
   const timeoutMs = t.connectTimeoutS !== null ? Math.min(o.connectTimeoutMs, t.connectTimeoutS * 1000) : o.connectTimeoutMs;
@@ -216,16 +218,45 @@ function forward(client: ClientType, host: string, port: number): Promise<Client
   });
 }
 
-/** Connects to a target through its jump hosts (ProxyJump), verifying every host key on the way. */
+/**
+ * ProxyCommand, as ssh runs it: `$SHELL -c 'exec CMD'` (else /bin/sh), its stdin and stdout the
+ * connection. Its stderr is kept (the last lines) to say why it ended; killed when the session closes.
+ */
+function proxyCommandSocket(t: ResolvedTarget, command: string): { sock: Duplex; kill: () => void } {
+  const child = spawn(process.env.SHELL || '/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString('utf8')).slice(-400);
+  });
+  const sock = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  const why = (): string => {
+    const last = stderr.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').trim().split('\n').pop();
+    return last ? `: ${last}` : '';
+  };
+  child.on('error', (e) => sock.destroy(new Error(`${describe(t)}: ProxyCommand could not start: ${e.message}`)));
+  child.on('exit', (code, signal) => {
+    if (!sock.destroyed) sock.destroy(new Error(`ProxyCommand exited ${code ?? signal}${why()}`));
+  });
+  return { sock, kill: () => child.kill() };
+}
+
+/** Connects to a target through its jump hosts (ProxyJump) or its ProxyCommand, verifying every host key on the way. */
 export async function connect(t: ResolvedTarget, o: ConnectOptions): Promise<SshSession> {
   const chain: ClientType[] = [];
+  let kill = (): void => {};
   const closeAll = (): void => {
     for (const c of chain.reverse()) c.end();
+    kill();
   };
   try {
     let sock: NodeJS.ReadableStream | undefined;
     for (const hop of [...t.jump, t]) {
-      if (chain.length > 0) {
+      // Only the first host can have a ProxyCommand: later ones are reached through the hosts before them.
+      if (chain.length === 0 && hop.proxyCommand !== null) {
+        const proxy = proxyCommandSocket(hop, hop.proxyCommand);
+        sock = proxy.sock;
+        kill = proxy.kill;
+      } else if (chain.length > 0) {
         const via = chain[chain.length - 1] as ClientType;
         try {
           sock = await forward(via, hop.host, hop.port);

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir, hostname, userInfo } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import SSHConfig from 'ssh-config';
 import { SshConfigError, UsageError } from '../errors.js';
+import { resolveSshConfig } from './ssh-config.js';
+import { clientTokens, configFiles, expandPath, machineEnv, percentExpand, tilde, type ConfigEnv, type ConfigFile } from './ssh-env.js';
 
 /** Where and how to reach one host, after the command line and ssh_config are merged. */
 export interface ResolvedTarget {
@@ -15,9 +15,13 @@ export interface ResolvedTarget {
   /** Explicit identity files only: do not offer agent keys (IdentitiesOnly yes). */
   readonly identitiesOnly: boolean;
   readonly knownHostsFiles: readonly string[];
+  /** GlobalKnownHostsFile (default /etc/ssh/ssh_known_hosts and ssh_known_hosts2): looked up too, as ssh does. */
+  readonly globalKnownHostsFiles: readonly string[];
   /** 'yes' refuses unknown keys; 'accept-new' (and 'no') accept unknown keys; a changed key is always refused. */
   readonly strictHostKeyChecking: 'yes' | 'accept-new';
   readonly connectTimeoutS: number | null;
+  /** ProxyCommand, expanded, for `$SHELL -c`; null: connect directly (or through the jump hosts). */
+  readonly proxyCommand: string | null;
   /** Jump hosts, outermost first. */
   readonly jump: readonly ResolvedTarget[];
 }
@@ -70,102 +74,26 @@ export function parseTarget(spec: string): ParsedTarget {
   return { user, host, port };
 }
 
-function expandHome(p: string): string {
-  if (p === '~') return homedir();
-  if (p.startsWith('~/')) return join(homedir(), p.slice(2));
-  return p;
+/** The ssh_config files to read and the machine to read them on (file reads are cached). */
+export interface SshConfigSource {
+  readonly files: readonly ConfigFile[];
+  readonly env: ConfigEnv;
 }
 
-/** ssh_config's %-tokens that make sense here (ssh_config(5) TOKENS). */
-function expandTokens(p: string, t: { host: string; user: string; port: number; alias: string }): string {
-  return expandHome(p).replace(/%([%dhupnrlLi])/g, (_all, c: string) => {
-    switch (c) {
-      case '%':
-        return '%';
-      case 'd':
-        return homedir();
-      case 'h':
-        return t.host;
-      case 'n':
-        return t.alias;
-      case 'p':
-        return String(t.port);
-      case 'r':
-        return t.user;
-      case 'u':
-        return userInfo().username;
-      case 'l':
-        return hostname();
-      case 'L':
-        return hostname().split('.')[0] ?? '';
-      case 'i':
-        return String(userInfo().uid);
-      default:
-        return '';
-    }
-  });
+/**
+ * The ssh_config files ssh would read: `file` (-F) alone, else ~/.ssh/config and /etc/ssh/ssh_config.
+ * @throws SshConfigError when `file` cannot be read.
+ */
+export function loadSshConfig(file: string | undefined, env: ConfigEnv = machineEnv()): SshConfigSource {
+  const cache = new Map<string, string | null>();
+  const read = (path: string): string | null => {
+    if (!cache.has(path)) cache.set(path, env.read(path));
+    return cache.get(path) as string | null;
+  };
+  const files = configFiles(file, env);
+  for (const f of files) if (f.required && read(f.path) === null) throw new SshConfigError(`cannot read ssh config ${f.path}: ENOENT`);
+  return { files, env: { ...env, read } };
 }
-
-/** Loads and parses an ssh_config file (null when none is given and ~/.ssh/config is absent). */
-export function loadSshConfig(file: string | undefined): SSHConfig | null {
-  const path = file ?? join(homedir(), '.ssh', 'config');
-  if (file === undefined && !existsSync(path)) return null;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new SshConfigError(`cannot read ssh config ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  try {
-    return SSHConfig.parse(text);
-  } catch (e) {
-    throw new SshConfigError(`${path}: cannot parse: ${(e as Error).message}`);
-  }
-}
-
-type Computed = Record<string, string | string[]>;
-
-function first(c: Computed, key: string): string | undefined {
-  const v = c[key];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-/** Every value of a directive; ssh-config has already split multi-value ones, honouring quotes (`"/a b/key"`). */
-function all(c: Computed, key: string): string[] {
-  const v = c[key];
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).filter((s) => s !== '');
-}
-
-/** ssh_config time values (`30`, `1m30s`), as OpenSSH's convtime; null when malformed. */
-function seconds(text: string): number | null {
-  if (!/^(\d+[smhdw]?)+$/i.test(text)) return null;
-  const unit: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-  let total = 0;
-  for (const [, n, u] of text.toLowerCase().matchAll(/(\d+)([smhdw]?)/g)) total += Number(n) * (unit[u as string] ?? 1);
-  return total;
-}
-
-// ssh-config matches Host patterns case-sensitively; lowercase them (the name is lowercased too) so
-// `Host HV1` and `Host hv1` both match hv1, HV1, Hv1.
-const caseFolded = new WeakMap<SSHConfig, SSHConfig>();
-function foldHostPatterns(config: SSHConfig): SSHConfig {
-  let folded = caseFolded.get(config);
-  if (folded) return folded;
-  folded = new SSHConfig();
-  for (const line of config) {
-    if (line.type === SSHConfig.DIRECTIVE && /^host$/i.test(line.param)) {
-      const value = typeof line.value === 'string' ? line.value.toLowerCase() : line.value.map((v) => ({ ...v, val: v.val.toLowerCase() }));
-      folded.push({ ...line, value });
-    } else {
-      folded.push(line);
-    }
-  }
-  caseFolded.set(config, folded);
-  return folded;
-}
-
-const yes = (v: string | undefined): boolean => v !== undefined && ['yes', 'true'].includes(v.toLowerCase());
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
@@ -173,40 +101,33 @@ const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
  * Resolves a host spec or ssh_config alias to connection parameters, the way OpenSSH does for
  * the directives we honour: command line first, then the first value ssh_config gives.
  */
-export function resolveTarget(spec: string, config: SSHConfig | null, o: TargetOverrides = {}, depth = 0): ResolvedTarget {
+export function resolveTarget(spec: string, config: SshConfigSource | null, o: TargetOverrides = {}, depth = 0): ResolvedTarget {
   if (depth > 8) throw new UsageError(`ProxyJump chain for "${spec}" is deeper than 8 hops (a loop?)`);
   const parsed = parseTarget(spec);
-  const c: Computed = config ? (foldHostPatterns(config).compute(parsed.host.toLowerCase(), { ignoreCase: true, matchExec: false }) as Computed) : {};
-  // HostName takes %h (the name as given) and %%, as in ssh_config(5).
-  const host = first(c, 'hostname')?.replace(/%([%h])/g, (_all, t: string) => (t === '%' ? '%' : parsed.host)) ?? parsed.host;
-  const user = parsed.user ?? o.user ?? first(c, 'user') ?? userInfo().username;
-  const portText = parsed.port ?? first(c, 'port');
-  const port = portText === undefined ? 22 : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`bad port for "${spec}": ${portText}`);
-  const tokens = { host, user, port, alias: parsed.host };
+  const env = config?.env ?? machineEnv();
+  const c = resolveSshConfig(config?.files ?? [], { host: parsed.host, user: parsed.user ?? o.user, port: parsed.port ?? undefined, jump: o.jump }, env);
+  const host = c.hostname;
+  const user = c.user ?? env.localUser;
+  const port = c.port ?? 22;
+  const tokens = clientTokens({ host, hostArg: parsed.host, port, user }, env);
+  const path = (p: string, what: string): string => expandPath(p, tokens, env, `${spec}: ${what}`);
 
-  const fromConfig = all(c, 'identityfile').map((p) => expandTokens(p, tokens));
-  const explicit = (o.identityFiles ?? []).map((p) => resolve(expandTokens(p, tokens)));
-  const defaults = DEFAULT_IDENTITIES.map((n) => join(homedir(), '.ssh', n)).filter((p) => existsSync(p));
-  const identityFiles = [...new Set([...explicit, ...fromConfig, ...(explicit.length + fromConfig.length === 0 ? defaults : [])])];
+  const fromConfig = c.identityFiles.filter((p) => p.toLowerCase() !== 'none').map((p) => path(p, 'IdentityFile'));
+  const explicit = (o.identityFiles ?? []).map((p) => resolve(path(p, '-i')));
+  const defaults = DEFAULT_IDENTITIES.map((n) => join(env.home, '.ssh', n)).filter((p) => existsSync(p));
+  const identityFiles = [...new Set([...explicit, ...fromConfig, ...(c.identityFiles.length + explicit.length === 0 ? defaults : [])])];
 
-  const khFromConfig = all(c, 'userknownhostsfile').map((p) => expandTokens(p, tokens));
+  const listed = (files: readonly string[] | null, dflt: readonly string[], what: string): string[] =>
+    files === null ? [...dflt] : files.length === 1 && files[0]?.toLowerCase() === 'none' ? [] : files.map((p) => path(p, what));
   const knownHostsFiles = o.knownHostsFile
-    ? [expandHome(o.knownHostsFile)]
-    : khFromConfig.length > 0
-      ? khFromConfig
-      : [join(homedir(), '.ssh', 'known_hosts'), join(homedir(), '.ssh', 'known_hosts2')];
+    ? [tilde(o.knownHostsFile, env.home)]
+    : listed(c.userKnownHostsFiles, [join(env.home, '.ssh', 'known_hosts'), join(env.home, '.ssh', 'known_hosts2')], 'UserKnownHostsFile');
+  const globalKnownHostsFiles = listed(c.globalKnownHostsFiles, ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'], 'GlobalKnownHostsFile');
+  const strictHostKeyChecking = o.acceptNewHostKeys || c.strictHostKeyChecking === 'accept-new' || c.strictHostKeyChecking === 'false' ? 'accept-new' : 'yes';
 
-  const strict = (first(c, 'stricthostkeychecking') ?? 'ask').toLowerCase();
-  const strictHostKeyChecking = o.acceptNewHostKeys || ['accept-new', 'no', 'off', 'false'].includes(strict) ? 'accept-new' : 'yes';
-
-  const ct = first(c, 'connecttimeout');
-  const ctS = ct === undefined ? null : seconds(ct);
-  if (ct !== undefined && ctS === null) throw new UsageError(`bad ConnectTimeout for "${spec}": ${ct}`);
-
-  const jumpSpec = o.jump ?? first(c, 'proxyjump');
+  const jumpSpec = c.proxyJump;
   const jump: ResolvedTarget[] = [];
-  if (jumpSpec !== undefined && jumpSpec.toLowerCase() !== 'none') {
+  if (jumpSpec !== null) {
     const specs = jumpSpec.split(',').map((j) => j.trim());
     if (specs.includes('')) throw new UsageError(`bad ProxyJump for "${spec}": ${jumpSpec}`);
     // Jump hosts take their own settings from ssh_config, not the target's -l / -i.
@@ -226,11 +147,14 @@ export function resolveTarget(spec: string, config: SSHConfig | null, o: TargetO
     port,
     user,
     identityFiles,
-    identitiesOnly: yes(first(c, 'identitiesonly')),
+    identitiesOnly: c.identitiesOnly,
     knownHostsFiles,
+    globalKnownHostsFiles,
     strictHostKeyChecking,
     // 0 means "no timeout of its own" in OpenSSH.
-    connectTimeoutS: ctS === 0 ? null : ctS,
+    connectTimeoutS: c.connectTimeout === 0 ? null : c.connectTimeout,
+    // As ssh runs it: `exec` prepended, then %h %k %n %p %r (expand_proxy_command).
+    proxyCommand: c.proxyCommand === null ? null : percentExpand(`exec ${c.proxyCommand}`, { h: host, k: parsed.host, n: parsed.host, p: String(port), r: user }, `${spec}: ProxyCommand`),
     jump,
   };
 }

@@ -174,6 +174,24 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     expect((JSON.parse(viaJump.stdout) as Report).hosts.dst.hostname).toBe('hv6');
   });
 
+  it('honours ProxyCommand as ssh does: spawns it (here OpenSSH relaying through the bastion) and speaks SSH over its stdio', async () => {
+    const mark = join(out, 'proxy-ran');
+    const config = join(out, 'proxy_config');
+    // First value wins: hv6's ProxyCommand, then everything else from the lab's config (an Include under
+    // `Host hv6` would apply to hv6 alone, as in ssh).
+    writeFileSync(config, `Host hv6\n  ProxyCommand sh -c 'echo %h:%p:%r:%n >> ${mark}; exec ssh -F ${lab.sshConfig} -W %h:%p hv2'\nHost *\n  Include ${lab.sshConfig}\n`);
+    const r = await cli(['-F', config, ...base().slice(2), '--only', 'tag:cpu', '--json', '-', '--quiet', 'hv1', 'hv6']);
+    const rep = JSON.parse(r.stdout) as Report;
+    expect({ code: r.code, src: rep.hosts.src.error, dst: rep.hosts.dst.error, errors: rep.results.filter((x) => x.status === 'error').map((x) => `${x.id}: ${x.message}`) }).toEqual({ code: 0, src: null, dst: null, errors: [] });
+    expect((JSON.parse(r.stdout) as Report).hosts.dst.hostname).toBe('hv6');
+    expect(readFileSync(mark, 'utf8')).toBe(`${lab.hosts.get('hv6')?.ip}:22:root:hv6\n`);
+    // A ProxyCommand that fails says so, with the last line it printed.
+    writeFileSync(config, `Host hv6\n  ProxyCommand sh -c 'echo no route to the moon >&2; exit 7'\nHost *\n  Include ${lab.sshConfig}\n`);
+    const bad = await cli(['-F', config, ...base().slice(2), '--only', 'tag:cpu', '--json', '-', '--quiet', 'hv1', 'hv6']);
+    expect(bad.code).toBe(3);
+    expect((JSON.parse(bad.stdout) as Report).hosts.dst.error?.message).toMatch(/ProxyCommand exited 7: no route to the moon/);
+  });
+
   it('authenticates with a key from a real ssh-agent when no identity file is given', async () => {
     const { execFileSync } = await import('node:child_process');
     const sock = join(out, 'agent.sock');

@@ -2,16 +2,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import type SSHConfig from 'ssh-config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConfigError, UsageError } from '../../../src/errors.js';
-import { loadSshConfig, parseTarget, resolveTarget, type ResolvedTarget } from '../../../src/ssh/target.js';
+import { loadSshConfig, parseTarget, resolveTarget, type ResolvedTarget, type SshConfigSource } from '../../../src/ssh/target.js';
 
 let dir: string;
 let home: string;
 let savedHome: string | undefined;
 let labConfigPath: string;
-let lab: SSHConfig;
+let lab: SshConfigSource;
+const GLOBAL_KH = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
 const me = userInfo().username;
 
 // ssh_config fixture: real files on disk, loaded with loadSshConfig(path) and cross-checked with `ssh -G`.
@@ -97,6 +97,8 @@ function sshG(config: string, host: string): Map<string, string> {
   return out;
 }
 
+const pick = (t: ResolvedTarget): { host: string; user: string } => ({ host: t.host, user: t.user });
+
 function usageError(f: () => unknown): UsageError {
   try {
     f();
@@ -117,7 +119,7 @@ beforeAll(() => {
   savedHome = process.env.HOME;
   process.env.HOME = home;
   labConfigPath = writeConfig('lab_config', LAB_CONFIG);
-  lab = loadSshConfig(labConfigPath) as SSHConfig;
+  lab = loadSshConfig(labConfigPath);
 });
 
 afterAll(() => {
@@ -186,8 +188,8 @@ describe('loadSshConfig', () => {
     }
   });
 
-  it('uses ~/.ssh/config when no file is given, and null when there is none', () => {
-    expect(loadSshConfig(undefined)).toBeNull();
+  it('uses ~/.ssh/config when no file is given (then /etc/ssh/ssh_config, as ssh), and nothing when there is none', () => {
+    expect(resolveTarget('hv9', loadSshConfig(undefined))).toMatchObject({ host: 'hv9', port: 22 });
     const path = join(home, '.ssh', 'config');
     writeFileSync(path, 'Host hv9\n  HostName 10.0.0.99\n  User nine\n');
     try {
@@ -209,8 +211,10 @@ describe('resolveTarget without ssh_config', () => {
       identityFiles: [join(home, '.ssh', 'id_ed25519'), join(home, '.ssh', 'id_rsa')],
       identitiesOnly: false,
       knownHostsFiles: [join(home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts2')],
+      globalKnownHostsFiles: GLOBAL_KH,
       strictHostKeyChecking: 'yes',
       connectTimeoutS: null,
+      proxyCommand: null,
       jump: [],
     } satisfies ResolvedTarget);
     expect(resolveTarget('hv1', null)).toMatchObject({ host: 'hv1', port: 22, user: me });
@@ -253,8 +257,10 @@ describe('resolveTarget with ssh_config', () => {
       identityFiles: [join(home, '.ssh', 'hv1_key'), join(home, 'keys dir', 'id_10.0.0.11_root_2222'), `/keys/hv1-${me}-%`],
       identitiesOnly: true,
       knownHostsFiles: [join(home, '.ssh', 'kh_lab'), '/tmp/with space/kh', join(home, 'kh_10.0.0.11_2222')],
+      globalKnownHostsFiles: GLOBAL_KH,
       strictHostKeyChecking: 'accept-new',
       connectTimeoutS: 7,
+      proxyCommand: null,
       jump: [],
     } satisfies ResolvedTarget);
   });
@@ -308,16 +314,20 @@ describe('resolveTarget with ssh_config', () => {
     expect(resolveTarget('other', lab).port).toBe(22);
   });
 
-  it('matches Host patterns case-insensitively in both directions', () => {
-    expect(resolveTarget('HV1', lab)).toMatchObject({ target: 'HV1', host: '10.0.0.11', port: 2222, user: 'root' });
-    // `Host HV2 hv2-alias`, HostName %h.lab.example (%h is the name as given).
-    expect(resolveTarget('hv2', lab).host).toBe('hv2.lab.example');
-    expect(resolveTarget('HV2', lab).host).toBe('HV2.lab.example');
-    expect(resolveTarget('Hv2-Alias', lab).host).toBe('Hv2-Alias.lab.example');
-    expect(resolveTarget('X.LAB', lab).user).toBe('labuser');
-    expect(resolveTarget('NOPE.lab', lab).user).toBe('dflt');
-    // The config object itself is left as parsed.
-    expect(lab.find((l) => 'param' in l && l.param === 'Host' && JSON.stringify(l.value).includes('HV2'))).toBeDefined();
+  it('matches Host patterns case-sensitively and lowercases the final HostName, as ssh -G', () => {
+    // `Host hv1` is not `HV1`; `Host HV2 hv2-alias` takes HV2 and hv2-alias, not hv2 or Hv2-Alias.
+    for (const [name, host, user] of [
+      ['HV1', 'hv1', 'dflt'],
+      ['HV2', 'hv2.lab.example', 'dflt'],
+      ['hv2', 'hv2', 'dflt'],
+      ['Hv2-Alias', 'hv2-alias', 'dflt'],
+      ['X.LAB', 'x.lab', 'dflt'],
+      ['x.lab', 'x.lab', 'labuser'],
+    ] as const) {
+      expect({ name, ...pick(resolveTarget(name, lab)) }).toEqual({ name, host, user });
+      const g = sshG(labConfigPath, name);
+      expect({ name, host: g.get('hostname'), user: g.get('user') }).toEqual({ name, host, user });
+    }
   });
 
   it('expands %h and %% in HostName like ssh -G', () => {
@@ -369,10 +379,15 @@ describe('resolveTarget with ssh_config', () => {
     expect(resolveTarget('other', lab).knownHostsFiles).toEqual([join(home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts2')]);
   });
 
-  it('rejects a bad Port or ConnectTimeout in ssh_config', () => {
-    const c = loadSshConfig(writeConfig('bad_config', 'Host badport\n  Port http\nHost badct\n  ConnectTimeout soon\n'));
-    expect(usageError(() => resolveTarget('badport', c)).message).toBe('bad port for "badport": http');
-    expect(usageError(() => resolveTarget('badct', c)).message).toBe('bad ConnectTimeout for "badct": soon');
+  it('refuses a file with a bad Port or ConnectTimeout for every host, naming the line, as ssh -G does', () => {
+    const path = writeConfig('bad_config', 'Host badport\n  Port http\nHost badct\n  ConnectTimeout soon\n');
+    const c = loadSshConfig(path);
+    for (const h of ['badport', 'badct', 'other']) {
+      expect(() => resolveTarget(h, c)).toThrow(new SshConfigError(`${path} line 2: Bad port 'http'.`));
+      expect(spawnSync('ssh', ['-G', '-F', path, h], { encoding: 'utf8' }).status).toBe(255);
+    }
+    const ct = writeConfig('bad_ct', 'Host badct\n  ConnectTimeout soon\n');
+    expect(() => resolveTarget('x', loadSshConfig(ct))).toThrow(new SshConfigError(`${ct} line 2: invalid time value.`));
   });
 });
 
