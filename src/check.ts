@@ -188,7 +188,7 @@ export function collection(session: SshSession, t: ResolvedTarget, o: SessionOpt
 /** @internal (fleet) */
 export function hostReport(t: ResolvedTarget, session: SshSession, rounds: readonly Round[]): HostReport {
   const outputs = Object.assign({}, ...rounds.map((r) => r.outputs)) as Record<string, ProbeOutput>;
-  const { facts, failures } = buildFacts(outputs, rounds.flatMap((r) => r.missing));
+  const { facts, failures } = buildFacts(outputs, rounds.flatMap((r) => r.missing), session.hostKey);
   const error = rounds.find((r) => r.error !== null)?.error ?? null;
   return { target: t.target, connection: { user: t.user, host: t.host, port: t.port }, hostname: facts.host?.hostname ?? null, reachable: true, error, hostKey: session.hostKey, facts, probes: outputs, probeErrors: failures };
 }

@@ -45,7 +45,7 @@ export function checkEvidence(r: Report): { altered: string[]; unverifiable: str
 /** Rebuilds a host's facts from the raw probe output kept in the report: nothing is taken on trust from its stored facts. */
 function reparse(h: HostReport): HostReport {
   if (!h.reachable) return h;
-  const { facts, failures } = buildFacts(h.probes);
+  const { facts, failures } = buildFacts(h.probes, [], h.hostKey);
   // Probes that never ran have no output to re-parse; keep their recorded reason.
   const notRun = h.probeErrors.filter((e) => h.probes[e.probe] === undefined);
   return { ...h, facts, probeErrors: [...failures, ...notRun] };

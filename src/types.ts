@@ -207,6 +207,8 @@ export interface ConvergenceEstimate {
  * the rules that need them end in `error` with the probe's reason.
  */
 export interface HostFacts {
+  /** The SSH host key fingerprint the connection verified (SHA256:...). */
+  ssh?: { hostKey?: string };
   cpu?: CpuFacts;
   os?: { arch?: string; bits?: number; longBit?: number };
   host?: {

@@ -192,6 +192,23 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     expect((JSON.parse(bad.stdout) as Report).hosts.dst.error?.message).toMatch(/ProxyCommand exited 7: no route to the moon/);
   });
 
+  it('two names that reach one machine (directly, and through a jump host) fail host.distinct with its host key', async () => {
+    const config = join(out, 'twice_config');
+    writeFileSync(
+      config,
+      `Host hv1-again\n  HostName ${lab.hosts.get('hv1')?.ip}\n  ProxyJump hv2\n  User root\n  IdentityFile ${lab.identity}\n  UserKnownHostsFile ${lab.knownHosts}\nHost *\n  Include ${lab.sshConfig}\n`,
+    );
+    const r = await cli(['-F', config, ...base().slice(2), '--only', 'host.distinct', '--json', '-', '--quiet', 'hv1', 'hv1-again']);
+    const rep = JSON.parse(r.stdout) as Report;
+    expect({ code: r.code, errors: [rep.hosts.src.error, rep.hosts.dst.error] }).toEqual({ code: 1, errors: [null, null] });
+    const fp = rep.hosts.src.hostKey?.fingerprint as string;
+    expect(rep.hosts.dst.hostKey?.fingerprint).toBe(fp);
+    expect(result(rep, 'host.distinct')).toMatchObject({ status: 'fail', message: `both names reach a machine with SSH host key ${fp}: one machine named twice, or a clone that kept its host keys` });
+    // Two machines: it passes.
+    const two = JSON.parse((await cli([...base(), '--only', 'host.distinct', '--json', '-', '--quiet', 'hv1', 'hv2'])).stdout) as Report;
+    expect(result(two, 'host.distinct')?.status).toBe('pass');
+  });
+
   it('authenticates with a key from a real ssh-agent when no identity file is given', async () => {
     const { execFileSync } = await import('node:child_process');
     const sock = join(out, 'agent.sock');

@@ -233,7 +233,7 @@ describe('renderJunit: structure of the real reports', () => {
     .rules.filter((r) => r.hypervisors?.includes('xen') && !r.hypervisors.includes('kvm'))
     .map((r) => [`${r.id}: ${r.title}`, { '@_message': 'not applicable to kvm hosts' }]);
 
-  it('clean.json: 59 cases, 37 pass and 22 skipped (domain.machine-type, cpu.virt-ext and storage.disk-cache per domain: the lab driver is not QEMU; 5 rules of other modes; 11 Xen rules), in 12 category suites, no failure/error elements', () => {
+  it('clean.json: 60 cases, 38 pass and 22 skipped (domain.machine-type, cpu.virt-ext and storage.disk-cache per domain: the lab driver is not QEMU; 5 rules of other modes; 11 Xen rules), in 12 category suites, no failure/error elements', () => {
     const xml = renderJunit(load('clean'), CTX);
     const doc = parse(xml);
     expect(doc.testsuites.testsuite.map((s) => s['@_name'].split(': ')[1])).toEqual([
@@ -241,7 +241,7 @@ describe('renderJunit: structure of the real reports', () => {
     ]);
     const cases = doc.testsuites.testsuite.flatMap((s) => s.testcase);
     expect(XEN_SKIPS).toHaveLength(11);
-    expect(cases).toHaveLength(59);
+    expect(cases).toHaveLength(60);
     expect(xml).not.toMatch(/<failure|<error/);
     expect(xml.match(/<skipped/g)).toHaveLength(22);
     expect(cases.filter((c) => c.skipped !== undefined).map((c) => [c['@_name'], c.skipped])).toEqual(
@@ -254,7 +254,7 @@ describe('renderJunit: structure of the real reports', () => {
         ...XEN_SKIPS,
       ]),
     );
-    expect(cases.filter((c) => c.skipped === undefined)).toHaveLength(37);
+    expect(cases.filter((c) => c.skipped === undefined)).toHaveLength(38);
   });
 
   it('problems.json: a failure carries message, severity, both values as JSON and the remediation', () => {
@@ -334,7 +334,7 @@ describe('renderJunit: structure of the real reports', () => {
     // The rules of other modes do not apply whichever host answers.
     expect(all.filter((c) => c.skipped !== undefined).map((c) => [c['@_name'], c.skipped])).toEqual(expect.arrayContaining([...MODE_SKIPS, ...XEN_SKIPS]));
     const cases = all.filter((c) => c.skipped === undefined);
-    expect([all.length, cases.length]).toEqual([46, 30]);
+    expect([all.length, cases.length]).toEqual([47, 31]);
     for (const c of cases) {
       expect(c.failure).toBeUndefined();
       expect(c.error?.['@_message']).toMatch(/destination host hv4 was not probed: .*ECONNREFUSED 10\.203\.\d+\.14:22/);

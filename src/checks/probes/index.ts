@@ -416,6 +416,8 @@ export function peerFactsOf(p: {
 export function buildFacts(
   outputs: Readonly<Record<string, ProbeOutput>>,
   missingProbes: readonly string[] = [],
+  /** The SSH host key the connection verified: which machine answered (host.distinct). */
+  hostKey: { readonly fingerprint: string } | null = null,
 ): { facts: HostFacts; failures: ProbeFailure[] } {
   const failures: ProbeFailure[] = missingProbes.map((probe) => ({ probe, reason: 'no output collected' }));
   const parsed: Parsed = {};
@@ -435,6 +437,7 @@ export function buildFacts(
     }
   }
   const f: HostFacts = {};
+  if (hostKey !== null && hostKey.fingerprint !== 'unknown') f.ssh = { hostKey: hostKey.fingerprint };
   if (parsed.cpuinfo) f.cpu = parsed.cpuinfo;
   const arch = parsed['uname-m'];
   if (arch !== undefined || parsed['long-bit'] !== undefined) {
