@@ -291,7 +291,7 @@ async function runFleet(args: readonly string[], o: FleetOpts, io: Io): Promise<
   if (hosts.length === 0) throw new UsageError('fleet needs hosts: give them as arguments or with --inventory FILE');
   checkOutputs(o, FLEET_FORMATS);
   const toStdout = FLEET_FORMATS.filter((f) => o[f] === '-');
-  const options: FleetOptions = { hosts, inventory: o.inventory ?? null, concurrency: o.concurrency, newHost: o.newHost, ...probeSettings(o) } as FleetOptions;
+  const options: FleetOptions = { hosts, inventory: o.inventory ?? null, concurrency: o.concurrency, newHost: o.newHost, ...probeSettings(o), ...(o.changeId !== undefined ? { changeId: o.changeId } : {}) } as FleetOptions;
   const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
   const quiet = o.quiet ?? false;
   const onHost: FleetOptions['onHost'] = (t, phase, d) => {
@@ -425,7 +425,8 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
     .option('--inventory <file>', 'hosts from a YAML host list or an Ansible inventory (YAML or INI)')
     .option('--group <name>', 'only the hosts of this inventory group (and its children)')
     .option('--concurrency <n>', 'hosts probed at once', positiveInt, FLEET_DEFAULTS.concurrency)
-    .option('--new-host <host>', 'gate: check this host against every other in both directions; exit 1 when it breaks a pair that works without it');
+    .option('--new-host <host>', 'gate: check this host against every other in both directions; exit 1 when it breaks a pair that works without it')
+    .option('--change-id <id>', 'the change or ticket this run is evidence for (in the JSON and on the HTML page, with sign-off fields)', changeId);
   probeOptions(fl);
   for (const f of FLEET_FORMATS) fl.option(`--${f} <file|->`, `write the fleet ${f === 'json' ? 'JSON report' : 'HTML heatmap'} (atomically; '-' for stdout)`);
   fl.addOption(new Option('--fail-on <severity>', 'lowest severity that makes a pair NO-GO').choices([...SEVERITIES.filter((x) => x !== 'info'), 'never']).default(DEFAULTS.failOn))

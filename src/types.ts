@@ -383,6 +383,8 @@ export interface Drift {
 export interface RuleEvidence {
   readonly src?: unknown;
   readonly dst?: unknown;
+  /** The unit of src and dst (`ms` for time.skew), where the rule gives one. */
+  readonly unit?: string;
 }
 
 interface ResultBase {

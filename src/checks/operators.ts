@@ -16,7 +16,7 @@ export interface OpResult {
   /** The message used when the rule gives none. */
   readonly defaultMessage: string;
   /** What to show as evidence when the raw operands are too bulky (a whole firewall ruleset). */
-  readonly evidence?: { readonly src: unknown; readonly dst: unknown };
+  readonly evidence?: { readonly src: unknown; readonly dst: unknown; readonly unit?: string };
 }
 
 /** What an operator may know about the run besides the facts. */
@@ -123,7 +123,8 @@ export const CROSS: Record<CrossOperator, Cross> = {
   within(src, dst, a) {
     const difference = Math.abs(num(src, 'source value') - num(dst, 'destination value'));
     const tolerance = a.tolerance ?? 0;
-    return { ok: difference <= tolerance, messageId: 'within.exceeds', data: { src, dst, difference, tolerance }, defaultMessage: 'differs by {difference} (tolerance {tolerance})' };
+    const evidence = a.unit === undefined ? { src, dst } : { src, dst, unit: a.unit };
+    return { ok: difference <= tolerance, messageId: 'within.exceeds', data: { src, dst, difference, tolerance }, evidence, defaultMessage: 'differs by {difference} (tolerance {tolerance})' };
   },
   capacity(src, dst, a) {
     const values = asList(src).map((v) => num(v, 'source value'));

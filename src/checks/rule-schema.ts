@@ -61,6 +61,8 @@ export interface AssertSpec {
   fields?: string[];
   /** within: the largest allowed |src - dst|. */
   tolerance?: number;
+  /** within: the unit of the compared values (e.g. ms), carried into the evidence. */
+  unit?: string;
   /** capacity: dst must have at least aggregate(src) + reserve. */
   reserve?: number;
   /** capacity: read the reserve from this source fact instead (e.g. migration.memoryReserveKiB, set by --memory-reserve). */
@@ -147,6 +149,7 @@ const assertSchema = {
     key: { type: 'string', nullable: true },
     fields: { type: 'array', items: { type: 'string' }, minItems: 1, nullable: true },
     tolerance: { type: 'number', minimum: 0, nullable: true },
+    unit: { type: 'string', minLength: 1, nullable: true },
     reserve: { type: 'number', minimum: 0, nullable: true },
     reservePath: { ...factPath, nullable: true },
     aggregate: { type: 'string', enum: ['sum', 'max'], nullable: true },

@@ -76,8 +76,9 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
     lines.push(`      ${clean(r.message)}`);
     if (r.status === 'waived') lines.push(c.yellow(`      waived until ${r.waiver.expires} by ${clean(r.waiver.approver)}: ${clean(r.waiver.justification)}`));
     if (r.status === 'fail' || r.status === 'waived') {
-      lines.push(c.dim(`      source: ${value(r.evidence.src)}`));
-      lines.push(c.dim(`      destination: ${value(r.evidence.dst)}`));
+      const unit = r.evidence.unit ? ` ${r.evidence.unit}` : '';
+      lines.push(c.dim(`      source: ${value(r.evidence.src)}${unit}`));
+      lines.push(c.dim(`      destination: ${value(r.evidence.dst)}${unit}`));
       if (r.remediation) lines.push(`      ${c.cyan('fix:')} ${r.remediation.trim().replace(/\s*\n\s*/g, ' ')}`);
     }
   }

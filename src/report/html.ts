@@ -299,10 +299,11 @@ function ruleCard(report: Report, r: RuleResult, id: string): string {
     );
   }
   const hasEvidence = r.evidence.src !== undefined || r.evidence.dst !== undefined;
+  const unit = r.evidence.unit ? ` <span class="muted">(${e(r.evidence.unit)})</span>` : '';
   if (hasEvidence) {
     parts.push(
-      `<div class="ev"><div><div class="label">Source <span class="host">${e(hostLabel(src))}</span></div><pre>${e(prettyJson(r.evidence.src))}</pre></div>` +
-        `<div><div class="label">Destination <span class="host">${e(hostLabel(dst))}</span></div><pre>${e(prettyJson(r.evidence.dst))}</pre></div></div>`,
+      `<div class="ev"><div><div class="label">Source <span class="host">${e(hostLabel(src))}</span>${unit}</div><pre>${e(prettyJson(r.evidence.src))}</pre></div>` +
+        `<div><div class="label">Destination <span class="host">${e(hostLabel(dst))}</span>${unit}</div><pre>${e(prettyJson(r.evidence.dst))}</pre></div></div>`,
     );
   } else {
     parts.push(`<p class="muted">No evidence recorded.</p>`);
@@ -513,9 +514,8 @@ function hostSection(side: 'Source' | 'Destination', h: HostReport): string {
   return `<details class="host"><summary>${side}: ${e(hostLabel(h))} <span class="muted">(${status})</span></summary><div class="body">${body.join('\n')}</div></details>`;
 }
 
-/** Blank sign-off lines for the change-advisory board, on paper or in a PDF. */
-function signOff(report: Report): string {
-  const id = report.options.changeId;
+/** Blank sign-off lines for the change-advisory board, on paper or in a PDF (the pair and the fleet report). */
+export function signOff(id: string | null | undefined): string {
   const rows = SIGN_OFF_ROLES.map((r) => `<tr><td>${e(r)}</td><td></td><td></td><td></td></tr>`).join('');
   return (
     `<section id="sign-off" class="signoff"><h2>Sign-off${id ? `: change <code>${e(id)}</code>` : ''}</h2>` +
@@ -539,7 +539,7 @@ export function renderHtml(report: Report, ctx: ReportContext): string {
     waivers(report),
     drift(report, ids),
     `<section id="results"><h2>Rule details</h2>${results(report, sorted, ids)}</section>`,
-    signOff(report),
+    signOff(report.options.changeId),
     `<section id="hosts"><h2>Host evidence</h2><p class="muted">What each host printed, as received over SSH; the verdicts above rest on it.</p>` +
       `${hostSection('Source', src)}${hostSection('Destination', dst)}</section>`,
     `<footer><div>JSON report sha256: <span class="mono">${e(ctx.reportSha256)}</span></div>` +

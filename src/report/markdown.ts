@@ -181,8 +181,9 @@ function detail(report: Report, r: RuleResult): string[] {
     out.push('');
   }
   if (r.evidence.src !== undefined || r.evidence.dst !== undefined) {
-    out.push(...evidenceBlock(`Source ${escapeMarkdown(hostLabel(src))}`, r.evidence.src));
-    out.push(...evidenceBlock(`Destination ${escapeMarkdown(hostLabel(dst))}`, r.evidence.dst));
+    const unit = r.evidence.unit ? ` (${escapeMarkdown(r.evidence.unit)})` : '';
+    out.push(...evidenceBlock(`Source ${escapeMarkdown(hostLabel(src))}${unit}`, r.evidence.src));
+    out.push(...evidenceBlock(`Destination ${escapeMarkdown(hostLabel(dst))}${unit}`, r.evidence.dst));
   }
   if (r.remediation) {
     out.push(`**Remediation:** ${escapeMarkdown(r.remediation.trim())}`);

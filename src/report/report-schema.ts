@@ -87,7 +87,7 @@ const result = {
     message: str,
     messageId: str,
     data: { type: 'object' },
-    evidence: { type: 'object', properties: { src: {}, dst: {} }, additionalProperties: false },
+    evidence: { type: 'object', properties: { src: {}, dst: {}, unit: { type: 'string', description: 'the unit of src and dst (ms), where the rule gives one' } }, additionalProperties: false },
     remediation: strOrNull,
     references: { type: 'array', items: str },
     waiver: { oneOf: [{ type: 'null' }, waiver] },

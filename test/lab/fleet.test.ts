@@ -32,13 +32,16 @@ describe.skipIf(why !== null)('fleet: every ordered pair of a lab fleet', () => 
   it('prints the matrix of which host can take guests from which, and writes the JSON and the HTML heatmap', async () => {
     const json = join(dir, 'fleet.json');
     const html = join(dir, 'fleet.html');
-    const r = await cli([...base(), '--inventory', inventory, '--group', 'hypervisors', '--json', json, '--html', html]);
+    const r = await cli([...base(), '--inventory', inventory, '--group', 'hypervisors', '--change-id', 'CHG0042', '--json', json, '--html', html]);
     // f5 cannot be probed: the matrix is incomplete (exit 3), the report is still written.
     expect(r.code).toBe(3);
     const rep = JSON.parse(readFileSync(json, 'utf8')) as FleetReport;
     const hosts = Array.from({ length: N }, (_, i) => `f${i + 1}`);
     expect(rep.hosts.map((h) => h.target)).toEqual(hosts);
     expect(rep.pairs).toHaveLength(N * (N - 1));
+    // The change it is evidence for, with the board's sign-off fields on the page.
+    expect(rep.options.changeId).toBe('CHG0042');
+    expect(readFileSync(html, 'utf8')).toContain('<section id="sign-off" class="signoff"><h2>Sign-off: change <code>CHG0042</code></h2>');
     const got = rep.pairs.map((p) => `${p.src}->${p.dst} ${p.verdict}`);
     const want = hosts.flatMap((s, i) => hosts.filter((d) => d !== s).map((d) => `${s}->${d} ${expectedVerdict(i + 1, Number(d.slice(1)))}`));
     expect(got).toEqual(want);

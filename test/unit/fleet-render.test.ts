@@ -420,6 +420,14 @@ describe('renderFleetHtml', () => {
     expect(h).toContain('<td>4</td><td class="mono">hv4</td><td><span class="muted">unknown</span></td><td>unknown</td><td><span class="unreach">no</span>: ssh.connect: connection refused\uFFFD</td>');
   });
 
+  it('shows the change id and the sign-off table; without --change-id it says how to give one', () => {
+    expect(html).toContain('<span class="muted">none (--change-id)</span>');
+    expect(html).toContain('<section id="sign-off" class="signoff"><h2>Sign-off</h2>');
+    const withId = renderFleetHtml({ ...report, options: { ...report.options, changeId: 'CR-2026-17' } });
+    expect(withId).toContain('<code>CR-2026-17</code>');
+    expect(withId).toContain('<h2>Sign-off: change <code>CR-2026-17</code></h2>');
+  });
+
   it('places pairs by position when their names are not the hosts\' targets', () => {
     const r = fleet([host('root@10.0.0.1:22'), host('root@10.0.0.2:22')], [pair('hv1', 'hv2', 'no-go', [problem('cpu.flags', 'critical', 'fail', 'x')]), pair('hv2', 'hv1', 'go')]);
     const o = renderFleetHtml(r);

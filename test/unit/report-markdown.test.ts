@@ -146,12 +146,16 @@ describe('renderMarkdown', () => {
       const end = findings.indexOf('\n### ', start);
       const body = findings.slice(start, end < 0 ? undefined : end);
       expect(body).toContain(`\n\n${r.message}\n\n`);
-      expect(body).toContain(`**Source ${problems.hosts.src.target}**\n\n\`\`\`json\n`);
-      expect(body).toContain(`**Destination ${problems.hosts.dst.target}**\n\n\`\`\`json\n`);
+      const unit = r.evidence.unit ? ` (${r.evidence.unit})` : '';
+      expect(body).toContain(`**Source ${problems.hosts.src.target}${unit}**\n\n\`\`\`json\n`);
+      expect(body).toContain(`**Destination ${problems.hosts.dst.target}${unit}**\n\n\`\`\`json\n`);
       if (r.remediation) expect(body).toContain(`**Remediation:** ${escapeMarkdown(r.remediation.trim())}`);
       for (const u of r.references) expect(body).toContain(`<${u}>`);
     }
     expect(findings).toContain('```json\n["web01"]\n```');
+    // time.skew's offsets are milliseconds, and say so.
+    expect(problems.results.find((r) => r.id === 'time.skew')?.evidence).toEqual({ src: expect.any(Number), dst: expect.any(Number), unit: 'ms' });
+    expect(findings).toContain(`**Source ${problems.hosts.src.target} (ms)**`);
     // Rule-file text is escaped too: the remediation's <cpu> element shows as text.
     expect(findings).toContain("\\<cpu mode='custom'\\>");
     expect(findings).toContain('> **Waived** until 2099-12-31 by jane.doe@example.com: Guests on hv1 use named CPU models');
