@@ -18,7 +18,7 @@ import {
   type FirewallRuleset,
   type InboundQuery,
   type InboundResult,
-} from '../../src/checks/probes/firewall.js';
+} from '../../src/checks/probes/firewall/index.js';
 
 const { dirs: [FW_DIR = ''], present: PRESENT } = corpusDirs('firewall', 'firewall');
 

@@ -20,7 +20,7 @@ import {
   type FirewallRuleset,
   type FirewallVerdict,
   type InboundQuery,
-} from '../../src/checks/probes/firewall.js';
+} from '../../src/checks/probes/firewall/index.js';
 
 describe('portsFor', () => {
   it('ssh: the ssh port plus the first and last QEMU migration data port', () => {

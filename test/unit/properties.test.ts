@@ -31,7 +31,7 @@ import {
   type InboundQuery,
   type IptablesRuleset,
   type NftRuleset,
-} from '../../src/checks/probes/firewall.js';
+} from '../../src/checks/probes/firewall/index.js';
 import { bitsOf, buildFacts, probeFailureReason, PROBE_IDS, PROBES, type ProbeId } from '../../src/checks/probes/index.js';
 import { compareVersions, parseCapabilities, parseDomainXmlList, parseDomCapabilities, parseNetworkXmlList, parsePoolXmlList, parseVirshVersion } from '../../src/checks/probes/libvirt-xml.js';
 import { parseDiskSizes } from '../../src/checks/probes/disk-sizes.js';

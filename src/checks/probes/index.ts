@@ -2,7 +2,7 @@ import type { CpuSupport, DomainFact, HostFacts, ProbeFailure, ProbeOutput } fro
 import type { Hypervisor, Transport } from '../rule-schema.js';
 import { shq } from '../shell.js';
 import { parseCpuinfo } from './cpuinfo.js';
-import { parseIptablesSave, parseNftRuleset } from './firewall.js';
+import { parseIptablesSave, parseNftRuleset } from './firewall/index.js';
 import { parseCapabilities, parseDomainXmlList, parseDomCapabilities, parseNetworkXmlList, parsePoolXmlList, parseVirshVersion } from './libvirt-xml.js';
 import { ParseError } from './parse-error.js';
 import { parseClock, parseHostname, parseLongBit, parsePeerLink, parsePeerTcp, parseUnameM, type PeerLink } from './simple.js';
