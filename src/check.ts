@@ -4,7 +4,7 @@ import { evaluateScoped, summarize, type EvalContext } from './checks/evaluate.j
 import { domainVerdicts, xenDomainVerdicts } from './checks/verdicts.js';
 import { firewallVerdict } from './checks/firewall-check.js';
 import { forDomain, migrationFacts, type MigrationPlan } from './checks/migration.js';
-import { landingQuery } from './checks/mode-ops.js';
+import { landingQuery } from './checks/landing.js';
 import { measureBandwidth } from './ssh/bandwidth.js';
 import { MiB } from './checks/units.js';
 import { buildFacts, diskQueries, PROBES, probesFor, selectDomains, type ProbeContext, type ProbeId } from './checks/probes/index.js';
@@ -14,7 +14,7 @@ import { connect, type RunningCommand, type SshSession } from './ssh/connect.js'
 import { loadSshConfig, resolveTarget, type ResolvedTarget, type TargetOverrides } from './ssh/target.js';
 import { hostname as osHostname, userInfo } from 'node:os';
 import { compareWithBaseline } from './checks/drift.js';
-import type { Mode, Transport } from './checks/rule-schema.js';
+import type { Mode, Transport } from './checks/vocabulary.js';
 import { pairHypervisor, type HypervisorChoice } from './checks/hypervisor-pair.js';
 import { xendListening, xenMoveFacts } from './checks/xen-move.js';
 import { applyWaivers, loadWaivers } from './checks/waivers.js';

@@ -2,7 +2,7 @@ import type { DomainXmlFacts, MountFacts, NetworkFacts, PoolFacts } from './chec
 import type { HostIds, IpAddr, LsmFacts, MeminfoFacts } from './checks/probes/system.js';
 import type { DirStat, ExistingPath } from './checks/probes/dir-stats.js';
 import type { PrecopyPrediction } from './checks/convergence.js';
-import type { Mode } from './checks/rule-schema.js';
+import type { Mode } from './checks/vocabulary.js';
 import type { HypervisorKind } from './checks/probes/hypervisor.js';
 import type { XendConfig, XenDomain, XenDomainConfig, XlInfo } from './checks/probes/xen.js';
 import type { XenMove } from './checks/xen-move.js';

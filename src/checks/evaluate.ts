@@ -1,6 +1,8 @@
 import type { ExitCode, FailOn, HostReport, RuleResult, Severity, Side, Summary } from '../types.js';
 import { SEVERITIES } from '../types.js';
-import { CROSS, formatMessage, HOST, isHostOperator, OperandError, type OpContext } from './operators.js';
+import { OperandError, type OpContext } from './operators/define.js';
+import { operatorNamed } from './operators/index.js';
+import { formatMessage } from './operators/message.js';
 import { PROBES } from './probes/index.js';
 import { asList, MODE_PHRASE, type AssertSpec, type Hypervisor, type RuleSpec, type SideSel, type WhenSpec } from './rule-schema.js';
 
@@ -75,7 +77,9 @@ type Outcome =
 
 function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext, single: boolean): Outcome {
   const template = a.message ?? (single ? rule.message : undefined);
-  if (isHostOperator(a.op)) {
+  const def = operatorNamed(a.op);
+  if (def === undefined) throw new OperandError(`unknown operator ${a.op}`);
+  if (def.kind === 'host') {
     const evidence: Record<string, unknown> = {};
     const bad: string[] = [];
     const details: string[] = [];
@@ -84,7 +88,7 @@ function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext
       const p = side === 'src' ? (a.src ?? path) : (a.dst ?? path);
       const v = read(hosts, side, p);
       evidence[side] = v;
-      const r = HOST[a.op](v, a);
+      const r = def.evaluate(v, a);
       if (r.undecided !== undefined) return { status: 'error', message: r.undecided, messageId: `${a.op}.undecided`, data: {}, evidence };
       if (!r.ok) {
         bad.push(`${SIDE_NAME[side]} ${p}: ${r.detail}`);
@@ -98,7 +102,7 @@ function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext
   const src = read(hosts, 'src', a.path ?? a.src ?? '');
   const dst = read(hosts, 'dst', a.path ?? a.dst ?? '');
   const spec = a.reservePath === undefined ? a : { ...a, reserve: Number(read(hosts, 'src', a.reservePath)) };
-  const r = CROSS[a.op](src, dst, spec, ctx);
+  const r = def.evaluate(src, dst, spec, ctx);
   const evidence = r.evidence ?? { src, dst };
   if (r.undecided) return { status: 'error', message: r.undecided, messageId: r.messageId, data: { ...r.data }, evidence };
   if (r.ok) return { status: 'pass', data: { ...r.data }, evidence };

@@ -1,6 +1,6 @@
-import type { FirewallVerdict } from './operators.js';
-import { evaluateInbound, portsFor } from './probes/firewall.js';
-import type { Transport } from './rule-schema.js';
+import type { FirewallVerdict } from './operators/define.js';
+import { evaluateInbound, portsFor } from './probes/firewall/index.js';
+import type { Transport } from './vocabulary.js';
 
 type Parsed = Parameters<typeof evaluateInbound>[0];
 

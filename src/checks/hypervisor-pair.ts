@@ -1,7 +1,7 @@
 import type { HostReport, RuleResult, Side } from '../types.js';
 import { notProbed } from './evaluate.js';
 import { HYPERVISOR_NAME } from './probes/hypervisor.js';
-import type { Hypervisor } from './rule-schema.js';
+import type { Hypervisor } from './vocabulary.js';
 
 /** --hypervisor: detect per host, or insist on one. */
 export type HypervisorChoice = Hypervisor | 'auto';

@@ -15,7 +15,7 @@
  * storage.disk-paths, which says what to do about it (block migration).
  */
 import type { HostFacts, MigrationDisk } from '../types.js';
-import type { MigrationPlan } from './migration.js';
+import type { MigrationPlan } from './migration-plan.js';
 import { compareVersions } from './probes/libvirt-xml.js';
 
 /** /proc/mounts types of the filesystems libvirt 9.0 counts as shared (virFileIsSharedFSType). */

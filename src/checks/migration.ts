@@ -10,24 +10,10 @@ import { modelsFor } from './cpu-models.js';
 import { libvirtRefusals } from './libvirt-safety.js';
 import type { DomainDisk, DomainXmlFacts, MountFacts, PoolFacts } from './probes/facts-types.js';
 import { selectDomains } from './probes/index.js';
-import type { Mode } from './rule-schema.js';
+import type { MigrationPlan } from './migration-plan.js';
 
 
-/** What the operator told us about the move besides the domain names. */
-export interface MigrationPlan {
-  /** -d names; empty: every running domain (evacuation). */
-  readonly domains: readonly string[];
-  /** --bandwidth, else a measured figure; bytes/s. */
-  readonly bandwidth: { readonly bytesPerSec: number; readonly source: 'option' | 'measured' } | null;
-  /** --dirty-rate for every domain, bytes/s (overrides measurements). */
-  readonly dirtyBytesPerSec: number | null;
-  readonly maxDowntimeMs: number;
-  readonly memoryReserveKiB: number;
-  /** How the guests move (--mode). */
-  readonly mode: Mode;
-  /** virsh migrate --unsafe: libvirt skips its storage safety check. */
-  readonly unsafe: boolean;
-}
+export type { MigrationPlan } from './migration-plan.js';
 
 /** Image formats that hold internal snapshots with memory state (QEMU savevm, virsh snapshot-create). */
 const SNAPSHOT_FORMATS = new Set(['qcow2', 'qed']);

@@ -1,37 +1,11 @@
 import type { JSONSchemaType } from 'ajv';
 import { SEVERITIES, type Severity } from '../types.js';
+import type { AssertCommon } from './operators/define.js';
+import { OPERATORS, paramSchemas, type Operator, type OperatorParams } from './operators/index.js';
+import { HYPERVISORS, MODES, TRANSPORTS, type Hypervisor, type Mode, type Scalar, type SideSel, type Transport } from './vocabulary.js';
 
-/**
- * Assertion operators. Cross-host ones compare a fact on the source with one on the destination;
- * per-host ones (present, empty, matches, in, at-least) test each host named by `side`.
- * See operators.ts for the exact meaning of each.
- */
-export const CROSS_OPERATORS = ['equal', 'subset', 'superset', 'disjoint', 'match', 'not-older', 'within', 'capacity', 'firewall-admits', 'disks-shared', 'guest-cpu', 'block-space', 'save-space', 'dedicated-link', 'same-subnet', 'xen-storage', 'xend-relocation'] as const;
-export const HOST_OPERATORS = ['present', 'empty', 'matches', 'in', 'at-least', 'converges', 'private-dir'] as const;
-export const OPERATORS = [...CROSS_OPERATORS, ...HOST_OPERATORS] as const;
-export type CrossOperator = (typeof CROSS_OPERATORS)[number];
-export type HostOperator = (typeof HOST_OPERATORS)[number];
-export type Operator = CrossOperator | HostOperator;
-
-export const HYPERVISORS = ['kvm', 'xen'] as const;
-export type Hypervisor = (typeof HYPERVISORS)[number];
-export const TRANSPORTS = ['ssh', 'tcp', 'tls', 'tunnelled'] as const;
-export type Transport = (typeof TRANSPORTS)[number];
-/**
- * How the guest moves (--mode): live (shared storage), block (live with a copy of the disks),
- * cold (shut off, image and definition copied) or save (a save image restored on the destination).
- */
-export const MODES = ['live', 'block', 'cold', 'save'] as const;
-export type Mode = (typeof MODES)[number];
-/** How a report names each mode. */
-export const MODE_PHRASE: Record<Mode, string> = {
-  live: 'live migration (shared storage)',
-  block: 'live migration with block copy',
-  cold: 'cold migration',
-  save: 'save/restore',
-};
-export type SideSel = 'src' | 'dst' | 'both';
-type Scalar = string | number | boolean;
+export { HYPERVISORS, MODE_PHRASE, MODES, TRANSPORTS, type Hypervisor, type Mode, type Scalar, type SideSel, type Transport } from './vocabulary.js';
+export { OPERATORS, type CrossOperator, type HostOperator, type Operator } from './operators/index.js';
 
 /** A condition on facts: when it does not hold the rule is `skip` (or, under `escalate`, not escalated). */
 export interface WhenSpec {
@@ -46,38 +20,11 @@ export interface WhenSpec {
   nonEmpty?: boolean;
 }
 
-/** One assertion. `path` reads the same fact on both hosts; `src`/`dst` read different ones. */
-export interface AssertSpec {
-  op: Operator;
-  path?: string;
-  src?: string;
-  dst?: string;
-  /** Per-host operators: which host(s) to test (default both). */
-  side?: SideSel;
-  /** Set operators: values left out (kernel-synthesised CPU flags, say). */
-  ignore?: string[];
-  /** match: the field that pairs list items across hosts, and the fields that must then be equal. */
-  key?: string;
-  fields?: string[];
-  /** within: the largest allowed |src - dst|. */
-  tolerance?: number;
-  /** within: the unit of the compared values (e.g. ms), carried into the evidence. */
-  unit?: string;
-  /** capacity: dst must have at least aggregate(src) + reserve. */
-  reserve?: number;
-  /** capacity: read the reserve from this source fact instead (e.g. migration.memoryReserveKiB, set by --memory-reserve). */
-  reservePath?: string;
-  aggregate?: 'sum' | 'max';
-  /** matches: a regular expression every value must match (or, with negate, none may). */
-  pattern?: string;
-  negate?: boolean;
-  /** in: allowed values. */
-  values?: Scalar[];
-  /** at-least: the minimum. */
-  value?: number;
-  /** Failure message for this assertion (default: the rule's message, else the operator's). */
-  message?: string;
-}
+/**
+ * One assertion: its operator, the operands (`path` reads the same fact on both hosts; `src`/`dst`
+ * read different ones) and the parameters its operator declares (operators/*.ts).
+ */
+export type AssertSpec = Omit<AssertCommon, 'op'> & OperatorParams & { op: Operator };
 
 /** One rule as written in YAML. `when` and `assert` take one item or a list (all must hold). */
 export interface RuleSpec {
@@ -135,6 +82,11 @@ const whenSchema = {
   },
 } as const;
 
+/** Each operator's parameters (operators/*.ts), every one optional here; rules.ts checks which operator takes which. */
+const operatorParams = Object.fromEntries(
+  [...paramSchemas()].map(([name, { schema, operators }]) => [name, { ...structuredClone(schema), nullable: true, description: `${operators.join(', ')}: ${String(schema.description ?? '')}`.replace(/: $/, '') }]),
+);
+
 const assertSchema = {
   type: 'object',
   additionalProperties: false,
@@ -145,19 +97,8 @@ const assertSchema = {
     src: { ...factPath, nullable: true },
     dst: { ...factPath, nullable: true },
     side,
-    ignore: { type: 'array', items: { type: 'string' }, nullable: true },
-    key: { type: 'string', nullable: true },
-    fields: { type: 'array', items: { type: 'string' }, minItems: 1, nullable: true },
-    tolerance: { type: 'number', minimum: 0, nullable: true },
-    unit: { type: 'string', minLength: 1, nullable: true },
-    reserve: { type: 'number', minimum: 0, nullable: true },
-    reservePath: { ...factPath, nullable: true },
-    aggregate: { type: 'string', enum: ['sum', 'max'], nullable: true },
-    pattern: { type: 'string', nullable: true },
-    negate: { type: 'boolean', nullable: true },
-    values: { type: 'array', items: scalar, nullable: true },
-    value: { type: 'number', nullable: true },
     message: { type: 'string', nullable: true },
+    ...operatorParams,
   },
 } as const;
 

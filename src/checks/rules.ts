@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { RuleFileError, UsageError } from '../errors.js';
 import { globToRegExp } from '../glob.js';
 import { BUILTIN_RULES_DIR } from '../paths.js';
-import { asList, HOST_OPERATORS, type RuleFile, type RuleSpec } from './rule-schema.js';
+import type { OperatorDef } from './operators/define.js';
+import { operatorNamed } from './operators/index.js';
+import { asList, type RuleFile, type RuleSpec } from './rule-schema.js';
+
+/** What every assertion may carry besides its operator's parameters. */
+const COMMON_KEYS = new Set(['op', 'path', 'src', 'dst', 'side', 'message']);
 import type { ValidateFunction } from 'ajv';
 import { validateRuleFile as precompiled } from './validators.generated.js';
 import { displayPath, loadYamlFile, valueAt } from './yaml-file.js';
@@ -24,7 +29,7 @@ export interface RuleSet {
 /** Rule files larger than this are refused before parsing (a rule set is a few KiB). */
 export const MAX_RULE_FILE_BYTES = 1024 * 1024;
 
-/** RULE_FILE_SCHEMA, compiled at build time (test/unit/validators.test.ts keeps it in step). */
+/** RULE_FILE_SCHEMA, compiled at build time (scripts/generate.ts writes it; test/unit/generated.test.ts keeps it in step). */
 const validateRuleFile = precompiled as ValidateFunction<RuleFile>;
 
 function ruleIdAt(data: unknown, pointer: string): string | null {
@@ -53,22 +58,19 @@ export function parseRuleFile(text: string, file: string): Rule[] {
     const asserts = asList(r.assert);
     asserts.forEach((a, j) => {
       const ptr = Array.isArray(r.assert) ? `/rules/${i}/assert/${j}` : `/rules/${i}/assert`;
-      const host = (HOST_OPERATORS as readonly string[]).includes(a.op);
+      const def = operatorNamed(a.op) as OperatorDef; // the schema admits known operators only
+      const host = def.kind === 'host';
       if (a.path !== undefined && (a.src !== undefined || a.dst !== undefined)) fail(ptr, 'assert takes "path" or "src"/"dst", not both');
       if (!host && a.path === undefined && (a.src === undefined || a.dst === undefined)) fail(ptr, 'assert needs "path", or both "src" and "dst"');
       if (host && a.path === undefined && a.src === undefined && a.dst === undefined) fail(ptr, 'assert needs "path" (or "src"/"dst" for one side)');
-      if (a.op === 'matches') {
-        if (a.pattern === undefined) fail(ptr, 'matches needs "pattern"');
-        try {
-          new RegExp(a.pattern as string);
-        } catch (e) {
-          fail(`${ptr}/pattern`, `bad regular expression: ${(e as Error).message}`);
-        }
+      // The parameters: those the operator declares, and all it requires (operators/<name>.ts).
+      const takes = Object.keys(def.params);
+      for (const k of Object.keys(a)) {
+        if (!COMMON_KEYS.has(k) && !takes.includes(k)) fail(`${ptr}/${k}`, `${a.op} takes no "${k}"${takes.length ? ` (it takes ${takes.map((t) => `"${t}"`).join(', ')})` : ''}`);
       }
-      if (a.op === 'within' && a.tolerance === undefined) fail(ptr, 'within needs "tolerance"');
-      if (a.op === 'match' && a.key === undefined) fail(ptr, 'match needs "key"');
-      if (a.op === 'in' && a.values === undefined) fail(ptr, 'in needs "values"');
-      if (a.op === 'at-least' && a.value === undefined) fail(ptr, 'at-least needs "value"');
+      for (const k of def.required ?? []) if ((a as Record<string, unknown>)[k] === undefined) fail(ptr, `${a.op} needs "${k}"`);
+      const bad = def.check?.(a as never);
+      if (bad) fail(`${ptr}/${bad.param}`, bad.problem);
     });
     return { ...r, source: { file: doc.file, line: doc.lineOf(`/rules/${i}`) } };
   });

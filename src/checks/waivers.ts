@@ -38,7 +38,7 @@ export const WAIVER_FILE_SCHEMA: JSONSchemaType<WaiverFile> = {
   },
 };
 
-/** WAIVER_FILE_SCHEMA, compiled at build time (test/unit/validators.test.ts keeps it in step). */
+/** WAIVER_FILE_SCHEMA, compiled at build time (scripts/generate.ts writes it; test/unit/generated.test.ts keeps it in step). */
 const validate = validateWaiverFile as ValidateFunction<WaiverFile>;
 const MAX_BYTES = 1024 * 1024;
 

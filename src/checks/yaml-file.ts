@@ -3,7 +3,7 @@ import { EVENT_ID, getScalarValue, load, parseEvents, YAMLException, type Event 
 import { relative } from 'node:path';
 import type { PreflightError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import { OPERATORS } from './rule-schema.js';
+import { OPERATORS } from './operators/index.js';
 
 interface Pos {
   line: number;

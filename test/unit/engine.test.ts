@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluateRule } from '../../src/checks/evaluate.js';
-import { formatMessage } from '../../src/checks/operators.js';
+import { formatMessage } from '../../src/checks/operators/message.js';
 import { buildFacts } from '../../src/checks/probes/index.js';
 import type { RuleSpec } from '../../src/checks/rule-schema.js';
 import { loadRules } from '../../src/checks/rules.js';

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { disksShared, guestCpuOp } from '../../src/checks/domain-ops.js';
 import { evaluateRule } from '../../src/checks/evaluate.js';
-import { blockSpace, dedicatedLink, landingBytes, privateDir, saveSpace } from '../../src/checks/mode-ops.js';
-import type { OpContext } from '../../src/checks/operators.js';
+import { landingBytes } from '../../src/checks/landing.js';
+import { blockSpaceOp } from '../../src/checks/operators/block-space.js';
+import { dedicatedLinkOp } from '../../src/checks/operators/dedicated-link.js';
+import type { OpContext } from '../../src/checks/operators/define.js';
+import { disksSharedOp } from '../../src/checks/operators/disks-shared.js';
+import { guestCpuOp } from '../../src/checks/operators/guest-cpu.js';
+import { privateDirOp } from '../../src/checks/operators/private-dir.js';
+import { saveSpaceOp } from '../../src/checks/operators/save-space.js';
 import { parseDirStats, type DirStat } from '../../src/checks/probes/dir-stats.js';
 import type { Mode, RuleSpec } from '../../src/checks/rule-schema.js';
 import { describeDomain } from '../../src/report/domains.js';
@@ -10,6 +15,15 @@ import type { DomainVerdict, GuestCpu, HostReport, Landing, MigrationDisk, Migra
 import { parseErrorOf } from './parse-error-of.js';
 
 const MiB = 1024 * 1024;
+
+// The operators, called as the evaluator calls them (operators/<name>.ts).
+const ANY: OpContext = { transport: 'ssh', mode: 'live', dstSshPort: 22 };
+const disksShared = (s: unknown, d: unknown, a: object, c: OpContext) => disksSharedOp.evaluate(s, d, a, c);
+const guestCpu = (s: unknown, d: unknown, a: { op?: string; ignore?: string[] }, c: OpContext) => guestCpuOp.evaluate(s, d, a, c);
+const blockSpace = (s: unknown, d: unknown, a: object, c: OpContext) => blockSpaceOp.evaluate(s, d, a, c);
+const saveSpace = (s: unknown, d: unknown) => saveSpaceOp.evaluate(s, d, {}, ANY);
+const dedicatedLink = (s: unknown, d: unknown) => dedicatedLinkOp.evaluate(s, d, {}, ANY);
+const privateDir = (v: unknown) => privateDirOp.evaluate(v, {});
 const GiB = 1024 * MiB;
 const ctx = (mode: Mode): OpContext => ({ transport: 'ssh', mode, dstSshPort: 22 });
 const A = { op: 'block-space' } as const;
@@ -225,12 +239,12 @@ describe('domain.guest-cpu in cold mode', () => {
   const g: GuestCpu = { domain: 'db01', mode: 'host-passthrough', model: null, required: [], disabled: [], hostFlags: ['avx2', 'sse2'], virtType: 'kvm', check: null, srcBlockers: null };
   const support = { flags: ['sse2'], models: [{ name: 'Skylake-Server-IBRS', usable: 'no' as const, blockers: ['avx512f'] }], modelsUnknownBecause: null };
   it('a host-passthrough guest boots on the destination’s own CPU: flags no longer block', () => {
-    expect(guestCpuOp([g], support, { op: 'guest-cpu' }, ctx('live')).defaultMessage).toMatch(/destination CPU lacks avx2/);
-    expect(guestCpuOp([g], support, { op: 'guest-cpu' }, ctx('cold')).ok).toBe(true);
+    expect(guestCpu([g], support, { op: 'guest-cpu' }, ctx('live')).defaultMessage).toMatch(/destination CPU lacks avx2/);
+    expect(guestCpu([g], support, { op: 'guest-cpu' }, ctx('cold')).ok).toBe(true);
   });
   it('a pinned model the destination cannot run still fails', () => {
     const pinned: GuestCpu = { ...g, mode: 'custom', model: 'Skylake-Server-IBRS', hostFlags: null };
-    expect(guestCpuOp([pinned], support, { op: 'guest-cpu' }, ctx('cold')).defaultMessage).toMatch(/CPU model Skylake-Server-IBRS is not usable on the destination \(missing avx512f\)/);
+    expect(guestCpu([pinned], support, { op: 'guest-cpu' }, ctx('cold')).defaultMessage).toMatch(/CPU model Skylake-Server-IBRS is not usable on the destination \(missing avx512f\)/);
   });
 });
 

@@ -59,6 +59,21 @@ describe('rule files', () => {
     expect(errorOf(ok.replace('op: equal, path: os.arch', 'op: equal'))).toMatch(/:6:13 rule site\.arch: assert needs "path", or both "src" and "dst"$/);
   });
 
+  it("checks each assertion's parameters against what its operator declares (operators/<name>.ts)", () => {
+    // A parameter another operator takes is not this one's.
+    expect(errorOf(ok.replace('op: equal, path: os.arch', 'op: equal, path: os.arch, tolerance: 5'))).toMatch(/:6:\d+ rule site\.arch: equal takes no "tolerance"$/);
+    expect(errorOf(ok.replace('op: equal, path: os.arch', 'op: within, path: os.arch, key: name'))).toMatch(/rule site\.arch: within takes no "key" \(it takes "tolerance", "unit"\)$/);
+    // A required one is missing.
+    expect(errorOf(ok.replace('op: equal, path: os.arch', 'op: within, path: os.arch'))).toMatch(/:6:13 rule site\.arch: within needs "tolerance"$/);
+    expect(errorOf(ok.replace('op: equal, path: os.arch', 'op: match, path: os.arch'))).toMatch(/rule site\.arch: match needs "key"$/);
+    // The operator's own check: a pattern that does not compile.
+    expect(errorOf(ok.replace('op: equal, path: os.arch', "op: matches, path: os.arch, pattern: '('"))).toMatch(/rule site\.arch: bad regular expression: /);
+    // The published schema lists every operator's parameters, saying which operators take each.
+    const props = (RULE_FILE_SCHEMA.properties.rules.items.properties.assert as { anyOf: { properties: Record<string, { description?: string }> }[] }).anyOf[0]?.properties ?? {};
+    expect(props.tolerance?.description).toBe('within: the largest allowed |src - dst|');
+    expect(props.ignore?.description).toMatch(/^subset, superset, disjoint, guest-cpu: /);
+  });
+
   it('reports YAML syntax errors with a position', () => {
     expect(errorOf('rules:\n  - id: [unclosed\n')).toMatch(/^\/tmp\/site\.yaml:\d+:\d+ /);
   });

@@ -6,12 +6,20 @@ import { detectHypervisor, parseHvDetect, type HvSigns } from '../../src/checks/
 import { buildFacts } from '../../src/checks/probes/index.js';
 import { parseXlInfo } from '../../src/checks/probes/xen.js';
 import { loadRules } from '../../src/checks/rules.js';
-import { sameSubnet, xendRelocation, xenStorage } from '../../src/checks/xen-ops.js';
+import type { OpContext } from '../../src/checks/operators/define.js';
+import { sameSubnetOp } from '../../src/checks/operators/same-subnet.js';
+import { xendRelocationOp } from '../../src/checks/operators/xend-relocation.js';
+import { xenStorageOp } from '../../src/checks/operators/xen-storage.js';
 import { xenDomainVerdicts } from '../../src/checks/verdicts.js';
 import { describeDomain } from '../../src/report/domains.js';
 import type { XenMove, XenMovingDisk } from '../../src/checks/xen-move.js';
 import type { HostReport, ProbeOutput, ReportOptions, RuleResult } from '../../src/types.js';
 import { parseErrorOf } from './parse-error-of.js';
+
+const ANY: OpContext = { transport: 'ssh', mode: 'live', dstSshPort: 22 };
+const sameSubnet = (s: unknown, d: unknown) => sameSubnetOp.evaluate(s, d, {}, ANY);
+const xenStorage = (s: unknown, d: unknown, _a?: object) => xenStorageOp.evaluate(s, d, {}, ANY);
+const xendRelocation = (s: unknown, d: unknown) => xendRelocationOp.evaluate(s, d, {}, ANY);
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/xen/${name}`, import.meta.url), 'utf8');
 const INFO_413 = fixture('xl-info-4.13.0-rc-fedora31-ryzen.txt');

@@ -1,4 +1,4 @@
-import type { Hypervisor } from '../rule-schema.js';
+import type { Hypervisor } from '../vocabulary.js';
 import { ParseError } from './parse-error.js';
 import type { XlInfo } from './xen.js';
 

@@ -1,5 +1,5 @@
 import type { CpuSupport, DomainFact, HostFacts, ProbeFailure, ProbeOutput } from '../../types.js';
-import type { Hypervisor, Transport } from '../rule-schema.js';
+import type { Hypervisor, Transport } from '../vocabulary.js';
 import { shq } from '../shell.js';
 import { parseCpuinfo } from './cpuinfo.js';
 import { parseIptablesSave, parseNftRuleset } from './firewall/index.js';

@@ -1,0 +1,13 @@
+import { defineOperator } from './define.js';
+import { IGNORE_PARAM, setDiff } from './values.js';
+
+export const subsetOp = defineOperator<'subset', { ignore?: string[] }>({
+  name: 'subset',
+  kind: 'cross',
+  summary: "every source value is among the destination's (less `ignore`)",
+  params: { ignore: IGNORE_PARAM },
+  evaluate(src, dst, p) {
+    const missing = setDiff(src, dst, p.ignore, (inDst) => !inDst);
+    return { ok: missing.length === 0, messageId: 'subset.missing', data: { missing, src, dst }, defaultMessage: 'destination lacks {missing} (source has them)' };
+  },
+});

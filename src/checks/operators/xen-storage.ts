@@ -1,0 +1,54 @@
+import type { Landing } from '../../types.js';
+import type { MountFacts } from '../probes/facts-types.js';
+import type { XenMovingDisk } from '../xen-move.js';
+import { defineOperator, type OpResult } from './define.js';
+
+const diskName = (d: XenMovingDisk): string => `${d.domain} ${d.target ?? '?'} (${d.path ?? 'empty'})`;
+
+/**
+ * src: xenMove.disks; dst: storage. Xen's live migration moves memory only, so every disk must
+ * be reachable from the destination at the same path: image files on a network filesystem
+ * mounted at the same place from the same export; host block devices (shared LVM, iSCSI, DRBD)
+ * present there too. Other backends (iscsi:, drbd:, rbd ... scripts) are set up by the
+ * destination's hotplug scripts and are not checked.
+ */
+function xenStorage(src: unknown, dst: unknown): OpResult {
+  const disks = (Array.isArray(src) ? src : []) as XenMovingDisk[];
+  const storage = (dst ?? {}) as { mounts?: readonly MountFacts[]; landing?: Landing };
+  const local: string[] = [];
+  const unmounted: string[] = [];
+  const absent: string[] = [];
+  const unchecked: string[] = [];
+  for (const d of disks) {
+    if (d.path === null || d.cdrom) continue;
+    if (d.kind === 'file') {
+      if (d.mount === null) {
+        local.push(diskName(d));
+        continue;
+      }
+      const there = (storage.mounts ?? []).find((m) => m.network && m.mountpoint === d.mount?.mountpoint);
+      if (!there) unmounted.push(`${diskName(d)}: ${d.mount.fstype} ${d.mount.export ?? '?'} at ${d.mount.mountpoint} is not mounted there on the destination`);
+      else if (there.export !== d.mount.export) unmounted.push(`${diskName(d)}: ${d.mount.mountpoint} comes from ${d.mount.export ?? '?'} on the source but from ${there.export ?? '?'} on the destination`);
+    } else if (d.kind === 'phy') {
+      if (storage.landing === undefined) unchecked.push(diskName(d));
+      else if (!storage.landing.files.some((f) => f.path === d.path)) absent.push(diskName(d));
+    }
+  }
+  const data = { local, unmounted, absent, unchecked };
+  const parts = [
+    local.length ? `on the source's own disk, which the destination cannot reach (Xen migrates memory only; copy the image and migrate cold): ${local.join('; ')}` : '',
+    unmounted.length ? `shared storage not mounted identically: ${unmounted.join('; ')}` : '',
+    absent.length ? `block device missing on the destination (shared LVM, iSCSI or DRBD must present it there too): ${absent.join('; ')}` : '',
+  ].filter(Boolean);
+  if (parts.length > 0) return { ok: false, messageId: local.length ? 'xen-storage.local' : unmounted.length ? 'xen-storage.unmounted' : 'xen-storage.absent', data, defaultMessage: parts.join('; ') };
+  if (unchecked.length > 0) return { ok: false, undecided: `the destination's block devices were not looked at: ${unchecked.join('; ')}`, messageId: 'xen-storage.unchecked', data, defaultMessage: '' };
+  return { ok: true, messageId: 'pass', data, defaultMessage: '' };
+}
+
+export const xenStorageOp = defineOperator({
+  name: 'xen-storage',
+  kind: 'cross',
+  summary: 'Xen: every disk of a moving guest is reachable from the destination at the same path',
+  params: {},
+  evaluate: (src, dst) => xenStorage(src, dst),
+});

@@ -1,0 +1,39 @@
+/**
+ * RuleTester: one built-in rule, facts in, status and messageId out (ESLint's RuleTester, for
+ * migration rules). Each case gives the source's and the destination's facts (and the run's mode or
+ * transport where they matter); the tester loads the rule from rules/*.yaml, evaluates it as a run
+ * would, and checks the status, the messageId and, where given, the message.
+ */
+import { describe, expect, it } from 'vitest';
+import { evaluateRule, type EvalContext } from '../../src/checks/evaluate.js';
+import { loadRules } from '../../src/checks/rules.js';
+import type { HostFacts, HostReport, RuleResult } from '../../src/types.js';
+
+export interface RuleCase {
+  readonly name: string;
+  readonly src: HostFacts;
+  readonly dst: HostFacts;
+  readonly ctx?: Partial<EvalContext>;
+  readonly status: RuleResult['status'];
+  readonly messageId?: string;
+  readonly message?: string | RegExp;
+}
+
+const CTX: EvalContext = { hypervisor: 'kvm', transport: 'ssh', mode: 'live', dstSshPort: 22 };
+const host = (target: string, facts: HostFacts): HostReport => ({ target, connection: null, hostname: target, reachable: true, error: null, hostKey: null, facts, probes: {}, probeErrors: [] });
+
+/** Runs every case against the built-in rule `id`. */
+export function testRule(id: string, cases: readonly RuleCase[]): void {
+  const rule = loadRules().rules.find((r) => r.id === id);
+  describe(`rule ${id}`, () => {
+    it('is a built-in rule', () => expect(rule?.id).toBe(id));
+    for (const c of cases) {
+      it(c.name, () => {
+        const r = evaluateRule(rule as NonNullable<typeof rule>, { src: host('src', c.src), dst: host('dst', c.dst) }, { ...CTX, ...c.ctx });
+        expect({ status: r.status, ...(c.messageId ? { messageId: r.messageId } : {}) }).toEqual({ status: c.status, ...(c.messageId ? { messageId: c.messageId } : {}) });
+        if (typeof c.message === 'string') expect(r.message).toBe(c.message);
+        else if (c.message) expect(r.message).toMatch(c.message);
+      });
+    }
+  });
+}
