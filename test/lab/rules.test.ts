@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report, RuleResult } from '../../src/types.js';
+import { loadRules } from '../../src/checks/rules.js';
 import { cli, labGate } from './helpers.js';
 import { startLab, type Lab } from './lab.js';
 import { STANDARD } from './scenarios.js';
@@ -35,15 +36,8 @@ describe.skipIf(why !== null)('built-in rules on lab hosts', () => {
   });
 
   const RATES = ['--dirty-rate', '20', '--bandwidth', '1000'];
-  const PAIR_RULES = [
-    'cpu.arch', 'cpu.bits', 'cpu.flags', 'cpu.model', 'cpu.nx', 'cpu.vendor', 'firewall.migration-ports', 'host.uuid-distinct',
-    'hypervisor.present', 'hypervisor.version', 'network.hostname-resolution', 'network.reachability', 'resources.memory', 'security.lsm',
-    'storage.shared-mounts', 'time.skew',
-  ];
-  const DOMAIN_RULES = [
-    'cpu.virt-ext', 'domain.guest-cpu', 'domain.machine-type', 'domain.migration-blockers', 'domain.names-unique', 'domain.uuids-unique', 'migration.convergence', 'network.bridges',
-    'network.libvirt-networks', 'resources.cpu', 'storage.disk-cache', 'storage.disk-paths', 'storage.pools',
-  ];
+  /** Every built-in rule, from rules/*.yaml: a new rule joins these checks without editing them. */
+  const BUILT_IN = loadRules().rules;
   const one = (rep: Report, id: string, domain: string): RuleResult => {
     const r = rep.results.find((x) => x.id === id && x.domain === domain);
     if (!r) throw new Error(`no result for ${id} [${domain}]`);
@@ -51,12 +45,9 @@ describe.skipIf(why !== null)('built-in rules on lab hosts', () => {
   };
 
   /** Rules of the other migration modes: a live migration skips them. */
-  const OTHER_MODES = ['network.migration-interface', 'security.save-image', 'storage.block-space', 'storage.image-format', 'storage.save-space'];
+  const OTHER_MODES = BUILT_IN.filter((r) => r.modes !== undefined && !r.modes.includes('live')).map((r) => r.id);
   /** The Xen rule set: a KVM pair skips it. */
-  const XEN_RULES = [
-    'xen.bridges', 'xen.caps', 'xen.hvm', 'xen.memory', 'xen.names-unique', 'xen.relocation', 'xen.relocation-allow', 'xen.shared-storage', 'xen.subnet', 'xen.toolstack',
-    'xen.version',
-  ];
+  const XEN_RULES = BUILT_IN.filter((r) => r.hypervisors !== undefined && !r.hypervisors.includes('kvm')).map((r) => r.id);
 
   it('a clean pair passes every built-in rule, per moving domain where the rule is about one (exit 0)', async () => {
     const rep = await check(...RATES, 'hv1', 'hv2');
@@ -75,7 +66,7 @@ describe.skipIf(why !== null)('built-in rules on lab hosts', () => {
       ].sort(),
     );
     expect(rep.results.map((r) => `${r.id}${r.domain ? ` [${r.domain}]` : ''}`).sort()).toEqual(
-      ['hypervisor.match', ...PAIR_RULES, ...OTHER_MODES, ...XEN_RULES, ...DOMAIN_RULES.flatMap((id) => [`${id} [web01]`, `${id} [db01]`])].sort(),
+      ['hypervisor.match', ...BUILT_IN.flatMap((r) => (r.scope === 'domain' ? [`${r.id} [web01]`, `${r.id} [db01]`] : [r.id]))].sort(),
     );
     expect(rep.results.find((r) => r.id === 'hypervisor.match')?.message).toBe(
       'both hosts run KVM: source KVM (/dev/kvm present; libvirt driver: TEST); destination KVM (/dev/kvm present; libvirt driver: TEST)',
