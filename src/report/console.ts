@@ -1,18 +1,16 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Report, RuleResult, Severity, Status } from '../types.js';
+import type { Report, RuleResult, Severity } from '../types.js';
 import { SEVERITIES } from '../types.js';
 import type { ReportContext } from './index.js';
 import { sanitizeForTerminal as clean } from './sanitize.js';
-import { resultKey } from '../checks/drift.js';
-import { describeDomain, hypervisorLabel, pairKind, VERDICT_LABEL } from './domains.js';
+import { describeDomain, hypervisorLabel, pairKind } from './domains.js';
+import { hostLabel, isBlocked, lookOf, plural, resultKey, STATUS_LABEL, STATUS_ORDER, VERDICT_LOOK, VERDICT_WORD, verdictOf, waiverTally } from './view.js';
 import { MODE_PHRASE } from '../checks/rule-schema.js';
 
 export type ConsoleContext = Pick<ReportContext, 'color' | 'quiet'>;
 
-const ORDER: Record<Status, number> = { fail: 0, error: 1, waived: 2, skip: 3, pass: 4 };
-
 function paint(c: ChalkInstance, r: RuleResult): string {
-  const label = r.status.toUpperCase().padEnd(5);
+  const label = STATUS_LABEL[r.status].padEnd(5);
   switch (r.status) {
     case 'fail':
       return c.red.bold(label);
@@ -43,7 +41,7 @@ const GROUPED_SKIPS: ReadonlySet<string> = new Set(['skip.hypervisor', 'skip.mod
 export function renderConsole(report: Report, ctx: ConsoleContext): string {
   const c = new Chalk({ level: ctx.color ? 1 : 0 });
   const { src, dst } = report.hosts;
-  const name = (h: typeof src): string => `${clean(h.target)}${h.hostname && h.hostname !== h.target ? ` (${clean(h.hostname)})` : ''}`;
+  const name = (h: typeof src): string => hostLabel(h, clean);
   const lines: string[] = [];
   const hv = hypervisorLabel(report);
   lines.push(c.bold(`${report.tool.name} ${report.tool.version}: ${name(src)} -> ${name(dst)}`) + `${hv ? `, ${hv}` : ''}, ${MODE_PHRASE[report.options.mode]} (--mode ${report.options.mode})`);
@@ -56,15 +54,15 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
     else if (h.error) lines.push(c.red(`  ${side} ${clean(h.target)}: ${h.error.code}: ${clean(h.error.message)}`));
   }
   lines.push('');
-  const sorted = [...report.results].sort((a, b) => ORDER[a.status] - ORDER[b.status] || sevRank(a.severity) - sevRank(b.severity) || resultKey(a).localeCompare(resultKey(b)));
+  const sorted = [...report.results].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || sevRank(a.severity) - sevRank(b.severity) || resultKey(a).localeCompare(resultKey(b)));
   // Rules that could not run because a host was not probed say nothing new one by one.
-  const blocked = sorted.filter((r) => r.messageId === 'error.unreachable');
+  const blocked = sorted.filter(isBlocked);
   if (blocked.length > 0) lines.push(`${c.magenta.bold('ERROR')} ${blocked.length} rules not evaluated (a host was not probed): ${blocked.map((r) => clean(resultKey(r))).join(', ')}`);
   // Rules that do not apply to this pair at all (other hypervisor, mode or transport, refused pair): one line per reason.
   const grouped = new Map<string, RuleResult[]>();
   for (const r of sorted) if (r.status === 'skip' && GROUPED_SKIPS.has(r.messageId)) grouped.set(r.message, [...(grouped.get(r.message) ?? []), r]);
   for (const r of sorted) {
-    if (r.messageId === 'error.unreachable') continue;
+    if (isBlocked(r)) continue;
     if (ctx.quiet && r.status !== 'fail' && r.status !== 'error') continue;
     const group = r.status === 'skip' ? grouped.get(r.message) : undefined;
     if (group && group.length > 1) {
@@ -87,8 +85,7 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
     lines.push('', c.bold(`Domains (${domains.length} moving):`));
     const width = Math.min(24, Math.max(...domains.map((d) => clean(d.name).length)));
     for (const d of domains) {
-      const label = VERDICT_LABEL[d.verdict].padEnd(7);
-      const colour = d.verdict === 'go' ? c.green.bold(label) : d.verdict === 'no-go' ? c.red.bold(label) : c.magenta.bold(label);
+      const colour = c[lookOf(d.verdict).colour].bold(VERDICT_WORD[d.verdict].padEnd(7));
       lines.push(`  ${colour} ${clean(d.name).padEnd(width)}  ${clean(describeDomain(d, report.options.mode, pairKind(report)))}`);
       const own = d.blockers.filter((b) => b.domain !== null).map((b) => b.id);
       const pair = d.blockers.filter((b) => b.domain === null).map((b) => b.id);
@@ -99,8 +96,7 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
   }
   const expired = report.waivers.filter((w) => w.state === 'expired');
   if (report.waivers.length > 0) {
-    const n = (st: string): number => report.waivers.filter((w) => w.state === st).length;
-    lines.push('', `Waivers: ${n('applied')} applied, ${n('expired')} expired, ${n('unused')} unused`);
+    lines.push('', `Waivers: ${waiverTally(report)}`);
     for (const w of expired) lines.push(c.yellow(`  EXPIRED ${w.expires}: ${clean(w.rule)} (${clean(w.approver)}) at ${clean(w.source.file)}:${w.source.line}; not applied`));
   }
   if (report.drift) {
@@ -111,11 +107,12 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
     for (const ch of d.changed) lines.push(`  changed ${clean(ch.id)}: ${clean(ch.before)} -> ${clean(ch.after)}`);
   }
   const s = report.summary;
-  const verdict = s.exitCode === 0 ? c.green.bold('GO') : s.exitCode === 1 ? c.red.bold('NO-GO') : c.magenta.bold('INCOMPLETE');
+  const v = verdictOf(report);
+  const verdict = c[VERDICT_LOOK[v].colour].bold(v);
   lines.push('');
   if (s.interrupted) lines.push(c.magenta(`Interrupted (${s.interrupted}): this report holds what was collected until then.`));
   if (s.ungated) lines.push(c.magenta(`No rule at or above --fail-on ${report.options.failOn} was decided (all skipped or below it): nothing to give a GO on.`));
-  const leftOut = s.leftOut ? `, ${s.leftOut} rule${s.leftOut === 1 ? '' : 's'} left out by --only/--skip` : '';
+  const leftOut = s.leftOut ? `, ${plural(s.leftOut, 'rule')} left out by --only/--skip` : '';
   lines.push(
     `${verdict}  ${s.total} results: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.skip} skip, ${s.waived} waived${leftOut}` +
       ` (fail-on ${report.options.failOn}, exit ${s.exitCode}, ${(report.durationMs / 1000).toFixed(2)} s)`,

@@ -53,7 +53,5 @@ export function describeDomain(v: DomainVerdict, mode: Mode = 'live', hypervisor
   return parts.join('; ');
 }
 
-export const VERDICT_LABEL: Record<DomainVerdict['verdict'], string> = { go: 'GO', 'no-go': 'NO-GO', unknown: 'UNKNOWN' };
-
 /** A blocker as the Domains tables list it: the rule id, marked when the result is about the pair rather than the domain. */
 export const blockerLabel = (b: DomainVerdict['blockers'][number]): string => (b.domain ? b.id : `${b.id} (pair)`);

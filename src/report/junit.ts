@@ -3,8 +3,8 @@ import type { Builder, TestCase, TestSuite } from 'junit-report-builder';
 import type { HostReport, Report, RuleResult, Side } from '../types.js';
 import type { ReportContext } from './index.js';
 import { sanitizeForTerminal } from './sanitize.js';
-import { resultKey } from '../checks/drift.js';
 import { hypervisorLabel } from './domains.js';
+import { hostLabel, resultKey } from './view.js';
 
 // The package's CommonJS build sets `module.exports = builder`, but its typings say `export default`,
 // so under NodeNext TypeScript sees `{ default: Builder }` while Node hands over the builder itself.
@@ -50,10 +50,6 @@ function categoryOf(id: string): string {
   if (RUN_RESULTS.has(id)) return 'run';
   const dot = id.indexOf('.');
   return dot > 0 ? id.slice(0, dot) : 'run';
-}
-
-function hostLabel(h: HostReport): string {
-  return h.hostname && h.hostname !== h.target ? `${h.target} (${h.hostname})` : h.target;
 }
 
 function jsonValue(v: unknown): string {

@@ -1,23 +1,32 @@
 import type { HostReport, ProbeOutput, Report, RuleResult } from '../types.js';
 import type { ReportContext } from './index.js';
+import { sanitizeForTerminal } from './sanitize.js';
+import { blockerLabel, describeDomain, hypervisorLabel, pairKind } from './domains.js';
 import {
   BLOCKED_SHORT,
-  escapeHtml,
+  connectionLabel,
+  EXPIRED_WAIVERS_NOTE,
   expiredWaiversFor,
   formatDuration,
   formatTime,
   hostLabel,
   isBlocked,
   isWebLink,
+  lookOf,
+  plural,
   prettyJson,
+  resultKey,
+  runByLabel,
   SIGN_OFF_ROLES,
   sortResults,
+  VERDICT_LOOK,
+  VERDICT_WORD,
   verdictOf,
   verdictReason,
-} from './html.js';
-import { sanitizeForTerminal } from './sanitize.js';
-import { resultKey } from '../checks/drift.js';
-import { blockerLabel, describeDomain, hypervisorLabel, pairKind, VERDICT_LABEL } from './domains.js';
+  waiverCount,
+  waiverTally,
+} from './view.js';
+import { escapeHtml } from './html-kit.js';
 import { MODE_PHRASE } from '../checks/rule-schema.js';
 
 /**
@@ -79,9 +88,11 @@ function header(report: Report): string[] {
   const o = report.options;
   const s = report.summary;
   const v = verdictOf(report);
-  const icon = v === 'GO' ? '✅' : v === 'NO-GO' ? '⛔' : '⚠️';
-  const conn = (h: HostReport): string =>
-    `${cs(hostLabel(h))}${h.connection ? ` (${cs(`${h.connection.user}@${h.connection.host}:${h.connection.port}`)})` : ''}${h.reachable ? '' : ' **not probed**'}`;
+  const icon = VERDICT_LOOK[v].icon;
+  const conn = (h: HostReport): string => {
+    const c = connectionLabel(h);
+    return `${cs(hostLabel(h))}${c === null ? '' : ` (${cs(c)})`}${h.reachable ? '' : ' **not probed**'}`;
+  };
   const out: string[] = [];
   out.push(`# ${icon} ${v}: migration ${escapeMarkdown(hostLabel(src))} → ${escapeMarkdown(hostLabel(dst))}`);
   out.push('');
@@ -109,7 +120,7 @@ function header(report: Report): string[] {
     ['Started', formatTime(report.startedAt)],
     ['Finished', formatTime(report.finishedAt)],
     ['Duration', formatDuration(report.durationMs)],
-    ['Run by', cs(`${report.runBy.user}@${report.runBy.host}`)],
+    ['Run by', cs(runByLabel(report))],
     ['Tool', `${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} (report schema ${report.schemaVersion})`],
     ['Change', o.changeId ? cs(o.changeId) : 'none (--change-id)'],
     ['libvirt URI', cs(o.libvirtUri)],
@@ -142,13 +153,12 @@ function resultsTable(report: Report, sorted: readonly RuleResult[]): string[] {
 function domainsTable(report: Report): string[] {
   const domains = report.domains ?? [];
   if (domains.length === 0) return [];
-  const icon = { go: '✅', 'no-go': '⛔', unknown: '⚠️' } as const;
   return [
     '## Domains',
     '',
     table(
       ['Verdict', 'Domain', 'Move', 'Blocked by'],
-      domains.map((d) => [`${icon[d.verdict]} ${VERDICT_LABEL[d.verdict]}`, cs(d.name), escapeMarkdown(describeDomain(d, report.options.mode, pairKind(report))), d.blockers.map((b) => cs(blockerLabel(b))).join(', ') || '—']),
+      domains.map((d) => [`${lookOf(d.verdict).icon} ${VERDICT_WORD[d.verdict]}`, cs(d.name), escapeMarkdown(describeDomain(d, report.options.mode, pairKind(report))), d.blockers.map((b) => cs(blockerLabel(b))).join(', ') || '—']),
     ),
     '',
   ];
@@ -202,7 +212,7 @@ function details(report: Report, sorted: readonly RuleResult[]): string[] {
   if (shown.length === 0 && blocked.length === 0) return [];
   const out: string[] = ['## Findings', ''];
   if (blocked.length > 0) {
-    out.push(`${blocked.length} ${blocked.length === 1 ? 'rule was' : 'rules were'} not evaluated because a host was not probed: ${escapeMarkdown(blocked[0]?.message ?? '')}`);
+    out.push(`${plural(blocked.length, 'rule was', 'rules were')} not evaluated because a host was not probed: ${escapeMarkdown(blocked[0]?.message ?? '')}`);
     out.push('');
     out.push(blocked.map((r) => codeSpan(resultKey(r))).join(', '));
     out.push('');
@@ -213,11 +223,10 @@ function details(report: Report, sorted: readonly RuleResult[]): string[] {
 
 function waivers(report: Report): string[] {
   if (report.waivers.length === 0) return [];
-  const n = (st: string): number => report.waivers.filter((w) => w.state === st).length;
   return [
     '## Waivers',
     '',
-    `${n('applied')} applied, ${n('expired')} expired, ${n('unused')} unused.${n('expired') > 0 ? ' Expired waivers are ignored: the failures they named count again.' : ''}`,
+    `${waiverTally(report)}.${waiverCount(report, 'expired') > 0 ? ` ${EXPIRED_WAIVERS_NOTE}` : ''}`,
     '',
     table(
       ['Rule', 'Hosts', 'Justification', 'Approver', 'Expires', 'State', 'Source'],
@@ -274,13 +283,14 @@ function hostSection(side: 'Source' | 'Destination', h: HostReport): string[] {
   const probes = Object.entries(h.probes);
   // <summary> is HTML, not Markdown: escape for HTML there.
   const out = [`<details><summary>${side}: ${escapeHtml(hostLabel(h))} (${h.reachable ? `${probes.length} probes` : 'not probed'})</summary>`, ''];
+  const conn = connectionLabel(h);
   const key = h.hostKey ? `${escapeMarkdown(h.hostKey.type)} ${cs(h.hostKey.fingerprint)} (${h.hostKey.status === 'known' ? 'known' : '**accepted as new**'})` : 'none (not connected)';
   out.push(
     table(
       ['', ''],
       [
         ['Target', cs(h.target)],
-        ['Connection', h.connection ? cs(`${h.connection.user}@${h.connection.host}:${h.connection.port}`) : 'none'],
+        ['Connection', conn === null ? 'none' : cs(conn)],
         ['Hostname', h.hostname === null ? 'unknown' : cs(h.hostname)],
         ['Reachable', h.reachable ? 'yes' : `**no**${h.error ? `: ${cs(h.error.code)} ${escapeMarkdown(h.error.message)}` : ''}`],
         ['Host key', key],

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, renderHtml } from '../../src/report/html.js';
+import { escapeHtml } from '../../src/report/html-kit.js';
+import { renderHtml } from '../../src/report/html.js';
 import type { ReportContext } from '../../src/report/index.js';
 import type { Report, RuleResult } from '../../src/types.js';
 
