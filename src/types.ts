@@ -1,4 +1,4 @@
-import type { DomainXmlFacts, MountFacts, NetworkFacts, PoolFacts } from './checks/probes/facts-types.js';
+import type { DomainXmlFacts, HugepagePool, MountFacts, NetworkFacts, PoolFacts } from './checks/probes/facts-types.js';
 import type { HostIds, IpAddr, LsmFacts, MeminfoFacts } from './checks/probes/system.js';
 import type { DirStat, ExistingPath } from './checks/probes/dir-stats.js';
 import type { PrecopyPrediction } from './checks/convergence.js';
@@ -82,6 +82,8 @@ export interface MigrationFacts {
   /** Network-filesystem mounts on the source (shared storage). */
   readonly sharedMounts: readonly MountFacts[];
   readonly memoryKiB: readonly number[];
+  /** The moving domains backed by huge pages (<memoryBacking><hugepages>), and how. */
+  readonly hugepages: readonly GuestHugepages[];
   readonly vcpus: readonly number[];
   /** CPU modes of the moving domains (host-passthrough, host-model, custom). */
   readonly cpuModes: readonly string[];
@@ -219,6 +221,8 @@ export interface HostFacts {
     /** Online CPUs. */
     cpus?: number;
     memory?: MeminfoFacts;
+    /** Huge page pools by page size (destination, KVM). */
+    hugepages?: readonly HugepagePool[];
     /** Addresses this host's own hostname resolves to, on this host. */
     selfResolution?: readonly string[];
   };
@@ -517,4 +521,14 @@ export interface Report {
     readonly unverifiable?: readonly string[];
   } | null;
   readonly summary: Summary;
+}
+
+/** A moving domain's huge-page backing: its memory, in pages of one size. */
+export interface GuestHugepages {
+  readonly domain: string;
+  readonly memoryKiB: number;
+  /** <page size>, KiB; null: the default huge page size of the host it runs on. */
+  readonly pageKiB: number | null;
+  /** Why the split of its memory over page sizes is unknown (several <page nodeset>), else null. */
+  readonly unsure: string | null;
 }

@@ -1,6 +1,7 @@
 import type {
   DomainFact,
   GuestCpu,
+  GuestHugepages,
   HostFacts,
   MigrationDisk,
   MigrationFacts,
@@ -110,6 +111,20 @@ function guestCpu(dom: DomainFact, x: DomainXmlFacts, src: HostFacts): GuestCpu 
 }
 
 /**
+ * A domain's huge-page backing. QEMU backs all of <memory> (the maximum: a balloon does not give
+ * huge pages back) with pages of one size; pages given per guest NUMA node (<page nodeset>) split it
+ * by node, which this does not work out (the rule says so rather than guess).
+ */
+function hugepagesOf(domain: string, x: DomainXmlFacts): GuestHugepages[] {
+  const pages = x.hugepages;
+  if (pages === null) return [];
+  const only = pages[0];
+  if (pages.length === 1 && only !== undefined && only.nodeset === null) return [{ domain, memoryKiB: x.memoryKiB, pageKiB: only.sizeKiB, unsure: null }];
+  const sizes = pages.map((p) => `${p.sizeKiB === null ? 'default' : `${p.sizeKiB} KiB`}${p.nodeset ? ` for NUMA nodes ${p.nodeset}` : ''}`);
+  return [{ domain, memoryKiB: x.memoryKiB, pageKiB: null, unsure: `${domain} backs guest NUMA nodes with huge pages (${sizes.join(', ')}): how much memory each size takes is not worked out` }];
+}
+
+/**
  * What the move needs, derived from the source's facts: the domains that leave (-d, default the
  * running ones) and the bridges, networks, pools, disks, guest CPUs and machine types they depend
  * on, and a convergence estimate for each. Pure.
@@ -154,7 +169,9 @@ function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: Migratio
     networks,
     pools,
     sharedMounts: src.storage?.networkMounts ?? [],
-    memoryKiB: domains.map((d) => d.xml?.currentMemoryKiB ?? d.xml?.memoryKiB ?? 0),
+    // Memory backed by huge pages comes from the huge page pools, not MemAvailable (resources.hugepages judges it).
+    memoryKiB: domains.map((d) => (d.xml?.hugepages ? 0 : (d.xml?.currentMemoryKiB ?? d.xml?.memoryKiB ?? 0))),
+    hugepages: withXml.flatMap(({ d, x }) => hugepagesOf(d.name, x)),
     vcpus: domains.map((d) => d.xml?.vcpus ?? 0),
     cpuModes: [...new Set(xmls.flatMap((x) => (x.cpuMode ? [x.cpuMode] : [])))],
     disks,

@@ -88,6 +88,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
         }),
       ],
       blockers: [],
+      hugepages: null,
     });
   });
 
@@ -201,6 +202,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
         fileDisk({ device: 'cdrom', source: '/var/tmp/localvm0zePCR/seed.iso', format: 'raw', readonly: true, target: 'hda' }),
       ],
       blockers: [],
+      hugepages: null,
     });
   });
 
@@ -242,6 +244,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
       interfaces: [networkIface('default', '00:11:22:33:44:55')],
       disks: [fileDisk({ source: '/var/lib/libvirt/images/fedora22.qcow2', format: 'qcow2', target: 'vda' })],
       blockers: [],
+      hugepages: null,
     });
   });
 

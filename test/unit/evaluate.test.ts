@@ -17,7 +17,7 @@ const rules: Record<string, RuleSpec> = {
   names: { id: 't.names', title: 'names', severity: 'critical', assert: { op: 'disjoint', src: 'migration.domains.name', dst: 'libvirt.domains.name' }, message: 'destination already has {common}' },
 };
 const mig = (domains: DomainFact[]): MigrationFacts => ({
-  domains, missing: [], bridges: [], networks: [], pools: [], sharedMounts: [], memoryKiB: [], vcpus: [], cpuModes: [],
+  domains, missing: [], bridges: [], networks: [], pools: [], sharedMounts: [], memoryKiB: [], hugepages: [], vcpus: [], cpuModes: [],
   disks: [], libvirtRefusals: [], blockers: [], guestCpus: [], machines: [], virtTypes: [], memoryReserveKiB: 0, convergence: [],
   mode: 'live', snapshotBlockers: [], saveImage: { bytes: 0, dir: null, sharedMount: null },
   transfer: { copyBytes: 0, bandwidthBytesPerSec: null, managementAddress: null, migrationAddresses: null },

@@ -258,6 +258,7 @@ describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', (
           disk({ device: 'cdrom', source: '/srv/iso/debian-12.iso', format: 'raw', cache: 'writethrough', readonly: true, target: 'sda' }),
         ],
         blockers: [],
+        hugepages: null,
       },
     ]);
   });
@@ -288,6 +289,7 @@ describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', (
         disk({ type: 'network', source: 'rbd://ceph-mon1.example/rbdpool/db1-log', protocol: 'rbd', format: 'raw', cache: 'none', target: 'vdc' }),
       ],
       blockers: [],
+      hugepages: null,
     });
   });
 

@@ -38,6 +38,7 @@ import { parseDiskSizes } from '../../src/checks/probes/disk-sizes.js';
 import { parseDirStats } from '../../src/checks/probes/dir-stats.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
 import { parseXendConfig, parseXlInfo, parseXlList, parseXlListLong } from '../../src/checks/probes/xen.js';
+import { parseHugepages } from '../../src/checks/probes/hugepages.js';
 import { parseHvDetect } from '../../src/checks/probes/hypervisor.js';
 import { parseClock, parseHostname, parseLongBit, parsePeerLink, parsePeerTcp, parseUnameM } from '../../src/checks/probes/simple.js';
 import {
@@ -235,6 +236,11 @@ const PARSERS: readonly ParserCase[] = [
     ],
   },
   {
+    name: 'parseHugepages',
+    parse: parseHugepages,
+    samples: [...fixtures('hugepages', /^debian12-.*\.txt$/), ''],
+  },
+  {
     name: 'parseOnlineCpus',
     parse: parseOnlineCpus,
     samples: ['0-3,8-11\n', '0\n', '0-1,1-3\n', ...live('/sys/devices/system/cpu/online')],
@@ -370,6 +376,7 @@ const PROBES_OF: Readonly<Record<string, readonly ProbeId[]>> = {
   parseGetentAhosts: ['self-resolve', 'peer-resolve'],
   parseIpRouteGet: ['peer-route'],
   parseMeminfo: ['meminfo'],
+  parseHugepages: ['hugepages'],
   parseOnlineCpus: ['online-cpus'],
   parseLsm: ['lsm'],
   parseHostIds: ['host-ids'],
@@ -406,6 +413,7 @@ const SYNTAX_UNITS: Readonly<Record<string, readonly string[]>> = {
   parseGetentAhosts: [' ', 'A'],
   parseIpRouteGet: [' ', ' via', ' dev'],
   parseMeminfo: [' ', ':'],
+  parseHugepages: [' ', 'kB', '0'],
   parseOnlineCpus: ['0-1,', ','],
   parseLsm: ['=', ',', ' '],
   parseHostIds: ['=', '-', ' '],

@@ -15,6 +15,7 @@ import { emptyOp } from './empty.js';
 import { equalOp } from './equal.js';
 import { firewallAdmitsOp } from './firewall-admits.js';
 import { guestCpuOp } from './guest-cpu.js';
+import { hugepagesFitOp } from './hugepages-fit.js';
 import { inOp } from './in.js';
 import { matchOp } from './match.js';
 import { matchesOp } from './matches.js';
@@ -47,6 +48,7 @@ export const OPERATOR_DEFS = [
   sameSubnetOp,
   xenStorageOp,
   xendRelocationOp,
+  hugepagesFitOp,
   presentOp,
   emptyOp,
   matchesOp,

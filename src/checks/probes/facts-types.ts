@@ -25,6 +25,11 @@ export interface DomainXmlFacts {
   readonly disks: readonly DomainDisk[];
   /** What in the definition makes libvirt refuse a live migration, in libvirt's words (domain-blockers.ts). */
   readonly blockers: readonly string[];
+  /**
+   * <memoryBacking><hugepages>: the <page> elements (size in KiB, null for none given: the host's
+   * default size; nodeset when it names guest NUMA nodes); null when the domain has no huge pages.
+   */
+  readonly hugepages: readonly { readonly sizeKiB: number | null; readonly nodeset: string | null }[] | null;
 }
 
 export interface DomainInterface {
@@ -184,4 +189,13 @@ export interface DomainBlockInfo {
   readonly allocationBytes: number;
   /** Last offset of the image / size of the block device (like ls). */
   readonly physicalBytes: number;
+}
+
+/** One huge page pool of a host (/sys/kernel/mm/hugepages/hugepages-<size>kB). */
+export interface HugepagePool {
+  readonly sizeKiB: number;
+  readonly total: number;
+  readonly free: number;
+  /** Reserved by mappings not yet faulted in: free but promised (free - reserved is what a new guest can have). */
+  readonly reserved: number;
 }

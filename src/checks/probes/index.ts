@@ -4,6 +4,7 @@ import { shq } from '../shell.js';
 import { parseCpuinfo } from './cpuinfo.js';
 import { parseIptablesSave, parseNftRuleset } from './firewall/index.js';
 import { parseCapabilities, parseDomainXmlList, parseDomCapabilities, parseNetworkXmlList, parsePoolXmlList, parseVirshVersion } from './libvirt-xml.js';
+import { parseHugepages } from './hugepages.js';
 import { ParseError } from './parse-error.js';
 import { parseClock, parseHostname, parseLongBit, parsePeerLink, parsePeerTcp, parseUnameM, type PeerLink } from './simple.js';
 import {
@@ -126,6 +127,16 @@ export const PROBES = {
   }),
   'online-cpus': probe({ id: 'online-cpus', provides: ['host.cpus'], command: () => 'cat /sys/devices/system/cpu/online', parse: parseOnlineCpus }),
   meminfo: probe({ id: 'meminfo', provides: ['host.memory'], command: () => 'cat /proc/meminfo', parse: parseMeminfo }),
+  // The destination's huge page pools, every size (a guest may ask for one that is not the default).
+  hugepages: probe({
+    id: 'hugepages',
+    side: 'dst',
+    hypervisor: 'kvm',
+    provides: ['host.hugepages'],
+    command: () =>
+      `for d in /sys/kernel/mm/hugepages/hugepages-*kB; do [ -d "$d" ] || continue; printf '%s %s %s %s\\n' "\${d##*/hugepages-}" "$(cat "$d/nr_hugepages")" "$(cat "$d/free_hugepages")" "$(cat "$d/resv_hugepages")"; done`,
+    parse: parseHugepages,
+  }),
   lsm: probe({
     id: 'lsm',
     provides: ['security'],
@@ -450,6 +461,7 @@ export function buildFacts(
   if (parsed['host-ids']) Object.assign(host, { uuid: parsed['host-ids'].hostUuid, ids: parsed['host-ids'] });
   if (parsed['online-cpus'] !== undefined) host.cpus = parsed['online-cpus'];
   if (parsed.meminfo) host.memory = parsed.meminfo;
+  if (parsed.hugepages) host.hugepages = parsed.hugepages;
   if (parsed['self-resolve']) host.selfResolution = parsed['self-resolve'];
   if (Object.keys(host).length > 0) f.host = host;
   if (parsed.lsm) f.security = parsed.lsm;

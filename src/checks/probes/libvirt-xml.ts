@@ -22,9 +22,9 @@ import { migrationBlockers } from './domain-blockers.js';
 import { ParseError } from './parse-error.js';
 import { all, attr, attrValue, childText, first, parseDocuments, requiredChildText, textOf, unitFactor, type XmlNode } from './xml-doc.js';
 
-/** A scaled integer element (<memory unit='MiB'>2048</memory>, <capacity unit='bytes'>...) in bytes. */
-function scaledBytes(node: XmlNode, defaultUnit: string, probe: string, what: string): bigint {
-  const raw = textOf(node, probe);
+/** A scaled integer element (<memory unit='MiB'>2048</memory>, <capacity unit='bytes'>...), or attribute (<page size='2' unit='M'/>), in bytes. */
+function scaledBytes(node: XmlNode, defaultUnit: string, probe: string, what: string, fromAttr?: string): bigint {
+  const raw = fromAttr === undefined ? textOf(node, probe) : (attr(node, fromAttr, probe) ?? '');
   if (!/^\d+$/.test(raw)) throw new ParseError(probe, `${what}: not an unsigned integer: ${JSON.stringify(raw.slice(0, 40))}`);
   const unit = attr(node, 'unit', probe);
   const factor = unitFactor(unit === null || unit === '' ? defaultUnit : unit);
@@ -140,7 +140,19 @@ function parseDomain(d: XmlNode, index: number): DomainXmlFacts {
     interfaces: all(devices, 'interface').map(parseInterface),
     disks: all(devices, 'disk').map(parseDisk),
     blockers: migrationBlockers(d),
+    hugepages: hugepagesOf(first(d, 'memoryBacking'), what),
   };
+}
+
+/** <memoryBacking><hugepages>: each <page size unit nodeset>; `<hugepages/>` alone is one page of the default size. */
+function hugepagesOf(backing: XmlNode | undefined, what: string): DomainXmlFacts['hugepages'] {
+  const hp = first(backing, 'hugepages');
+  if (!hp) return null;
+  const pages = all(hp, 'page').map((p) => ({
+    sizeKiB: attrValue(p, 'size', DOMXML) === null ? null : toKiB(scaledBytes(p, 'KiB', DOMXML, `${what} <hugepages><page>`, 'size')),
+    nodeset: attrValue(p, 'nodeset', DOMXML),
+  }));
+  return pages.length > 0 ? pages : [{ sizeKiB: null, nodeset: null }];
 }
 
 /**
