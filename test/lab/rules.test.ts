@@ -61,6 +61,7 @@ describe.skipIf(why !== null)('built-in rules on lab hosts', () => {
           `cpu.virt-ext [${d}]: skip not applicable: destination libvirt.hypervisor.name is TEST`,
           `storage.disk-cache [${d}]: skip not applicable: source libvirt.hypervisor.name is TEST`,
         ]),
+        'resources.hugepages [null]: skip not applicable: source migration.hugepages is (none)',
         ...OTHER_MODES.map((id) => `${id} [null]: skip not applicable to live migration (shared storage) (--mode live)`),
         ...XEN_RULES.map((id) => `${id} [null]: skip not applicable to kvm hosts`),
       ].sort(),
