@@ -18,7 +18,7 @@
 import type { ConvergenceEstimate, DomainFact, HostFacts } from '../types.js';
 import { DEFAULT_MAX_PRECOPY_ROUNDS, predictPrecopy } from './convergence.js';
 import type { MigrationPlan } from './migration-plan.js';
-import type { DomainXmlFacts } from './probes/facts-types.js';
+import type { DomainXmlFacts } from '../model/libvirt.js';
 import { human, MiB, mibs } from './units.js';
 
 /**

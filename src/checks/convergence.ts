@@ -1,3 +1,5 @@
+import type { PrecopyPrediction } from '../model/move.js';
+
 /** What {@link predictPrecopy} needs to know about a guest and the link it migrates over. */
 export interface PrecopyInput {
   /** Guest RAM to transfer in round 0, bytes (> 0). */
@@ -15,25 +17,6 @@ export interface PrecopyInput {
   readonly maxDowntimeMs: number;
   /** Bound on pre-copy rounds after round 0 (default 30). */
   readonly maxRounds?: number;
-}
-
-/** The outcome of the pre-copy model for one {@link PrecopyInput}. */
-export interface PrecopyPrediction {
-  readonly converges: boolean;
-  /** Pre-copy rounds run, round 0 (the full copy) included. */
-  readonly rounds: number;
-  /** Bytes sent in all rounds plus the final stop-and-copy (when it converges); bytes sent until the round bound otherwise. */
-  readonly bytesSent: number;
-  /** Wall time from start to the guest running on the destination (converging); time until giving up otherwise. Seconds. */
-  readonly totalSeconds: number;
-  /** Predicted pause of the final stop-and-copy, ms (converging); the pause the remainder would need after the last round otherwise. */
-  readonly downtimeMs: number;
-  /** Why it does not converge: 'dirty-rate-exceeds-bandwidth' | 'round-limit' ; null when it converges. */
-  readonly reason: 'dirty-rate-exceeds-bandwidth' | 'round-limit' | null;
-  /** Smallest bandwidth (bytes/s) with which it would converge within maxRounds at this dirty rate (rounded up to a whole byte/s). */
-  readonly neededBandwidthBytesPerSec: number;
-  /** Largest dirty rate (bytes/s) that would converge within maxRounds at this bandwidth (rounded down). */
-  readonly maxDirtyBytesPerSec: number;
 }
 
 /** Rounds after round 0 when {@link PrecopyInput.maxRounds} is not given. */

@@ -9,7 +9,8 @@ import type {
 import { convergenceOf } from './convergence-estimate.js';
 import { modelsFor } from './cpu-models.js';
 import { libvirtRefusals } from './libvirt-safety.js';
-import type { DomainDisk, DomainXmlFacts, MountFacts, PoolFacts } from './probes/facts-types.js';
+import type { DomainDisk, DomainXmlFacts, PoolFacts } from '../model/libvirt.js';
+import type { MountFacts } from '../model/system.js';
 import { selectDomains } from './probes/index.js';
 import type { MigrationPlan } from './migration-plan.js';
 

@@ -1,5 +1,5 @@
 import type { DomainVerdict, FailOn, MigrationFacts, RuleResult } from '../types.js';
-import type { XenMove } from './xen-move.js';
+import type { XenMove } from '../model/move.js';
 import { atOrAbove } from './evaluate.js';
 import { copyBytesOf } from './migration.js';
 

@@ -1,56 +1,8 @@
 import type { HostFacts } from '../types.js';
-import type { MountFacts } from './probes/facts-types.js';
+import type { XenMove, XenMovingDisk, XenMovingDomain } from '../model/move.js';
+import type { MountFacts } from '../model/system.js';
+import type { XendConfig, XenDomain, XenDomainConfig } from '../model/xen.js';
 import { mountOf } from './migration.js';
-import type { XendConfig, XenDiskConfig, XenDomain, XenDomainConfig } from './probes/xen.js';
-
-/** A Xen guest that moves, with what its configuration asks of the destination. */
-export interface XenMovingDomain {
-  readonly name: string;
-  readonly id: number | null;
-  readonly memoryKiB: number;
-  readonly vcpus: number;
-  /** hvm, pv, pvh; null when `xl list -l` did not say (or was not collected). */
-  readonly type: 'hvm' | 'pv' | 'pvh' | null;
-  readonly bridges: readonly string[];
-  /** False when `xl list -l` has no entry for the domain: its bridges and disks are unknown. */
-  readonly configured: boolean;
-}
-
-/** One disk of a moving Xen guest and the source mount it lies on. */
-export interface XenMovingDisk extends XenDiskConfig {
-  readonly domain: string;
-  /** The network filesystem holding a file-backed disk on the source; null: a local file (or not a file). */
-  readonly mount: { readonly mountpoint: string; readonly fstype: string; readonly export: string | null } | null;
-}
-
-/** The Xen move, derived on the source (the `xenMove` fact). */
-export interface XenMove {
-  readonly domains: readonly XenMovingDomain[];
-  /** -d names the source does not have. */
-  readonly missing: readonly string[];
-  readonly names: readonly string[];
-  readonly memoryKiB: readonly number[];
-  /** Whether any moving guest is HVM (or of unknown type: the safe assumption is that it needs hardware virtualization). */
-  readonly hvm: boolean;
-  readonly hvmDomains: readonly string[];
-  readonly bridges: readonly string[];
-  /** Domains whose configuration was not in `xl list -l`: their bridges and disks are unknown. */
-  readonly unconfigured: readonly string[];
-  readonly disks: readonly XenMovingDisk[];
-  /** The source's addresses on each bridge the guests use (CIDR), for the same-subnet check. */
-  readonly bridgeNetworks: readonly { readonly bridge: string; readonly cidrs: readonly string[] }[];
-  /** How the source reaches the destination: a gateway means another subnet. */
-  readonly route: { readonly via: string | null; readonly dev: string | null } | null;
-  /** What xend's relocation server on the destination will see of the source. */
-  readonly relocation: {
-    /** The source address the destination sees (the route's source address). */
-    readonly srcAddr: string | null;
-    /** The source's own names (uname -n, and its short form). */
-    readonly names: readonly string[];
-    /** TCP connect from the source to the destination's relocation port, when tried. */
-    readonly tcp: { readonly port: number; readonly state: string } | null;
-  };
-}
 
 /** Guests an evacuation moves: every domain but Domain-0 that is not shut down, crashed or dying. */
 function live(d: XenDomain): boolean {

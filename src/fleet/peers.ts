@@ -1,4 +1,4 @@
-import type { RouteGetFacts } from '../checks/probes/system.js';
+import type { RouteGetFacts } from '../model/system.js';
 import { ParseError } from '../checks/probes/parse-error.js';
 import { parsePeerTcp } from '../checks/probes/simple.js';
 import { parseGetentAhosts, parseIpRouteGet } from '../checks/probes/system.js';

@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { corpusDirs } from './corpus-dir.js';
-import type { CapabilitiesFacts, CapabilitiesGuest, DomCapabilitiesFacts } from '../../src/checks/probes/facts-types.js';
+import type { CapabilitiesFacts, CapabilitiesGuest, DomCapabilitiesFacts } from '../../src/model/libvirt.js';
 import { parseCapabilities, parseDomCapabilities } from '../../src/checks/probes/libvirt-xml.js';
 
 const {

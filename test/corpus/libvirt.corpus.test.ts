@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { corpusDirs } from './corpus-dir.js';
-import type { DomainDisk, DomainXmlFacts } from '../../src/checks/probes/facts-types.js';
+import type { DomainDisk, DomainXmlFacts } from '../../src/model/libvirt.js';
 import { parseDomainXmlList, parseNetworkXmlList, parsePoolXmlList } from '../../src/checks/probes/libvirt-xml.js';
 
 const { dirs: [LIBVIRT_DIR = ''], present: PRESENT } = corpusDirs('libvirt XML', 'libvirt');

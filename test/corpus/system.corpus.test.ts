@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { corpusDirs } from './corpus-dir.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
 import { parseIpLinkBridges, parseIpOLink, parseMountinfo, parseProcMounts } from '../../src/checks/probes/system.js';
-import type { MountFacts } from '../../src/checks/probes/facts-types.js';
+import type { MountFacts } from '../../src/model/system.js';
 
 const {
   dirs: [MOUNTS_DIR = '', NET_DIR = ''],

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { corpusDirs } from './corpus-dir.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
-import { parseXendConfig, parseXlInfo, parseXlList, relocationAdmits, type XenDomain } from '../../src/checks/probes/xen.js';
+import { parseXendConfig, parseXlInfo, parseXlList, relocationAdmits } from '../../src/checks/probes/xen.js';
+import type { XenDomain } from '../../src/model/xen.js';
 
 const { dirs: [XEN_DIR = ''], present: PRESENT } = corpusDirs('xen', 'xen');
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { convergenceOf } from '../../src/checks/convergence-estimate.js';
 import type { MigrationPlan } from '../../src/checks/migration.js';
-import type { DomainXmlFacts } from '../../src/checks/probes/facts-types.js';
+import type { DomainXmlFacts } from '../../src/model/libvirt.js';
 import { dirtyRatesOf, parseDomstatsDirtyRate } from '../../src/checks/probes/virsh.js';
 import type { DomainFact, HostFacts } from '../../src/types.js';
 

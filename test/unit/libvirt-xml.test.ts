@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainDisk } from '../../src/checks/probes/facts-types.js';
+import type { DomainDisk } from '../../src/model/libvirt.js';
 import {
   compareVersions,
   parseDomainXmlList,

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluateHosts, reportOptions } from '../../src/check.js';
 import { pairHypervisor } from '../../src/checks/hypervisor-pair.js';
-import { detectHypervisor, parseHvDetect, type HvSigns } from '../../src/checks/probes/hypervisor.js';
+import { detectHypervisor, parseHvDetect } from '../../src/checks/probes/hypervisor.js';
+import type { HvSigns } from '../../src/model/system.js';
 import { buildFacts } from '../../src/checks/probes/index.js';
 import { parseXlInfo } from '../../src/checks/probes/xen.js';
 import { loadRules } from '../../src/checks/rules.js';
@@ -12,7 +13,7 @@ import { xendRelocationOp } from '../../src/checks/operators/xend-relocation.js'
 import { xenStorageOp } from '../../src/checks/operators/xen-storage.js';
 import { xenDomainVerdicts } from '../../src/checks/verdicts.js';
 import { describeDomain } from '../../src/report/domains.js';
-import type { XenMove, XenMovingDisk } from '../../src/checks/xen-move.js';
+import type { XenMove, XenMovingDisk } from '../../src/model/move.js';
 import type { HostReport, ProbeOutput, ReportOptions, RuleResult } from '../../src/types.js';
 import { parseErrorOf } from './parse-error-of.js';
 

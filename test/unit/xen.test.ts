@@ -8,17 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  parseXendConfig,
-  parseXlInfo,
-  parseXlList,
-  parseXlListLong,
-  relocationAdmits,
-  type XenDiskConfig,
-  type XenDomain,
-  type XenDomainConfig,
-  type XlInfo,
-} from '../../src/checks/probes/xen.js';
+import { parseXendConfig, parseXlInfo, parseXlList, parseXlListLong, relocationAdmits } from '../../src/checks/probes/xen.js';
+import type { XenDiskConfig, XenDomain, XenDomainConfig, XlInfo } from '../../src/model/xen.js';
 import { parseErrorOf } from './parse-error-of.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/xen/${name}`, import.meta.url), 'utf8');

@@ -1,6 +1,6 @@
 import type { Landing, MigrationDisk } from '../../types.js';
 import { dirname, landingBytes, trimSlash } from '../landing.js';
-import type { DirStat } from '../probes/dir-stats.js';
+import type { DirStat } from '../../model/system.js';
 import { human } from '../units.js';
 import { defineOperator, type OpContext, type OpResult } from './define.js';
 import { diskLabel as name, list } from './values.js';

@@ -1,5 +1,5 @@
 import type { MigrationFacts } from '../../types.js';
-import type { IpAddr } from '../probes/system.js';
+import type { IpAddr } from '../../model/system.js';
 import { duration, human, mibs } from '../units.js';
 import { defineOperator, type OpResult } from './define.js';
 import { list } from './values.js';

@@ -1,4 +1,4 @@
-import type { HugepagePool } from '../probes/facts-types.js';
+import type { HugepagePool } from '../../model/system.js';
 import type { GuestHugepages } from '../../types.js';
 import { human } from '../units.js';
 import { defineOperator } from './define.js';

@@ -1,4 +1,4 @@
-import type { DirStat } from '../probes/dir-stats.js';
+import type { DirStat } from '../../model/system.js';
 import { defineOperator, type HostOpResult } from './define.js';
 
 /** A directory that only its owner (and group) can enter: others must neither read nor write it. */

@@ -1,6 +1,6 @@
 import { parseAddrRange } from '../../net/addr.js';
-import type { IpAddr } from '../probes/system.js';
-import type { XenMove } from '../xen-move.js';
+import type { XenMove } from '../../model/move.js';
+import type { IpAddr } from '../../model/system.js';
 import { defineOperator, type OpResult } from './define.js';
 
 const overlap = (a: string, b: string): boolean => {

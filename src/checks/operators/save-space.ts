@@ -1,5 +1,5 @@
 import type { MigrationFacts } from '../../types.js';
-import type { DirStat } from '../probes/dir-stats.js';
+import type { DirStat } from '../../model/system.js';
 import { human } from '../units.js';
 import { defineOperator, type OpResult } from './define.js';
 

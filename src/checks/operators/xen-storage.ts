@@ -1,6 +1,6 @@
 import type { Landing } from '../../types.js';
-import type { MountFacts } from '../probes/facts-types.js';
-import type { XenMovingDisk } from '../xen-move.js';
+import type { XenMovingDisk } from '../../model/move.js';
+import type { MountFacts } from '../../model/system.js';
 import { defineOperator, type OpResult } from './define.js';
 
 const diskName = (d: XenMovingDisk): string => `${d.domain} ${d.target ?? '?'} (${d.path ?? 'empty'})`;

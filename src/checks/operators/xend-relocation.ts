@@ -1,5 +1,6 @@
-import { relocationAdmits, type XendConfig } from '../probes/xen.js';
-import type { XenMove } from '../xen-move.js';
+import type { XenMove } from '../../model/move.js';
+import type { XendConfig } from '../../model/xen.js';
+import { relocationAdmits } from '../probes/xen.js';
 import { defineOperator, type OpResult } from './define.js';
 
 /**

@@ -1,34 +1,7 @@
+import type { DirStat, DirStats, ExistingPath } from '../../model/system.js';
 import { ParseError } from './parse-error.js';
 import { shq } from '../shell.js';
 import { num } from './disk-sizes.js';
-
-/** A directory as `stat` sees it: where disk images or save images would be written. */
-export interface DirStat {
-  readonly path: string;
-  /** false when stat could not read it (absent, or no permission: stderr says which). */
-  readonly exists: boolean;
-  /** stat's %F: "directory", "regular file", "symbolic link" ... (after -L: what the path leads to). */
-  readonly fileType: string | null;
-  /** Permission bits, e.g. 0o755. */
-  readonly mode: number | null;
-  readonly owner: string | null;
-  readonly group: string | null;
-  /** Free bytes for an unprivileged writer (f_bavail x f_frsize). */
-  readonly availableBytes: number | null;
-  /** The mount point of the filesystem holding it (stat %m). */
-  readonly mountpoint: string | null;
-}
-
-/** A path that exists on the host, with its size (a disk image or device already in place). */
-export interface ExistingPath {
-  readonly path: string;
-  readonly sizeBytes: number | null;
-}
-
-export interface DirStats {
-  readonly dirs: readonly DirStat[];
-  readonly files: readonly ExistingPath[];
-}
 
 /** Paths the shell-quoted commands and the line-based output can carry (no newline in them). */
 export const statable = (path: string): boolean => path.startsWith('/') && !/[\n\r]/.test(path);

@@ -2,7 +2,7 @@
  * Huge page pools, one line per page size as the `hugepages` probe prints them from
  * /sys/kernel/mm/hugepages/hugepages-<size>kB/: `<size>kB <nr_hugepages> <free_hugepages> <resv_hugepages>`.
  */
-import type { HugepagePool } from './facts-types.js';
+import type { HugepagePool } from '../../model/system.js';
 import { ParseError } from './parse-error.js';
 
 /**

@@ -1,20 +1,7 @@
 import type { Hypervisor } from '../vocabulary.js';
 import { ParseError } from './parse-error.js';
-import type { XlInfo } from './xen.js';
-
-/** What the hv-detect probe sees of a host's virtualization stack, before asking any toolstack. */
-export interface HvSigns {
-  /** Paths of the toolstack commands on PATH (null: not installed). */
-  readonly xl: string | null;
-  readonly xm: string | null;
-  readonly virsh: string | null;
-  /** /dev/kvm exists: the kernel offers KVM. */
-  readonly kvmDevice: boolean;
-  /** /sys/hypervisor/type: "xen" in a Xen domain (dom0 or guest); null when absent. */
-  readonly sysHypervisor: string | null;
-  /** /proc/xen/capabilities: "control_d" in dom0 only; null when absent. */
-  readonly xenCapabilities: string | null;
-}
+import type { HvSigns, HypervisorKind } from '../../model/system.js';
+import type { XlInfo } from '../../model/xen.js';
 
 /** The probe's command: one `key=value` line each; reads only, and prints an empty value for what is absent. */
 export const HV_DETECT_COMMAND = [
@@ -48,16 +35,6 @@ export function parseHvDetect(text: string): HvSigns {
     sysHypervisor: orNull('sys_hypervisor'),
     xenCapabilities: orNull('xen_capabilities'),
   };
-}
-
-/** Which hypervisor a host runs, and what says so. */
-export interface HypervisorKind {
-  /** null: nothing on the host says (no toolstack answered, no /dev/kvm). */
-  readonly kind: Hypervisor | null;
-  /** Xen hosts: the toolstack that answered (xl, or xm on an xend host). */
-  readonly toolstack: 'xl' | 'xm' | null;
-  /** What the verdict rests on, for the report. */
-  readonly evidence: readonly string[];
 }
 
 /**

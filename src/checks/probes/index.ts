@@ -7,8 +7,8 @@ import { parseCapabilities, parseDomainXmlList, parseDomCapabilities, parseNetwo
 import { parseHugepages } from './hugepages.js';
 import { ParseError } from './parse-error.js';
 import { parseClock, parseHostname, parseLongBit, parsePeerLink, parsePeerTcp, parseUnameM, type PeerLink } from './simple.js';
+import type { RouteGetFacts } from '../../model/system.js';
 import {
-  type RouteGetFacts,
   parseGetentAhosts,
   parseHostIds,
   parseIpLinkBridges,

@@ -17,7 +17,7 @@ import type {
   NetworkFacts,
   PoolFacts,
   VirshVersionFacts,
-} from './facts-types.js';
+} from '../../model/libvirt.js';
 import { migrationBlockers } from './domain-blockers.js';
 import { ParseError } from './parse-error.js';
 import { all, attr, attrValue, childText, first, parseDocuments, requiredChildText, textOf, unitFactor, type XmlNode } from './xml-doc.js';

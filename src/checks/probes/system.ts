@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { MountFacts } from './facts-types.js';
+import type { HostIds, IpAddr, IpLink, LsmFacts, MeminfoFacts, MountFacts, RouteGetFacts } from '../../model/system.js';
 import { ParseError } from './parse-error.js';
 
 /** Non-empty lines, a trailing CR dropped (CRs inside a line are data: a mount point may hold one). */
@@ -206,24 +206,6 @@ export function parseMountinfo(text: string): MountFacts[] {
 // ---------------------------------------------------------------------------------------------
 // ip link / addr / route
 
-/** One link of `ip -o link show`. */
-export interface IpLink {
-  readonly index: number;
-  /** The name without the "@peer" suffix (veth peer, VLAN parent, "@NONE", "@if5" ...). */
-  readonly name: string;
-  readonly peer: string | null;
-  /** The <...> flags: UP, LOWER_UP, BROADCAST, MASTER (bond), SLAVE (bond port) ... */
-  readonly flags: readonly string[];
-  readonly mtu: number;
-  /** The bridge, bond, team or VRF this link is enslaved to. */
-  readonly master: string | null;
-  /** Operational state: UP, DOWN, UNKNOWN ... */
-  readonly state: string | null;
-  /** From "link/TYPE": ether, loopback, infiniband, none ... */
-  readonly linkType: string | null;
-  readonly address: string | null;
-}
-
 /** Records of ip's output: with -o one line each ("\" marks the folded newlines), else a header plus indented lines. */
 function ipRecords(text: string): { header: string; rest: string[] }[] {
   const out: { header: string; rest: string[] }[] = [];
@@ -295,18 +277,6 @@ export function parseIpLinkBridges(text: string): string[] {
   });
 }
 
-/** One address of `ip -o addr show`. */
-export interface IpAddr {
-  /** Interface name without the "@peer" suffix. */
-  readonly ifname: string;
-  readonly family: 'inet' | 'inet6';
-  /** The local address; IPv6 lower-cased. */
-  readonly address: string;
-  readonly prefix: number;
-  /** host, link, global, site, or a number. */
-  readonly scope: string | null;
-}
-
 /**
  * Parses `ip -o addr show`: `1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever ...`.
  * Point-to-point addresses (`inet 10.0.0.1 peer 10.0.0.2/32`) take the prefix printed after the
@@ -332,18 +302,6 @@ export function parseIpOAddr(text: string): IpAddr[] {
     out.push({ ifname: splitPeer(m[2] as string).name, family, address, prefix: Number(plen), scope: word(rest, 'scope') });
   }
   return out;
-}
-
-/** `ip route get`: the route the kernel picks for one destination. */
-export interface RouteGetFacts {
-  /** unicast (not printed by ip), local (the address is this host's own), broadcast, multicast ... */
-  readonly type: string;
-  readonly dst: string;
-  readonly dev: string;
-  /** Preferred source address: what the destination sees as this host. */
-  readonly src: string | null;
-  /** Gateway, null when the destination is on a directly connected network. */
-  readonly via: string | null;
 }
 
 const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'anycast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat']);
@@ -393,20 +351,6 @@ export function parseGetentAhosts(text: string): string[] {
 
 // ---------------------------------------------------------------------------------------------
 // Memory, CPUs
-
-/** /proc/meminfo, in KiB (the file's "kB" are KiB) and pages. */
-export interface MeminfoFacts {
-  readonly memTotalKiB: number;
-  readonly memFreeKiB: number;
-  /** MemAvailable, or (kernels before 3.14) MemFree + Buffers + Cached. */
-  readonly memAvailableKiB: number;
-  /** true when MemAvailable was missing and memAvailableKiB is the estimate above. */
-  readonly availableEstimated: boolean;
-  readonly hugePagesTotal: number;
-  readonly hugePagesFree: number;
-  /** Default huge page size; null on kernels without hugetlbfs. */
-  readonly hugepageSizeKiB: number | null;
-}
 
 /**
  * Parses /proc/meminfo ("MemTotal:       24684096 kB", "HugePages_Total:       0").
@@ -479,15 +423,6 @@ function keyValues<K extends string>(probe: string, text: string, keys: readonly
   return out as Record<K, string>;
 }
 
-/** Linux security modules and the modes of the two that confine guests (svirt). */
-export interface LsmFacts {
-  /** Active LSMs in call order; [] when unknown (kernel < 4.15, or securityfs not mounted). */
-  readonly lsms: readonly string[];
-  /** null: cannot tell (no /sys/fs/selinux/enforce and no LSM list to rule SELinux out). */
-  readonly selinux: 'enforcing' | 'permissive' | 'disabled' | null;
-  readonly apparmor: 'enabled' | 'disabled' | null;
-}
-
 /**
  * Parses the output of the lsm probe, this exact script:
  * ```sh
@@ -514,21 +449,6 @@ export function parseLsm(text: string): LsmFacts {
   if (selinux === undefined) throw new ParseError('lsm', `selinux enforce is 0 or 1, got ${show(kv.selinux)}`);
   if (apparmor === undefined) throw new ParseError('lsm', `apparmor enabled is Y or N, got ${show(kv.apparmor)}`);
   return { lsms, selinux, apparmor };
-}
-
-/** The identities libvirt may take as the host UUID. */
-export interface HostIds {
-  /** SMBIOS system UUID (/sys/class/dmi/id/product_uuid), lower case; null when empty: no DMI, or not root (the file is mode 0400). */
-  readonly productUuid: string | null;
-  /** productUuid is a firmware placeholder that many machines share (all bytes equal, 03000200-0400-0500-0006-000700080009 ...). */
-  readonly productUuidPlaceholder: boolean;
-  /** /etc/machine-id, 32 lower-case hex digits; null when empty or "uninitialized". */
-  readonly machineId: string | null;
-  /** machineId as a UUID: what host_uuid_source = "machine-id" gives. */
-  readonly machineIdUuid: string | null;
-  /** See {@link parseHostIds}. */
-  readonly hostUuid: string | null;
-  readonly hostUuidSource: 'smbios' | 'machine-id' | null;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,5 +1,5 @@
 import type { DomainFact, DomainState } from '../../types.js';
-import type { DomainBlockInfo, DomainDirtyRate } from './facts-types.js';
+import type { DomainBlockInfo, DomainDirtyRate } from '../../model/libvirt.js';
 import { ParseError } from './parse-error.js';
 import { safeUnsigned } from './simple.js';
 

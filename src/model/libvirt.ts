@@ -1,4 +1,4 @@
-/** Typed facts produced by the probes' pure parsers (one parser per probe). */
+/** What the probes' parsers make of libvirt: domains (virsh list, dumpxml, domstats, domblkinfo), networks, pools, capabilities. */
 
 /** One libvirt domain as `virsh dumpxml` describes it. */
 export interface DomainXmlFacts {
@@ -100,18 +100,6 @@ export interface VirshVersionFacts {
   readonly hypervisor: { readonly name: string; readonly version: string } | null;
 }
 
-/** One line of /proc/mounts (octal escapes such as \040 decoded). */
-export interface MountFacts {
-  readonly source: string;
-  readonly mountpoint: string;
-  readonly fstype: string;
-  readonly options: readonly string[];
-  /** nfs, nfs4, cifs, smb3, glusterfs, ceph, fuse.sshfs, fuse.glusterfs, 9p, ocfs2/gfs2 (shared block) ... */
-  readonly network: boolean;
-  /** Source normalised for comparison: "server:/export" with trailing slashes removed, lower-case host. */
-  readonly export: string | null;
-}
-
 /** One <guest> of `virsh capabilities`: an OS type on one architecture. */
 export interface CapabilitiesGuest {
   /** <os_type>: hvm | xen | exe (containers) | xenpvh ... */
@@ -191,11 +179,16 @@ export interface DomainBlockInfo {
   readonly physicalBytes: number;
 }
 
-/** One huge page pool of a host (/sys/kernel/mm/hugepages/hugepages-<size>kB). */
-export interface HugepagePool {
-  readonly sizeKiB: number;
-  readonly total: number;
-  readonly free: number;
-  /** Reserved by mappings not yet faulted in: free but promised (free - reserved is what a new guest can have). */
-  readonly reserved: number;
+export type DomainState = 'running' | 'idle' | 'paused' | 'in shutdown' | 'shut off' | 'crashed' | 'pmsuspended' | 'other';
+
+export interface DomainFact {
+  readonly name: string;
+  /** Domain id while active, null when inactive. */
+  readonly id: number | null;
+  readonly state: DomainState;
+  readonly uuid: string | null;
+  /** What `virsh dumpxml` says (null when that probe failed). */
+  readonly xml?: DomainXmlFacts | null;
+  /** How many snapshots `virsh snapshot-list` shows: libvirt refuses to migrate a domain that has any; null or absent when unknown. */
+  readonly snapshots?: number | null;
 }
