@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { SshConfigError } from '../errors.js';
 import { globToRegExp } from '../glob.js';
-import { machineEnv, percentExpand, tilde, type ConfigEnv, type ConfigFile } from './ssh-env.js';
+import { clientTokens, machineEnv, percentExpand, tilde, type ConfigEnv, type ConfigFile } from './ssh-env.js';
 
 /** What the command line fixed before any file was read. */
 export interface ConfigQuery {
@@ -196,8 +196,9 @@ function matchLine(p: Pass, rest: string, where: string): boolean {
     else if (attr === 'localuser') r = matchList(p.env.localUser, arg, false) === 1;
     else if (attr === 'exec') {
       if (!result) continue; // a failed predicate before it: not run
-      const port = String(o.port ?? 22);
-      const cmd = percentExpand(arg, { L: p.env.localHost.split('.')[0] ?? '', d: p.env.home, h: host, k: host, l: p.env.localHost, n: p.originalHost, p: port, r: ruser, u: p.env.localUser, i: String(p.env.uid) }, where);
+      // The client tokens (%C included); %k is the host here, not the name as typed.
+      const tokens = { ...clientTokens({ host, hostArg: p.originalHost, port: o.port ?? 22, user: ruser }, p.env), k: host };
+      const cmd = percentExpand(arg, tokens, where);
       r = p.env.exec(cmd);
     } else throw new SshConfigError(`${where}: Unsupported Match attribute ${attr}`);
     if (r === neg) result = false;

@@ -287,6 +287,18 @@ describe.skipIf(!hasSsh)('ssh_config: every keyword we read resolves as `ssh -G`
     expect(readFileSync(join(d, 'OUT'), 'utf8')).toBe(sshSaw);
   });
 
+  it('Match exec gets every token ssh gives it, %C (the connection hash) and %k included', () => {
+    const d = mkdtempSync(join(dir, 'exec-tokens-'));
+    const out = join(d, 'TOKENS');
+    const config = join(d, 'config');
+    writeFileSync(config, `Host tok\n  HostName Tok.Example\n  Port 2201\nMatch exec "echo %C %k %h %n %p %r %u %l %L %d %i > ${out}"\n  User seen\n`);
+    expect((sshG(config, 'ops@tok') as Map<string, string>).get('user')).toBe('ops');
+    const sshSaw = readFileSync(out, 'utf8');
+    rmSync(out);
+    expect(ours(config, 'ops@tok').get('user')).toBe('ops');
+    expect(readFileSync(out, 'utf8')).toBe(sshSaw);
+  });
+
   it('refuses keywords it does not implement, naming where they were set; set where they do not apply, they pass', () => {
     const config = join(mkdtempSync(join(dir, 'refused-')), 'config');
     writeFileSync(config, 'Host alias-key\n  HostKeyAlias other\nHost canon\n  CanonicalizeHostname yes\nHost fine\n  CanonicalizeHostname no\n');
