@@ -1,0 +1,45 @@
+import type { Hypervisor, Transport } from '../vocabulary.js';
+
+/** What a probe's command may depend on. */
+export interface ProbeContext {
+  readonly libvirtUri: string;
+  readonly transport: Transport;
+  /** The other host of the pair as this one should reach it (source-side probes only). */
+  readonly peer?: { readonly host: string; readonly sshPort: number };
+  /** The destination's own hostname, learnt in the first round (second-round probes only). */
+  readonly peerHostname?: string;
+  /** -d names (empty: the running domains). */
+  readonly domains?: readonly string[];
+  /** Seconds of QEMU dirty-rate sampling per domain (virsh domdirtyrate-calc --seconds). */
+  readonly dirtyRateSeconds?: number;
+  /** Second round on the source: the moving domains' disks to size. */
+  readonly disks?: readonly DiskQuery[];
+  /** --save-dir (save mode). */
+  readonly saveDir?: string;
+  /** Second round on the destination (block, cold and save modes; Xen guests' block devices): where the copied disks would land. */
+  readonly landing?: { readonly dirs: readonly string[]; readonly files: readonly string[] };
+  /** Second round on a Xen source: the destination's xend relocation port (from its xend-config.sxp). */
+  readonly xendPort?: number;
+}
+
+/** A disk to size: a file by path (stat), anything else through libvirt by domain UUID and target. */
+export type DiskQuery = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'blk'; readonly uuid: string; readonly target: string };
+
+/** A read-only command and the pure parser for what it prints. */
+export interface Probe<T = unknown> {
+  readonly id: string;
+  /** Fact paths this probe feeds; a rule reading one of them ends in `error` when the probe fails. */
+  readonly provides: readonly string[];
+  /** both: every host; src: only the source (it needs the destination's address); dst: only the destination; round 2 needs round-1 facts. */
+  readonly side?: 'both' | 'src' | 'dst';
+  readonly round?: 1 | 2;
+  /** Only for hosts of this hypervisor: left out when --hypervisor names the other one. */
+  readonly hypervisor?: Hypervisor;
+  /** The shell command, every value quoted with shq(). */
+  command(ctx: ProbeContext): string;
+  parse(stdout: string): T;
+}
+
+export function probe<T>(p: Probe<T>): Probe<T> {
+  return p;
+}
