@@ -4,7 +4,8 @@ import { OperandError, type OpContext } from './operators/define.js';
 import { operatorNamed } from './operators/index.js';
 import { formatMessage } from './operators/message.js';
 import { PROBES } from './probes/index.js';
-import { asList, MODE_PHRASE, type AssertSpec, type Hypervisor, type RuleSpec, type SideSel, type WhenSpec } from './rule-schema.js';
+import { asList, type AssertSpec, type RuleSpec, type WhenSpec } from './rule-schema.js';
+import { MODE_PHRASE, type Hypervisor, type SideSel } from './vocabulary.js';
 
 /** Reads a dotted fact path; a list on the way is mapped over (`migration.domains.name` gives every name). */
 export function readPath(facts: unknown, path: string): unknown {

@@ -4,9 +4,6 @@ import type { AssertCommon } from './operators/define.js';
 import { OPERATORS, paramSchemas, type Operator, type OperatorParams } from './operators/index.js';
 import { HYPERVISORS, MODES, TRANSPORTS, type Hypervisor, type Mode, type Scalar, type SideSel, type Transport } from './vocabulary.js';
 
-export { HYPERVISORS, MODE_PHRASE, MODES, TRANSPORTS, type Hypervisor, type Mode, type Scalar, type SideSel, type Transport } from './vocabulary.js';
-export { OPERATORS, type CrossOperator, type HostOperator, type Operator } from './operators/index.js';
-
 /** A condition on facts: when it does not hold the rule is `skip` (or, under `escalate`, not escalated). */
 export interface WhenSpec {
   /** Which host the condition reads (default both: it must hold on each). */

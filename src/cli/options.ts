@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS, type CheckOptions } from '../check.js';
 import { HYPERVISOR_CHOICES, type HypervisorChoice } from '../checks/hypervisor-pair.js';
-import type { Mode } from '../checks/rule-schema.js';
+import type { Mode } from '../checks/vocabulary.js';
 import { FILE_FORMATS, FORMAT_LABEL, type FileFormat } from '../report/index.js';
 import type { FailOn } from '../types.js';
 import { SEVERITIES } from '../types.js';

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { check, DEFAULTS, rulesFor, type CheckOptions } from '../check.js';
-import { MODES } from '../checks/rule-schema.js';
+import { MODES } from '../checks/vocabulary.js';
 import { UsageError } from '../errors.js';
 import { FILE_FORMATS } from '../report/index.js';
 import type { ExitCode, Report, Side } from '../types.js';

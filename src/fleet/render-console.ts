@@ -6,7 +6,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { CpuBaseline, FleetPair, FleetReport, NewHostGate, PairVerdict } from './types.js';
 import { sanitizeForTerminal as clean } from '../report/sanitize.js';
 import { formatTime, isBlocked, lookOf, plural, resultKey, VERDICT_LOOK, verdictOfExit } from '../report/view.js';
-import { MODE_PHRASE } from '../checks/rule-schema.js';
+import { MODE_PHRASE } from '../checks/vocabulary.js';
 import { blockedPairsOf, FLEET_GLYPH, layout, modelsUnknownWhy, names, notGo, onlyBlocked, type Layout } from './render-layout.js';
 
 export interface FleetConsoleContext {

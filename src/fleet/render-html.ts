@@ -23,7 +23,7 @@ import {
   verdictBadge,
   verdictBox,
 } from '../report/html-kit.js';
-import { MODE_PHRASE } from '../checks/rule-schema.js';
+import { MODE_PHRASE } from '../checks/vocabulary.js';
 import { HYPERVISOR_NAME } from '../checks/probes/hypervisor.js';
 import { FLEET_GLYPH, layout, modelsUnknownWhy, notGo, type Layout } from './render-layout.js';
 

@@ -5,7 +5,7 @@ import type { ReportContext } from './index.js';
 import { sanitizeForTerminal as clean } from './sanitize.js';
 import { describeDomain, hypervisorLabel, pairKind } from './domains.js';
 import { hostLabel, isBlocked, lookOf, plural, resultKey, STATUS_LABEL, STATUS_ORDER, VERDICT_LOOK, VERDICT_WORD, verdictOf, waiverTally } from './view.js';
-import { MODE_PHRASE } from '../checks/rule-schema.js';
+import { MODE_PHRASE } from '../checks/vocabulary.js';
 
 export type ConsoleContext = Pick<ReportContext, 'color' | 'quiet'>;
 

@@ -1,5 +1,5 @@
 import { duration, human, mibs } from '../checks/units.js';
-import type { Mode } from '../checks/rule-schema.js';
+import type { Mode } from '../checks/vocabulary.js';
 import type { DomainVerdict, Report } from '../types.js';
 import { HYPERVISOR_NAME } from '../checks/probes/hypervisor.js';
 

@@ -5,7 +5,7 @@
 import type { HostReport, ProbeOutput, Report, RuleResult } from '../types.js';
 import type { ReportContext } from './index.js';
 import { blockerLabel, describeDomain, hypervisorLabel, pairKind } from './domains.js';
-import { MODE_PHRASE } from '../checks/rule-schema.js';
+import { MODE_PHRASE } from '../checks/vocabulary.js';
 import {
   BLOCKED_SHORT,
   connectionLabel,

@@ -27,7 +27,7 @@ import {
   waiverTally,
 } from './view.js';
 import { escapeHtml } from './html-kit.js';
-import { MODE_PHRASE } from '../checks/rule-schema.js';
+import { MODE_PHRASE } from '../checks/vocabulary.js';
 
 /**
  * Inline text made inert for GitHub/GitLab Markdown: terminal escapes neutralised, every

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATORS } from '../../src/checks/rule-schema.js';
+import { OPERATORS } from '../../src/checks/operators/index.js';
 import type { Report } from '../../src/types.js';
 import { cli, labGate } from './helpers.js';
 import { startLab, type Lab } from './lab.js';

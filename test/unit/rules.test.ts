@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRules, parseRuleFile, selectRules, selectRuleSet } from '../../src/checks/rules.js';
 import { UsageError } from '../../src/errors.js';
-import { OPERATORS, RULE_FILE_SCHEMA } from '../../src/checks/rule-schema.js';
+import { OPERATORS } from '../../src/checks/operators/index.js';
+import { RULE_FILE_SCHEMA } from '../../src/checks/rule-schema.js';
 import { RuleFileError } from '../../src/errors.js';
 import { readFileSync } from 'node:fs';
 
