@@ -15,8 +15,8 @@ import { WAIVER_FILE_SCHEMA } from '../src/checks/waivers.js';
 const standaloneCode = ((standalone as { default?: unknown }).default ?? standalone) as (ajv: Ajv, refs: Record<string, string>) => string;
 const ucs2length = ((ucs2 as { default?: unknown }).default ?? ucs2) as (s: string) => number;
 
-/** The project root, from this file (scripts/ in the sources, dist/scripts/ once built). */
-const root = (rel: string): string => fileURLToPath(new URL(`${import.meta.url.includes('/dist/') ? '../../' : '../'}${rel}`, import.meta.url));
+/** The project root, from this file: scripts/generate.ts in the sources, dist/scripts/generate.js once built. */
+const root = (rel: string): string => fileURLToPath(new URL(`${import.meta.url.endsWith('.js') ? '../../' : '../'}${rel}`, import.meta.url));
 
 /** The validators module: the same options the validators had when compiled at run time. */
 function validators(): string {
