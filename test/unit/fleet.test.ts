@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { cpuBaseline, newHostGate } from '../../src/fleet/fleet.js';
+import { cpuBaseline, newHostGate } from '../../src/fleet/matrix.js';
 import { parsePeers, peersCommand, type PeerQuery } from '../../src/fleet/peers.js';
 import type { FleetPair } from '../../src/fleet/types.js';
 import type { HostReport } from '../../src/types.js';

@@ -1,0 +1,113 @@
+import { evaluateHosts } from '../pair/evaluate.js';
+import { peerFactsOf } from '../checks/probes/index.js';
+import type { RuleSet } from '../checks/rules.js';
+import { SEVERITIES, type ExitCode, type HostFacts, type HostReport, type ProbeFailure, type ReportOptions, type RuleResult, type Waiver } from '../types.js';
+import type { PeerFacts } from './peers.js';
+import type { CpuBaseline, FleetPair, NewHostGate, PairVerdict } from './types.js';
+
+/** One host as the fleet probed it: its report, and what it found out about the others. */
+export interface Probed {
+  readonly report: HostReport;
+  /** What this host found out about each other host, by that host's index (null for itself or when the probe failed). */
+  readonly peers: readonly (PeerFacts | null)[];
+  /** Why `peers` is empty, when the peers probe failed. */
+  readonly peersError: string | null;
+}
+
+/** What every pair of the matrix is evaluated with. */
+export interface MatrixInput {
+  readonly ruleSet: RuleSet;
+  readonly options: ReportOptions;
+  readonly waivers: readonly Waiver[];
+  readonly now: Date;
+}
+
+/**
+ * Every ordered pair evaluated with the pair rules. Only the verdict and the problems of each
+ * pair are kept: a pair's full evaluation (facts with the move derived) is dropped at once.
+ */
+export function evaluateMatrix(probed: readonly Probed[], m: MatrixInput): FleetPair[] {
+  const pairs: FleetPair[] = [];
+  for (const [i, src] of probed.entries()) {
+    for (const [j, dst] of probed.entries()) {
+      if (i === j) continue;
+      const ev = evaluateHosts({ hosts: { src: towards(src, j), dst: dst.report }, ruleSet: m.ruleSet, options: m.options, waivers: m.waivers, baseline: null, now: m.now, bandwidth: null });
+      pairs.push(pairOf(src.report.target, dst.report.target, ev));
+    }
+  }
+  return pairs;
+}
+
+/** The source as it looks towards one destination: the peer facts of that pair, or why there are none. */
+function towards(src: Probed, j: number): HostReport {
+  const pf = src.peers[j] ?? null;
+  const failures: ProbeFailure[] = [];
+  let peer: NonNullable<HostFacts['peer']> = {};
+  if (pf === null) {
+    failures.push({ probe: 'peer-route', reason: src.peersError ?? 'no answer for this host' });
+  } else {
+    if (!pf.route) failures.push({ probe: 'peer-route', reason: `fleet-net: ${pf.routeError ?? 'no route'}` });
+    if (!pf.resolution) failures.push({ probe: 'peer-resolve', reason: `fleet-names: the destination's hostname was not known` });
+    // The control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens.
+    peer = peerFactsOf({ route: pf.route, tcp: pf.tcp.length > 0 ? pf.tcp.slice(0, 2) : null, resolution: pf.resolution, xendTcp: pf.tcp.length > 2 ? pf.tcp.slice(2) : null });
+  }
+  if (!src.report.reachable) return src.report;
+  return { ...src.report, facts: { ...src.report.facts, peer }, probeErrors: [...src.report.probeErrors, ...failures] };
+}
+
+const verdictOf = (exit: ExitCode): PairVerdict => (exit === 0 ? 'go' : exit === 1 ? 'no-go' : 'incomplete');
+
+function pairOf(src: string, dst: string, ev: ReturnType<typeof evaluateHosts>): FleetPair {
+  const problems = ev.results
+    .filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'waived')
+    .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity))
+    .map((r: RuleResult) => ({ id: r.id, domain: r.domain, severity: r.severity, status: r.status, message: r.message, messageId: r.messageId }));
+  return { src, dst, verdict: verdictOf(ev.summary.exitCode), summary: ev.summary, problems, domains: (ev.domains ?? []).map((d) => ({ name: d.name, verdict: d.verdict })) };
+}
+
+/**
+ * The flags every x86 host has (less those the cpu.flags rule ignores), and for each host the
+ * flags all the others have that it lacks: the hosts that hold a cluster-wide guest CPU back.
+ */
+export function cpuBaseline(hosts: readonly HostReport[], ignore: readonly string[]): CpuBaseline {
+  const skip = new Set(ignore);
+  const withFlags = hosts.filter((h) => h.facts.cpu?.vendor && (h.facts.cpu.flags.length ?? 0) > 0);
+  const without = hosts.filter((h) => !withFlags.includes(h)).map((h) => ({ host: h.target, why: !h.reachable ? 'not probed' : h.facts.cpu ? 'no x86 CPU flags (not x86, or cpuinfo without flags)' : 'cpuinfo not collected' }));
+  const sets = withFlags.map((h) => new Set((h.facts.cpu?.flags ?? []).filter((f) => !skip.has(f))));
+  const common = sets.length === 0 ? [] : [...(sets[0] as Set<string>)].filter((f) => sets.every((s) => s.has(f))).sort();
+  const draggers = withFlags
+    .map((h, i) => {
+      const others = sets.filter((_, k) => k !== i);
+      const lacks = others.length === 0 ? [] : [...(others[0] as Set<string>)].filter((f) => others.every((s) => s.has(f)) && !(sets[i] as Set<string>).has(f)).sort();
+      return { host: h.target, lacks };
+    })
+    .filter((d) => d.lacks.length > 0)
+    .sort((a, b) => b.lacks.length - a.lacks.length);
+  const models = withFlags.map((h) => h.facts.libvirt?.cpuSupport?.models ?? null);
+  const modelsEverywhere =
+    models.length === 0 || models.some((m) => m === null)
+      ? null
+      : [...new Set((models[0] ?? []).filter((m) => m.usable === 'yes').map((m) => m.name))].filter((name) => models.every((ms) => ms?.some((m) => m.name === name && m.usable === 'yes')));
+  return { hosts: withFlags.map((h) => h.target), without, common, vendors: [...new Set(withFlags.map((h) => h.facts.cpu?.vendor as string))].sort(), draggers, modelsEverywhere };
+}
+
+/** Pairs with the new host that fail while the same host works with some other one. */
+export function newHostGate(host: string, targets: readonly string[], pairs: readonly FleetPair[]): NewHostGate {
+  const at = (s: string, d: string): FleetPair | undefined => pairs.find((p) => p.src === s && p.dst === d);
+  const broken: NewHostGate['broken'][number][] = [];
+  const preExisting: { src: string; dst: string }[] = [];
+  for (const x of targets.filter((t) => t !== host)) {
+    const alternatives = targets.filter((t) => t !== host && t !== x);
+    for (const [src, dst, worksElsewhere] of [
+      [x, host, alternatives.some((y) => at(x, y)?.verdict === 'go')],
+      [host, x, alternatives.some((y) => at(y, x)?.verdict === 'go')],
+    ] as const) {
+      const p = at(src, dst);
+      if (!p || p.verdict === 'go') continue;
+      if (worksElsewhere || alternatives.length === 0) broken.push({ src, dst, problems: p.problems.map((r) => `${r.id}${r.domain ? ` [${r.domain}]` : ''}`) });
+      else preExisting.push({ src, dst });
+    }
+  }
+  return { host, broken, preExisting, ok: broken.length === 0 };
+}
+
