@@ -1,16 +1,15 @@
-import { collection, DEFAULTS, hostReport, open, peerPlanFacts, pick, reportOptions, rulesFor, runBy, unprobed, type CheckOptions, type Collection, type Round } from '../check.js';
+import { collection, DEFAULTS, hostReport, open, peerPlanFacts, pick, reportOptions, rulesFor, unprobed, type CheckOptions, type Collection, type Round } from '../check.js';
 import { UsageError, PreflightError } from '../errors.js';
 import { buildFacts, controlPort, diskQueries, MIGRATION_DATA_PORT, probesFor, selectDomains, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
 import type { RuleSet } from '../checks/rules.js';
 import { loadWaivers } from '../checks/waivers.js';
-import { TOOL } from '../paths.js';
 import type { SshSession } from '../ssh/connect.js';
 import { loadSshConfig, resolveTarget, type ResolvedTarget, type TargetOverrides } from '../ssh/target.js';
-import type { ExitCode } from '../types.js';
 import { xendListening } from '../checks/xen-move.js';
 import { namesCommand, netCommand, parsePeers, type PeerFacts, type PeerQuery } from './peers.js';
-import { cpuBaseline, evaluateMatrix, newHostGate, type Probed } from './matrix.js';
-import { FLEET_DEFAULTS, type FleetReport, type PairVerdict } from './types.js';
+import type { Probed } from './matrix.js';
+import { fleetReport } from './assemble.js';
+import { FLEET_DEFAULTS, type FleetReport } from './types.js';
 
 /** What a fleet run needs: the pair options (less the pair and what only a pair can do) and the hosts. */
 export interface FleetOptions extends Omit<CheckOptions, 'src' | 'dst' | 'onProgress' | 'measureBandwidth' | 'baseline' | 'domains'> {
@@ -175,53 +174,15 @@ export async function fleet(o: FleetOptions, ruleSet: RuleSet = rulesFor(o)): Pr
   const probed = interrupt
     ? collected.map((p) => (p.report.error && p.report.error.code !== 'MP_INTERRUPTED' ? { ...p, report: { ...p.report, error: { code: 'MP_INTERRUPTED', message: `interrupted (${interrupt}) during collection: ${p.report.error.message}` } } } : p))
     : collected;
-  const t1 = performance.now();
-  const options = reportOptions({ ...o, domains: [] });
-  const pairs = evaluateMatrix(probed, { ruleSet, options, waivers, now: started });
-  const t2 = performance.now();
-  const hosts = probed.map((p) => p.report);
-  const flagsRule = ruleSet.rules.find((r) => r.id === 'cpu.flags');
-  const ignore = (Array.isArray(flagsRule?.assert) ? flagsRule.assert : flagsRule ? [flagsRule.assert] : []).flatMap((a) => a.ignore ?? []);
-  const gate = o.newHost ? newHostGate(targets[names.indexOf(o.newHost)]?.target ?? o.newHost, hosts.map((h) => h.target), pairs) : null;
-  const unprobedHosts = hosts.filter((h) => h.error !== null).map((h) => ({ target: h.target, code: h.error?.code ?? 'MP_COLLECT', message: h.error?.message ?? 'not probed' }));
-  const count = (v: PairVerdict): number => pairs.filter((p) => p.verdict === v).length;
-  const newHostUnprobed = gate !== null && unprobedHosts.some((u) => u.target === gate.host);
-  const exitCode: ExitCode = gate
-    ? newHostUnprobed
-      ? 3
-      : gate.ok
-        ? 0
-        : 1
-    : unprobedHosts.length > 0 || count('incomplete') > 0
-      ? 3
-      : count('no-go') > 0
-        ? 1
-        : 0;
-  return {
-    schemaVersion: 1,
-    kind: 'fleet',
-    tool: { name: TOOL.name, version: TOOL.version },
-    startedAt: started.toISOString(),
-    finishedAt: new Date().toISOString(),
-    durationMs: Math.round(performance.now() - t0),
-    phasesMs: { probing: Math.round(t1 - t0), evaluating: Math.round(t2 - t1) },
-    runBy: runBy(),
-    options: { ...options, inventory: o.inventory ?? null, concurrency: Math.max(1, o.concurrency ?? FLEET_DEFAULTS.concurrency), newHost: o.newHost ?? null },
-    rulesets: ruleSet.files,
-    hosts,
-    unprobed: unprobedHosts,
-    pairs,
-    cpuBaseline: cpuBaseline(hosts, ignore),
-    newHost: gate,
-    summary: {
-      hosts: hosts.length,
-      probed: hosts.length - unprobedHosts.length,
-      pairs: pairs.length,
-      go: count('go'),
-      noGo: count('no-go'),
-      incomplete: count('incomplete'),
-      ...(interrupt ? { interrupted: interrupt } : {}),
-      exitCode: interrupt === 'SIGTERM' ? 143 : interrupt === 'SIGINT' ? 130 : exitCode,
-    },
-  };
+  return fleetReport(probed, {
+    ruleSet,
+    options: reportOptions({ ...o, domains: [] }),
+    fleet: { inventory: o.inventory ?? null, concurrency: Math.max(1, o.concurrency ?? FLEET_DEFAULTS.concurrency), newHost: o.newHost ?? null },
+    newHostTarget: o.newHost ? (targets[names.indexOf(o.newHost)]?.target ?? o.newHost) : null,
+    waivers,
+    started,
+    t0,
+    probingMs: performance.now() - t0,
+    interrupt,
+  });
 }

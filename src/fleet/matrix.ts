@@ -1,9 +1,10 @@
 import { evaluateHosts } from '../pair/evaluate.js';
 import { peerFactsOf } from '../checks/probes/index.js';
 import type { RuleSet } from '../checks/rules.js';
-import { SEVERITIES, type ExitCode, type HostFacts, type HostReport, type ProbeFailure, type ReportOptions, type RuleResult, type Waiver } from '../types.js';
+import { SEVERITIES, type HostFacts, type HostReport, type ProbeFailure, type ReportOptions, type RuleResult, type Waiver } from '../types.js';
+import { pairVerdictOfExit } from '../report/view.js';
 import type { PeerFacts } from './peers.js';
-import type { CpuBaseline, FleetPair, NewHostGate, PairVerdict } from './types.js';
+import type { CpuBaseline, FleetPair, NewHostGate } from './types.js';
 
 /** One host as the fleet probed it: its report, and what it found out about the others. */
 export interface Probed {
@@ -55,14 +56,12 @@ function towards(src: Probed, j: number): HostReport {
   return { ...src.report, facts: { ...src.report.facts, peer }, probeErrors: [...src.report.probeErrors, ...failures] };
 }
 
-const verdictOf = (exit: ExitCode): PairVerdict => (exit === 0 ? 'go' : exit === 1 ? 'no-go' : 'incomplete');
-
 function pairOf(src: string, dst: string, ev: ReturnType<typeof evaluateHosts>): FleetPair {
   const problems = ev.results
     .filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'waived')
     .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity))
     .map((r: RuleResult) => ({ id: r.id, domain: r.domain, severity: r.severity, status: r.status, message: r.message, messageId: r.messageId }));
-  return { src, dst, verdict: verdictOf(ev.summary.exitCode), summary: ev.summary, problems, domains: (ev.domains ?? []).map((d) => ({ name: d.name, verdict: d.verdict })) };
+  return { src, dst, verdict: pairVerdictOfExit(ev.summary.exitCode), summary: ev.summary, problems, domains: (ev.domains ?? []).map((d) => ({ name: d.name, verdict: d.verdict })) };
 }
 
 /**

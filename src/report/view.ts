@@ -28,7 +28,12 @@ export type VerdictKey = 'go' | 'no-go' | 'incomplete' | 'unknown';
 
 /** A run's (or a fleet's) verdict from its exit code: 0 GO, 1 NO-GO, anything else INCOMPLETE. */
 export function verdictOfExit(exitCode: number): Verdict {
-  return exitCode === 0 ? 'GO' : exitCode === 1 ? 'NO-GO' : 'INCOMPLETE';
+  return VERDICT_WORD[pairVerdictOfExit(exitCode)] as Verdict;
+}
+
+/** The same mapping as the data holds it (a fleet pair's verdict): 0 go, 1 no-go, anything else incomplete. */
+export function pairVerdictOfExit(exitCode: number): 'go' | 'no-go' | 'incomplete' {
+  return exitCode === 0 ? 'go' : exitCode === 1 ? 'no-go' : 'incomplete';
 }
 
 export function verdictOf(report: Report): Verdict {
