@@ -14,7 +14,8 @@ import { assembleReport, runBy } from './pair/report.js';
 export { DEFAULTS, type CheckOptions } from './pair/options.js';
 export { open, unprobed } from './pair/sessions.js';
 export { collection, type Collection, type Round } from './pair/collection.js';
-export { hostReport, peerPlanFacts, pick, probeHost } from './pair/probe.js';
+export { collectSettings, probeHost } from './pair/probe.js';
+export { hostReport } from './collection/hosts.js';
 export { evaluateHosts, planOf, reportOptions, type EvaluateInput } from './pair/evaluate.js';
 export { assembleReport, runBy } from './pair/report.js';
 

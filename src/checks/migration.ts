@@ -11,7 +11,7 @@ import { modelsFor } from './cpu-models.js';
 import { libvirtRefusals } from './libvirt-safety.js';
 import type { DomainDisk, DomainXmlFacts, PoolFacts } from '../model/libvirt.js';
 import type { MountFacts } from '../model/system.js';
-import { selectDomains } from './probes/index.js';
+import { selectDomains } from './moving.js';
 import type { MigrationPlan } from './migration-plan.js';
 
 

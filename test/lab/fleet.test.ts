@@ -72,6 +72,19 @@ describe.skipIf(why !== null)('fleet: every ordered pair of a lab fleet', () => 
     expect(page).not.toMatch(/<script/i);
   });
 
+  it('--concurrency below the fleet size: each host is connected to twice, and the matrix is the same', async () => {
+    const json = join(dir, 'fleet-c2.json');
+    const r = await cli([...base(), '--inventory', inventory, '--group', 'hypervisors', '--concurrency', '3', '--json', json]);
+    expect(r.code).toBe(3);
+    const rep = JSON.parse(readFileSync(json, 'utf8')) as FleetReport;
+    const hosts = Array.from({ length: N }, (_, i) => `f${i + 1}`);
+    const want = hosts.flatMap((s, i) => hosts.filter((d) => d !== s).map((d) => `${s}->${d} ${expectedVerdict(i + 1, Number(d.slice(1)))}`));
+    expect(rep.pairs.map((p) => `${p.src}->${p.dst} ${p.verdict}`)).toEqual(want);
+    // The second round came down the second connection: hostnames resolved, disks sized.
+    for (const h of rep.hosts.filter((x) => x.target !== 'f5')) expect(Object.keys(h.probes)).toEqual(expect.arrayContaining(['fleet-net', 'fleet-names', 'disk-sizes']));
+    expect(rep.options.concurrency).toBe(3);
+  });
+
   it('--new-host: a host that cannot take guests breaks pairs that work without it (exit 1); a sound one passes (exit 0)', async () => {
     // The hosts from an Ansible YAML inventory this time; the new host is not in it (the gate adds it).
     const yaml = join(dir, 'hosts.yaml');

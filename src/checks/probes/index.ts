@@ -2,5 +2,5 @@
 export type { DiskQuery, Probe, ProbeContext } from './probe.js';
 export { PROBES, type ProbeId } from './table.js';
 export { controlPort, MIGRATION_DATA_PORT } from './table/network.js';
-export { diskQueries, PROBE_IDS, probesFor, selectDomains } from './plan.js';
+export { diskQueries, onSecondChannel, PROBE_IDS, probesOf, secondRound, selectDomains, type HostRole, type PlanSettings, type RoundPlan } from './plan.js';
 export { bitsOf, buildFacts, peerFactsOf, probeFailureReason } from './facts.js';

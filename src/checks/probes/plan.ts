@@ -1,55 +1,74 @@
-import type { DomainFact } from '../../types.js';
+/**
+ * The collection plan: which probes a host runs in each round, and with what context. Pure: the
+ * probes declare what they need (their side, their round, whether they ask about the one peer of
+ * a pair, and for round 2 what they need of round 1: Probe.plan); this reads those declarations
+ * for a host's place in the run. The pair check and the fleet both collect with it (src/collection/).
+ */
 import type { Hypervisor } from '../vocabulary.js';
-import type { DiskQuery, Probe } from './probe.js';
+import type { Known, Probe, ProbeContext } from './probe.js';
 import { PROBES, type ProbeId } from './table.js';
+
+export { diskQueries, selectDomains } from '../moving.js';
 
 export const PROBE_IDS = Object.keys(PROBES) as ProbeId[];
 
 /** Probes that tell the hypervisors apart: they run even when --hypervisor names one (a host running the other refuses the pair). */
 const DETECTION: ReadonlySet<ProbeId> = new Set(['xl-info', 'virsh-version']);
 
+/** A host's place in the run. */
+export interface HostRole {
+  /** A source: its guests move (a fleet's hosts are both). */
+  readonly src: boolean;
+  /** A destination: it takes them. */
+  readonly dst: boolean;
+  /** How many hosts it is checked against: 1 in a pair (the peer-asking probes run), more in a fleet. */
+  readonly peers: number;
+}
+
+/** The run's settings the plan reads. */
+export interface PlanSettings {
+  readonly hypervisor: Hypervisor | 'auto';
+  /** Probes left out: save-dir outside save mode, dirty-rate when --dirty-rate gives the rate. */
+  readonly without: readonly ProbeId[];
+}
+
+/** One round's probes for one host, with the context their commands read. */
+export interface RoundPlan {
+  readonly ids: ProbeId[];
+  readonly ctx: ProbeContext;
+}
+
 /**
- * The probes one host runs in one round; `without` leaves some out (dirty-rate when --dirty-rate
- * is given); a named hypervisor leaves out the other one's probes (auto runs both kinds: the Xen
- * ones print nothing where there is no Xen toolstack).
+ * The probes one host runs in a round. A named hypervisor leaves out the other one's probes
+ * (auto runs both kinds: the Xen ones print nothing where there is no Xen toolstack).
  */
-export function probesFor(side: 'src' | 'dst', round: 1 | 2, without: readonly ProbeId[] = [], hypervisor: Hypervisor | 'auto' = 'auto'): ProbeId[] {
+export function probesOf(role: HostRole, round: 1 | 2, s: PlanSettings): ProbeId[] {
   return PROBE_IDS.filter((id) => {
     const p: Probe = PROBES[id];
     return (
       (p.round ?? 1) === round &&
-      (p.side === undefined || p.side === 'both' || p.side === side) &&
-      !without.includes(id) &&
-      (hypervisor === 'auto' || p.hypervisor === undefined || p.hypervisor === hypervisor || DETECTION.has(id))
+      (p.side === undefined || p.side === 'both' || role[p.side]) &&
+      (p.peer !== 'one' || role.peers === 1) &&
+      !s.without.includes(id) &&
+      (s.hypervisor === 'auto' || p.hypervisor === undefined || p.hypervisor === s.hypervisor || DETECTION.has(id))
     );
   });
 }
 
-/** The disks of the moving domains that the second source round sizes. */
-export function diskQueries(domains: readonly DomainFact[]): DiskQuery[] {
-  const out: DiskQuery[] = [];
-  for (const d of domains) {
-    for (const k of d.xml?.disks ?? []) {
-      if (k.source === null) continue;
-      if (k.type === 'file') out.push({ kind: 'file', path: k.source });
-      else if (d.xml?.uuid && k.target) out.push({ kind: 'blk', uuid: d.xml.uuid, target: k.target });
-    }
-  }
-  return out;
+/**
+ * Round 2 for one host, once round 1 is in here and on its peers: every round-2 probe whose plan
+ * finds something to ask, with the contexts the plans give merged into the round's.
+ */
+export function secondRound(role: HostRole, s: PlanSettings, base: ProbeContext, known: Known): RoundPlan {
+  let ctx: ProbeContext = base;
+  const ids = probesOf(role, 2, s).filter((id) => {
+    const p: Probe = PROBES[id];
+    const more = p.plan ? p.plan(known) : {};
+    if (more !== null) ctx = { ...ctx, ...more };
+    return more !== null;
+  });
+  return { ids, ctx };
 }
 
-/**
- * The domains this run moves: the names given with -d, or (host evacuation) every running
- * domain. Names asked for but absent on the source are reported as missing.
- */
-export function selectDomains(
-  domains: readonly DomainFact[],
-  requested: readonly string[],
-): { domains: DomainFact[]; missing: string[] } {
-  if (requested.length === 0) return { domains: domains.filter((d) => d.state === 'running' || d.state === 'paused'), missing: [] };
-  const byName = new Map(domains.map((d) => [d.name, d]));
-  return {
-    domains: requested.flatMap((n) => byName.get(n) ?? []),
-    missing: requested.filter((n) => !byName.has(n)),
-  };
-}
+/** Probes that run on a second SSH channel of the session in round 1: the libvirt ones (a dozen virsh runs, half the script's time). */
+export const onSecondChannel = (id: ProbeId): boolean => id.startsWith('virsh-') || id === 'dirty-rate';

@@ -1,4 +1,5 @@
-import type { Hypervisor, Transport } from '../vocabulary.js';
+import type { HostFacts } from '../../model/facts.js';
+import type { Hypervisor, Mode, Transport } from '../vocabulary.js';
 
 /** What a probe's command may depend on. */
 export interface ProbeContext {
@@ -25,6 +26,18 @@ export interface ProbeContext {
 /** A disk to size: a file by path (stat), anything else through libvirt by domain UUID and target. */
 export type DiskQuery = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'blk'; readonly uuid: string; readonly target: string };
 
+/**
+ * What a later round knows when it is planned: this host's first-round facts, those of the hosts
+ * it is checked against (a pair: the other host; a fleet: every other one), and the run's settings.
+ */
+export interface Known {
+  readonly self: HostFacts;
+  readonly peers: readonly { readonly host: string; readonly sshPort: number; readonly facts: HostFacts | null }[];
+  readonly mode: Mode;
+  /** -d names (empty: the running domains). */
+  readonly domains: readonly string[];
+}
+
 /** A read-only command and the pure parser for what it prints. */
 export interface Probe<T = unknown> {
   readonly id: string;
@@ -33,6 +46,16 @@ export interface Probe<T = unknown> {
   /** both: every host; src: only the source (it needs the destination's address); dst: only the destination; round 2 needs round-1 facts. */
   readonly side?: 'both' | 'src' | 'dst';
   readonly round?: 1 | 2;
+  /**
+   * `one`: asks about the one other host of a pair (ctx.peer, and round 2 its facts); a fleet,
+   * where a host has many peers, asks about them all at once in its own probes instead.
+   */
+  readonly peer?: 'one';
+  /**
+   * Round 2: the context this probe needs, worked out from what round 1 found (here and on the
+   * peers); null when there is nothing to ask (the probe does not run).
+   */
+  plan?(known: Known): Partial<ProbeContext> | null;
   /** Only for hosts of this hypervisor: left out when --hypervisor names the other one. */
   readonly hypervisor?: Hypervisor;
   /** The shell command, every value quoted with shq(). */

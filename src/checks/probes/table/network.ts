@@ -1,4 +1,5 @@
 import { shq } from '../../shell.js';
+import { xendListening } from '../../xen-move.js';
 import type { Transport } from '../../vocabulary.js';
 import { probe, type Probe } from '../probe.js';
 import { parsePeerLink, parsePeerTcp } from '../simple.js';
@@ -30,6 +31,7 @@ export const NETWORK_PROBES = {
   'peer-route': probe({
     id: 'peer-route',
     side: 'src',
+    peer: 'one',
     provides: ['peer.route', 'peer.srcAddr'],
     // The source address the destination will see: the route the kernel picks towards it.
     command: (c) =>
@@ -39,6 +41,7 @@ export const NETWORK_PROBES = {
   'peer-link': probe({
     id: 'peer-link',
     side: 'src',
+    peer: 'one',
     provides: ['peer.link'],
     // The interface the route to the destination leaves by, and its link speed: the default
     // convergence estimate's bandwidth when none is given or measured (sysfs only, read-only).
@@ -56,6 +59,7 @@ export const NETWORK_PROBES = {
   'peer-tcp': probe({
     id: 'peer-tcp',
     side: 'src',
+    peer: 'one',
     provides: ['peer.tcp', 'peer.controlReachable'],
     // A TCP connect from the source to the destination: open (connected), closed (refused: reachable,
     // nothing listening) or timeout (silently dropped on the way).
@@ -66,9 +70,14 @@ export const NETWORK_PROBES = {
     id: 'xend-tcp',
     side: 'src',
     round: 2,
+    peer: 'one',
     hypervisor: 'xen',
     provides: ['peer.xendTcp', 'xenMove.relocation.tcp'],
     // Runs when the destination's xend-config.sxp turns the relocation server on: its port, from the source.
+    plan: (k) => {
+      const x = xendListening(k.peers[0]?.facts);
+      return x ? { xendPort: x.relocationPort } : null;
+    },
     command: (c) => tcpConnects(c.peer?.host ?? '', [c.xendPort ?? 8002]),
     parse: parsePeerTcp,
   }),
@@ -76,7 +85,13 @@ export const NETWORK_PROBES = {
     id: 'peer-resolve',
     side: 'src',
     round: 2,
+    peer: 'one',
     provides: ['peer.dstHostnameResolution'],
+    // The destination's own hostname (uname -n, its first round): libvirt sends the migration data there.
+    plan: (k) => {
+      const name = k.peers[0]?.facts?.host?.hostname;
+      return name ? { peerHostname: name } : null;
+    },
     command: (c) => `getent ahosts ${shq(c.peerHostname ?? '')}`,
     parse: parseGetentAhosts,
   }),

@@ -1,4 +1,7 @@
+import { landingQuery } from '../../landing.js';
+import { diskQueries, selectDomains } from '../../moving.js';
 import { shq } from '../../shell.js';
+import { xenMoveFacts } from '../../xen-move.js';
 import { dirStatCommand, parseDirStats } from '../dir-stats.js';
 import { parseDiskSizes } from '../disk-sizes.js';
 import { probe, type Probe } from '../probe.js';
@@ -11,6 +14,11 @@ export const STORAGE_PROBES = {
     side: 'src',
     round: 2,
     provides: ['libvirt.diskSizes'],
+    // The moving domains' disks, as round 1 found them.
+    plan: (k) => {
+      const disks = diskQueries(k.self.libvirt?.domains ? selectDomains(k.self.libvirt.domains, k.domains).domains : []);
+      return disks.length > 0 ? { disks } : null;
+    },
     // stat reads an image's allocation without opening it; other disks ask libvirt. Missing ones stay unknown.
     command: (c) =>
       [
@@ -35,7 +43,16 @@ export const STORAGE_PROBES = {
     id: 'landing',
     side: 'dst',
     round: 2,
+    peer: 'one',
     provides: ['storage.landing'],
+    // From the source's first round: where its disks would land in the copying modes; in any mode a Xen guest's host block devices (they must exist here).
+    plan: (k) => {
+      const src = k.peers[0]?.facts;
+      if (!src) return null;
+      if (k.mode !== 'live') return { landing: landingQuery(src, k.domains) };
+      const devices = [...new Set((xenMoveFacts(src, k.domains)?.disks ?? []).flatMap((d) => (d.kind === 'phy' && d.path && !d.cdrom ? [d.path] : [])))];
+      return devices.length > 0 ? { landing: { dirs: [], files: devices } } : null;
+    },
     // Block, cold and save modes: the directories the source's local disks would be copied into, and which of those paths exist already.
     command: (c) => dirStatCommand(c.landing?.dirs ?? [], c.landing?.files ?? []),
     parse: (text) => parseDirStats(text, 'landing'),

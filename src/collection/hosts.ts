@@ -1,0 +1,205 @@
+/**
+ * Collection of a set of hosts, the one way both the pair check and the fleet probe: every host
+ * its first round (own facts, and what it can learn of its peers from their addresses), then,
+ * once the first rounds of the hosts it is checked against are in, a second round planned from
+ * them (src/checks/probes/plan.ts reads what each probe declares it needs). Data flows one way:
+ * targets in, host reports out; the callers evaluate.
+ */
+import { CollectError, PreflightError } from '../errors.js';
+import type { ScriptProbe } from '../checks/collect.js';
+import { buildFacts, onSecondChannel, probesOf, secondRound, type HostRole, type PlanSettings, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
+import type { Known } from '../checks/probes/probe.js';
+import type { Mode } from '../checks/vocabulary.js';
+import type { SshSession } from '../ssh/connect.js';
+import type { ResolvedTarget } from '../ssh/target.js';
+import type { HostFacts, HostReport, ProbeOutput } from '../types.js';
+import { collection, type Collection, type Round } from '../pair/collection.js';
+import { open, unprobed, type SessionOptions } from '../pair/sessions.js';
+
+/** One host of the run and its place in it. */
+export interface PlannedHost {
+  readonly target: ResolvedTarget;
+  readonly role: { readonly src: boolean; readonly dst: boolean };
+  /** The hosts it is checked against, by index in the run's hosts. */
+  readonly peers: readonly number[];
+}
+
+export interface CollectSettings extends SessionOptions {
+  /** What every probe command reads (URI, transport, save directory). */
+  readonly base: ProbeContext;
+  readonly plan: PlanSettings;
+  readonly mode: Mode;
+  /** -d names (empty: the running domains). */
+  readonly domains: readonly string[];
+  /** Hosts collected at once. With every host inside it, sessions stay open between the rounds (one handshake each); else each host is connected to twice. */
+  readonly concurrency: number;
+  /** Return the sessions open (the pair's bandwidth relay needs both); the caller closes them. */
+  readonly keepSessions?: boolean;
+}
+
+/** The caller's own part: progress, and probes of its own beside the planned ones (the fleet's many-peer probes). */
+export interface CollectHooks {
+  progress?(i: number, phase: 'connecting' | 'collecting', detail?: string): void;
+  /** Round 1, on a channel of its own (they wait on the network, not on the host). */
+  firstExtra?(i: number): readonly ScriptProbe[];
+  /** Round 2, after the planned probes. */
+  secondExtra?(i: number, known: Known): readonly ScriptProbe[];
+}
+
+export interface Collected {
+  readonly report: HostReport;
+  /** Open only with keepSessions, for hosts that were reached. */
+  readonly session: SshSession | null;
+}
+
+/** A host's report from its rounds: every output parsed once, here. */
+export function hostReport(t: ResolvedTarget, session: SshSession, rounds: readonly Round[]): HostReport {
+  const outputs = Object.assign({}, ...rounds.map((r) => r.outputs)) as Record<string, ProbeOutput>;
+  const { facts, failures } = buildFacts(outputs, rounds.flatMap((r) => r.missing), session.hostKey);
+  const error = rounds.find((r) => r.error !== null)?.error ?? null;
+  return { target: t.target, connection: { user: t.user, host: t.host, port: t.port }, hostname: facts.host?.hostname ?? null, reachable: true, error, hostKey: session.hostKey, facts, probes: outputs, probeErrors: failures };
+}
+
+/** Runs fn over items with at most `limit` at once, keeping the results in order. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Round 1's outcome on one host: the session (when kept), the main collection, the finished rounds, and the facts for planning. */
+interface First {
+  readonly s: SshSession;
+  readonly c: Collection | null;
+  readonly done: Round[];
+  readonly error: HostReport['error'];
+  readonly facts: HostFacts;
+}
+
+/** Waits for an outcome; resolves once. */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve: (v: T) => void = () => {};
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+export async function collectHosts(hosts: readonly PlannedHost[], o: CollectSettings, hooks: CollectHooks = {}): Promise<Collected[]> {
+  const limit = Math.max(1, o.concurrency);
+  const keepOpen = hosts.length <= limit;
+  // An interrupt closes every open session (their commands end with what they printed so far); hosts not yet connected are not.
+  const live = new Set<SshSession>();
+  const track = (s: SshSession | PreflightError): SshSession | PreflightError => {
+    if (s instanceof PreflightError) return s;
+    if (o.signal?.aborted) s.close();
+    else live.add(s);
+    return s;
+  };
+  const release = (s: SshSession): void => {
+    live.delete(s);
+    s.close();
+  };
+  const closeAll = (): void => live.forEach((s) => s.close());
+  o.signal?.addEventListener('abort', closeAll, { once: true });
+  const progress = (i: number) => (phase: 'connecting' | 'collecting', detail?: string) => hooks.progress?.(i, phase, detail);
+  const roleOf = (h: PlannedHost): HostRole => ({ ...h.role, peers: h.peers.length });
+  const firstCtx = (h: PlannedHost): ProbeContext => {
+    const one = h.peers.length === 1 ? hosts[h.peers[0] as number]?.target : undefined;
+    return { ...o.base, domains: o.domains, ...(one ? { peer: { host: one.host, sshPort: one.port } } : {}) };
+  };
+  const firsts = hosts.map(() => deferred<First | PreflightError>());
+
+  const first = async (h: PlannedHost, i: number): Promise<First | PreflightError> => {
+    const s = track(await open(h.target, o, progress(i)));
+    if (s instanceof PreflightError) return s;
+    const ids = probesOf(roleOf(h), 1, o.plan);
+    progress(i)('collecting', `${ids.length} probes`);
+    const r = await firstRound(s, h.target, ids, firstCtx(h), o, hooks.firstExtra?.(i) ?? []);
+    const facts = buildFacts(r.round.outputs).facts;
+    if (keepOpen) return { s, c: r.c, done: r.done, error: r.round.error, facts };
+    const done = [...r.done, ...(await r.c.finish())];
+    release(s);
+    return { s, c: null, done, error: r.round.error, facts };
+  };
+
+  const second = async (h: PlannedHost, i: number, f: First | PreflightError): Promise<Collected> => {
+    if (f instanceof PreflightError) return { report: unprobed(h.target, f), session: null };
+    const rounds: Round[] = [...f.done];
+    let session: SshSession | PreflightError = f.s;
+    let c = f.c;
+    try {
+      if (f.error === null) {
+        const peers = await Promise.all(h.peers.map(async (j) => {
+          const p = await (firsts[j] as { promise: Promise<First | PreflightError> }).promise;
+          const t = (hosts[j] as PlannedHost).target;
+          return { host: t.host, sshPort: t.port, facts: p instanceof PreflightError ? null : p.facts };
+        }));
+        const known: Known = { self: f.facts, peers, mode: o.mode, domains: o.domains };
+        const plan = secondRound(roleOf(h), o.plan, firstCtx(h), known);
+        const extra = hooks.secondExtra?.(i, known) ?? [];
+        if (plan.ids.length > 0 || extra.length > 0) {
+          if (c === null) {
+            session = track(await open(h.target, o, () => {}));
+            c = session instanceof PreflightError ? null : collection(session, h.target, o);
+          }
+          if (session instanceof PreflightError) rounds.push({ outputs: {}, missing: [], error: { code: session.code, message: `second connection: ${session.message}` } });
+          else await c?.round(plan.ids, plan.ctx, extra);
+        }
+      }
+      if (c) rounds.push(...(await c.finish()));
+      const s = session instanceof PreflightError ? f.s : session;
+      return { report: hostReport(h.target, s, rounds), session: o.keepSessions && s === f.s ? s : null };
+    } finally {
+      if (!o.keepSessions) release(f.s);
+      if (!(session instanceof PreflightError) && session !== f.s) release(session);
+    }
+  };
+
+  try {
+    if (keepOpen) {
+      return await Promise.all(
+        hosts.map(async (h, i) => {
+          const f = await first(h, i).catch((e: unknown) => {
+            firsts[i]?.resolve(e instanceof PreflightError ? e : new CollectError(String(e)));
+            throw e;
+          });
+          firsts[i]?.resolve(f);
+          return second(h, i, f);
+        }),
+      );
+    }
+    const f1 = await pool(hosts, limit, async (h, i) => {
+      const f = await first(h, i);
+      firsts[i]?.resolve(f);
+      return f;
+    });
+    return await pool(hosts, limit, (h, i) => second(h, i, f1[i] as First | PreflightError));
+  } finally {
+    o.signal?.removeEventListener('abort', closeAll);
+  }
+}
+
+/**
+ * Round 1 of one host on up to three channels of its session at once: the libvirt probes (a dozen
+ * virsh runs, half the script's time) on one, the rest on another, the caller's extra probes (they
+ * wait on the network) on a third, so the host works on all together. Returns the main collection
+ * (round 2 goes down it), round 1 merged for planning, and the finished rounds of the others.
+ */
+async function firstRound(s: SshSession, t: ResolvedTarget, ids: readonly ProbeId[], ctx: ProbeContext, o: SessionOptions, extra: readonly ScriptProbe[]): Promise<{ c: Collection; round: Round; done: Round[] }> {
+  const heavy = ids.filter(onSecondChannel);
+  const light = ids.filter((id) => !onSecondChannel(id));
+  const split = heavy.length > 0 && light.length > 0;
+  const c = collection(s, t, o);
+  const lv = split ? collection(s, t, o) : null;
+  const x = extra.length > 0 ? collection(s, t, o) : null;
+  const [a, b] = await Promise.all([c.round(split ? light : ids, ctx), lv?.round(heavy, ctx), x?.round([], ctx, extra)]);
+  const done = [...(lv ? await lv.finish() : []), ...(x ? await x.finish() : [])];
+  const round: Round = b ? { outputs: { ...a.outputs, ...b.outputs }, missing: [...a.missing, ...b.missing], error: a.error ?? b.error } : a;
+  return { c, round, done };
+}
