@@ -7,7 +7,7 @@ import type { RuleSet } from '../checks/rules.js';
 import { loadWaivers } from '../checks/waivers.js';
 import { loadSshConfig, resolveTarget, type ResolvedTarget, type TargetOverrides } from '../ssh/target.js';
 import { xendListening } from '../checks/xen-move.js';
-import { namesCommand, netCommand, parsePeers, type PeerFacts, type PeerQuery } from './peers.js';
+import { namesCommand, netCommand, parsePeers, spreadDelayS, type PeerFacts, type PeerQuery } from './peers.js';
 import type { Probed } from './matrix.js';
 import { fleetReport } from './assemble.js';
 import { FLEET_DEFAULTS, type FleetReport } from './types.js';
@@ -32,7 +32,7 @@ function queries(targets: readonly ResolvedTarget[], i: number, known: Known | n
     const k = known?.peers[j < i ? j : j - 1]?.facts ?? null;
     const xend = xendListening(k);
     // The control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens.
-    return [{ host: p.host, hostname: k?.host?.hostname ?? null, ports: [controlPort(transport, p.port), MIGRATION_DATA_PORT, ...(xend ? [xend.relocationPort] : [])] }];
+    return [{ host: p.host, hostname: k?.host?.hostname ?? null, ports: [controlPort(transport, p.port), MIGRATION_DATA_PORT, ...(xend ? [xend.relocationPort] : [])], delayS: spreadDelayS(i, j, targets.length) }];
   });
 }
 

@@ -12,6 +12,23 @@ export interface PeerQuery {
   readonly hostname: string | null;
   /** TCP ports to try: the control port, QEMU's first migration port, xend's relocation port where it listens. */
   readonly ports: readonly number[];
+  /** Seconds to wait before connecting to it (spreadConnects: so that the hosts of a fleet do not all knock on one sshd at once). */
+  readonly delayS?: number;
+}
+
+/** Seconds between a host's connects to successive peers (spreadConnects). */
+export const CONNECT_SPREAD_S = 0.01;
+
+/**
+ * When host `i` of `n` connects to peer `j`: every host tries every other's SSH port (the control
+ * port of qemu+ssh), and sshd drops new connections at random once 10 wait to authenticate (its
+ * default MaxStartups 10:30:100), bare connects included. Host i waits (j - i - 1) mod n slots
+ * before peer j, so in each slot every host has one connect coming from one other host: a host
+ * that all start at once sees one connect per CONNECT_SPREAD_S, not n - 1 at once. 1,000 hosts
+ * spread theirs over 10 s.
+ */
+export function spreadDelayS(i: number, j: number, n: number): number {
+  return Number(((((j - i - 1) % n) + n) % n * CONNECT_SPREAD_S).toFixed(3));
 }
 
 /** What one host found out about one peer. */
@@ -34,7 +51,7 @@ export interface PeerFacts {
  * numbers we generate.
  */
 export function netCommand(peers: readonly PeerQuery[]): string {
-  const tcpArgs = peers.flatMap((p, i) => p.ports.map((port) => `${i} ${shq(p.host)} ${Math.trunc(port)}`)).join(' ');
+  const tcpArgs = peers.flatMap((p, i) => p.ports.map((port) => tcpArg(i, p, port))).join(' ');
   return [
     `addr() { case $1 in *[!0-9.]*) getent ahosts "$1" | awk 'NR==1{print $1; exit}';; *) printf '%s\\n' "$1";; esac; }`,
     `set -- ${peers.map((p, i) => `${i} ${shq(p.host)}`).join(' ')}`,
@@ -45,20 +62,27 @@ export function netCommand(peers: readonly PeerQuery[]): string {
   ].join('\n');
 }
 
-/** TCP connects for `index host port` triples, all at once. */
+/** One TCP connect's arguments: `index host port delay`. */
+const tcpArg = (i: number, p: PeerQuery, port: number): string => `${i} ${shq(p.host)} ${Math.trunc(port)} ${Math.max(0, p.delayS ?? 0).toFixed(3)}`;
+
+/**
+ * TCP connects for `index host port delay` quadruples, each after its delay (a `read -t` on a
+ * pipe nobody writes: a pause without a process) and each given 3 s from then.
+ */
 function tcpCommand(args: string): string {
   if (args === '') return ':';
   const bashTcp = [
-    'n=0',
-    'while [ $# -gt 0 ]; do i[n]=$1; h[n]=$2; p[n]=$3; shift 3; (exec 3<>"/dev/tcp/${h[n]}/${p[n]}") 2>/dev/null & pid[n]=$!; n=$((n+1)); done',
-    'for ((t = 0; t < 30; t++)); do alive=0; for k in "${!pid[@]}"; do kill -0 "${pid[k]}" 2>/dev/null && alive=1; done; [ $alive = 0 ] && break; sleep 0.1; done',
+    'n=0; last=0',
+    'exec 8<> <(:)',
+    'while [ $# -gt 0 ]; do i[n]=$1; h[n]=$2; p[n]=$3; d=$4; shift 4; (case $d in 0.000) ;; *) read -t "$d" -u 8;; esac; exec 3<>"/dev/tcp/${h[n]}/${p[n]}") 2>/dev/null & pid[n]=$!; n=$((n+1)); d=${d/./}; d=$((10#$d / 100)); [ $d -gt $last ] && last=$d; done',
+    'for ((t = 0; t < 30 + last; t++)); do alive=0; for k in "${!pid[@]}"; do kill -0 "${pid[k]}" 2>/dev/null && alive=1; done; [ $alive = 0 ] && break; sleep 0.1; done',
     'for k in "${!pid[@]}"; do if kill -0 "${pid[k]}" 2>/dev/null; then kill "${pid[k]}" 2>/dev/null; s=timeout; elif wait "${pid[k]}"; then s=open; else s=closed; fi; echo "${i[k]} tcp port=${p[k]} state=$s"; done',
   ].join('\n');
   return [
     `set -- ${args}`,
     `if command -v bash >/dev/null 2>&1; then bash -c ${shq(bashTcp)} _ "$@"`,
-    `elif command -v nc >/dev/null 2>&1; then while [ $# -gt 0 ]; do (if nc -z -w 3 "$2" "$3" 2>/dev/null; then s=open; else s=closed; fi; echo "$1 tcp port=$3 state=$s") & shift 3; done; wait`,
-    'else while [ $# -gt 0 ]; do echo "$1 tcp port=$3 state=untested"; shift 3; done; fi',
+    `elif command -v nc >/dev/null 2>&1; then while [ $# -gt 0 ]; do (sleep "$4"; if nc -z -w 3 "$2" "$3" 2>/dev/null; then s=open; else s=closed; fi; echo "$1 tcp port=$3 state=$s") & shift 4; done; wait`,
+    'else while [ $# -gt 0 ]; do echo "$1 tcp port=$3 state=untested"; shift 4; done; fi',
   ].join('\n');
 }
 
@@ -68,7 +92,7 @@ function tcpCommand(args: string): string {
  * (xend's relocation port). Lines: `<i> resolve-rc N`, `<i> resolve <getent line>`, `<i> tcp ...`.
  */
 export function namesCommand(peers: readonly PeerQuery[], extraPorts: readonly (readonly number[])[] = []): string {
-  const tcpArgs = peers.flatMap((p, i) => (extraPorts[i] ?? []).map((port) => `${i} ${shq(p.host)} ${Math.trunc(port)}`)).join(' ');
+  const tcpArgs = peers.flatMap((p, i) => (extraPorts[i] ?? []).map((port) => tcpArg(i, { ...p, delayS: 0 }, port))).join(' ');
   return [
     `set -- ${peers.map((p, i) => `${i} ${shq(p.hostname ?? '')}`).join(' ')}`,
     // Split on newlines with the shell's own loop (no sed per peer), globbing off.

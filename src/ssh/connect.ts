@@ -200,6 +200,8 @@ function connectOne(
         return fail(new SshAuthError(`${describe(t)}: authentication failed: ${why}${notes.length ? ` [${notes.join('; ')}]` : ''}`));
       }
       if (err.level === 'client-timeout') return fail(new SshConnectError(`${describe(t)}: SSH handshake timed out after ${timeoutMs} ms`));
+      // Connected, and closed before the server said a word: sshd past MaxStartups drops new connections so.
+      if (err.message === 'Connection lost before handshake') return fail(new PreBannerClose(`${describe(t)}: the server closed the connection before its SSH banner (sshd's MaxStartups?)`, { cause: err }));
       const code = err.code ? `${err.code} ` : '';
       fail(new SshConnectError(`${describe(t)}: cannot connect: ${code}${err.message.replace(/^connect \S+ /, '')}`, { cause: err }));
     });
@@ -210,6 +212,30 @@ function connectOne(
     // the lab, as OpenSSH sets TCP_NODELAY too. A no-op on a jump host's forwarded channel.
     client.setNoDelay(true);
   });
+}
+
+/** A connection closed before the server's banner: what sshd does to connections past its MaxStartups. */
+class PreBannerClose extends SshConnectError {}
+
+/** Pauses before each new try of a connection closed before the banner: short, and random so that tries spread out. */
+const PRE_BANNER_PAUSES_MS = [150, 400, 1000];
+
+/**
+ * sshd drops new connections at random once MaxStartups (10:30:100 by default) connections wait
+ * to authenticate: a fleet whose hosts all test each other's SSH port, or a busy jump host, can
+ * make a login fail that the next try makes. Such a close is tried again a few times; every
+ * other failure is final at once.
+ */
+async function retryPreBanner<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let k = 0; ; k++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      const pause = PRE_BANNER_PAUSES_MS[k];
+      if (!(e instanceof PreBannerClose) || pause === undefined) throw e;
+      await new Promise((r) => setTimeout(r, pause * (0.5 + Math.random())));
+    }
+  }
 }
 
 function forward(client: ClientType, host: string, port: number): Promise<ClientChannel> {
@@ -264,7 +290,7 @@ export async function connect(t: ResolvedTarget, o: ConnectOptions): Promise<Ssh
           throw new SshConnectError(`${describe(hop)}: jump host could not reach it: ${(e as Error).message}`);
         }
       }
-      const { client, hostKey } = await connectOne(hop, o, sock);
+      const { client, hostKey } = await (sock === undefined ? retryPreBanner(() => connectOne(hop, o, undefined)) : connectOne(hop, o, sock));
       chain.push(client);
       if (hop === t) return session(client, hostKey, closeAll);
     }

@@ -1,5 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -191,6 +192,28 @@ describe.skipIf(why !== null)('faults, hostile hosts and bad input', () => {
     const rep = JSON.parse(r.stdout) as Report;
     expect(rep.hosts.dst.error?.code).toMatch(/^MP_COLLECT_(DROPPED|TIMEOUT)$/);
     expect(rep.hosts.dst.probes.cpuinfo?.exitCode).toBe(0);
+  });
+
+  it('sshd past MaxStartups drops the login before its banner: tried again after a short pause, and the check completes', async () => {
+    // A connection that waits to authenticate holds busy's only startup slot; it lets go after 400 ms.
+    const hold = createConnection({ host: lab.hosts.get('busy')!.ip, port: 22 });
+    await new Promise((resolve, reject) => hold.once('connect', resolve).once('error', reject));
+    const released = new Promise((resolve) => setTimeout(resolve, 400)).then(() => hold.destroy());
+    const { code, rep, ms } = await json('a', 'busy');
+    await released;
+    expect(rep.hosts.dst.error).toBeNull();
+    expect(code).toBe(0);
+    expect(ms).toBeGreaterThan(400);
+    // Dropped for good (the slot never frees): the host is unprobed, and the report says why, after a few tries.
+    const stuck = createConnection({ host: lab.hosts.get('busy')!.ip, port: 22 });
+    await new Promise((resolve, reject) => stuck.once('connect', resolve).once('error', reject));
+    try {
+      const r = await json('a', 'busy');
+      expect(r.code).toBe(3);
+      expect(r.rep.hosts.dst.error).toMatchObject({ code: 'MP_SSH_CONNECT', message: expect.stringContaining('closed the connection before its SSH banner') });
+    } finally {
+      stuck.destroy();
+    }
   });
 
   it('sudo that wants a password: "needs root" at once, no hang; NOPASSWD sudo works; without --sudo nft says it needs root', async () => {

@@ -15,7 +15,8 @@ const uuid = (i: number, k = 0): string => `f1ee7000-0000-4000-8000-${String(i *
  * - f5 runs no sshd: every pair with it is incomplete.
  * - f6 has a shut-off domain named like f1's running one: f1 cannot move to f6 (names clash),
  *   f6 moves to f1 fine (its dup-vm does not move).
- * Every host runs one guest of its own, on storage shared by all (sshfs from fnas).
+ * Every host runs one guest of its own, on storage shared by all (sshfs from fnas). Their sshd keeps
+ * its default MaxStartups (the lab's others allow 200 at once).
  */
 export function fleetScenario(n: number): Scenario {
   if (n < 6) throw new Error('fleetScenario: at least 6 hosts');
@@ -29,6 +30,8 @@ export function fleetScenario(n: number): Scenario {
       bridges: i === 2 ? ['br1'] : ['br0'],
       mounts: [SHARED],
       nodeXml: nodeXml(i === 6 ? [...doms, { name: 'dup-vm', uuid: uuid(i, 1), state: 'shutoff' as const }] : doms),
+      // sshd's own MaxStartups (10:30:100), as on a real host: every host tests every other's SSH port.
+      maxStartups: 'default',
     };
     if (i === 3) {
       return {

@@ -40,6 +40,12 @@ export interface HostSpec {
   readonly extraHosts?: string;
   /** Start no sshd: the address exists but refuses connections. */
   readonly noSshd?: boolean;
+  /**
+   * sshd's MaxStartups: `default` leaves sshd's own (10:30:100: beyond ten connections not yet
+   * authenticated it drops new ones at random), as on a real host; a number N drops every new one
+   * while N wait. The lab's default is 200:30:400.
+   */
+  readonly maxStartups?: 'default' | number;
   /** /etc/machine-id (32 hex digits); default a fresh one. Give two hosts the same to clone them. */
   readonly machineId?: string;
   /** Map the hostname to 127.0.1.1 in /etc/hosts (the Debian installer's default) instead of the lab address. */
@@ -395,7 +401,7 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
           'KbdInteractiveAuthentication no',
           'UsePAM no',
           'StrictModes no',
-          'MaxStartups 200:30:400',
+          ...(h.maxStartups === 'default' ? [] : [`MaxStartups ${h.maxStartups ?? '200:30:400'}`]),
           'MaxSessions 64',
           'LogLevel ERROR',
           'Subsystem sftp /usr/lib/openssh/sftp-server',

@@ -265,6 +265,8 @@ export const FAULTS: Scenario = {
     plain('hung', { hungSocket: true }),
     plain('loud', { cpuinfo: hostileCpuinfo() }),
     plain('sudo', { users: [{ name: 'ops', sudo: 'password' }, { name: 'opsnp', sudo: 'nopasswd' }] }),
+    // sshd drops every new connection while one waits to authenticate (MaxStartups 1).
+    plain('busy', { maxStartups: 1 }),
     {
       ...plain('evil'),
       nodeXml: nodeXml(
