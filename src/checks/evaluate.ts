@@ -102,8 +102,14 @@ function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext
   }
   const src = read(hosts, 'src', a.path ?? a.src ?? '');
   const dst = read(hosts, 'dst', a.path ?? a.dst ?? '');
-  const spec = a.reservePath === undefined ? a : { ...a, reserve: Number(read(hosts, 'src', a.reservePath)) };
-  const r = def.evaluate(src, dst, spec, ctx);
+  // Parameters that name a fact (capacity's reservePath): read here, on the host the operator says.
+  const facts = Object.fromEntries(
+    (Object.entries(def.factParams ?? {}) as [string, Side | undefined][]).flatMap(([param, side]) => {
+      const path = (a as unknown as Record<string, unknown>)[param];
+      return typeof path === 'string' && side ? [[param, read(hosts, side, path)]] : [];
+    }),
+  );
+  const r = def.evaluate(src, dst, a, ctx, facts);
   const evidence = r.evidence ?? { src, dst };
   if (r.undecided) return { status: 'error', message: r.undecided, messageId: r.messageId, data: { ...r.data }, evidence };
   if (r.ok) return { status: 'pass', data: { ...r.data }, evidence };

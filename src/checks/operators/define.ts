@@ -78,7 +78,12 @@ interface Common<N extends string, P> {
 /** Compares a fact on the source with one on the destination. */
 export interface CrossOperatorDef<N extends string = string, P = object> extends Common<N, P> {
   readonly kind: 'cross';
-  evaluate(src: unknown, dst: unknown, p: Readonly<P>, ctx: OpContext): OpResult;
+  /**
+   * Parameters whose value is a fact path, and the host it is read on: the engine reads them
+   * (a missing one ends the rule as a missing operand does) and passes the values in `facts`.
+   */
+  readonly factParams?: { readonly [K in keyof P & string]?: 'src' | 'dst' };
+  evaluate(src: unknown, dst: unknown, p: Readonly<P>, ctx: OpContext, facts?: Readonly<Partial<Record<keyof P & string, unknown>>>): OpResult;
 }
 
 /** Tests a fact on each host named by `side`. */
