@@ -2,6 +2,7 @@ import type { ExitCode, FailOn, HostReport, RuleResult, Severity, Side, Summary 
 import { SEVERITIES } from '../types.js';
 import { OperandError, type OpContext } from './operators/define.js';
 import { operatorNamed } from './operators/index.js';
+import { onSide, readsOf } from './fact-path.js';
 import { formatMessage } from './operators/message.js';
 import { PROBES } from './probes/index.js';
 import { asList, type AssertSpec, type RuleSpec, type WhenSpec } from './rule-schema.js';
@@ -53,21 +54,23 @@ class Missing extends Error {
   }
 }
 
-function read(hosts: Hosts, side: Side, path: string): unknown {
+/** Reads a fact on `side`, or on the host a qualified path names (fact-path.ts). */
+function read(hosts: Hosts, operandSide: Side, qualified: string): unknown {
+  const { side, path } = onSide(operandSide, qualified);
   const v = readPath(hosts[side].facts, path);
   if (v === undefined) throw new Missing(side, path, whyMissing(hosts[side], path));
   return v;
 }
 
 /** Whether a condition holds; a missing fact makes it throw Missing. */
-function holds(w: WhenSpec, hosts: Hosts): { ok: true } | { ok: false; side: Side; value: unknown } {
-  for (const side of sidesOf(w.side)) {
-    const v = read(hosts, side, w.path);
+function holds(w: WhenSpec, hosts: Hosts): { ok: true } | { ok: false; side: Side; path: string; value: unknown } {
+  for (const { side, path } of readsOf(w.path, w.side)) {
+    const v = read(hosts, side, path);
     const ok =
       (w.in === undefined || w.in.some((x) => x === v)) &&
       (w.includes === undefined || (Array.isArray(v) && v.includes(w.includes))) &&
       (w.nonEmpty === undefined || (Array.isArray(v) && v.length > 0) === w.nonEmpty);
-    if (!ok) return { ok: false, side, value: v };
+    if (!ok) return { ok: false, side, path, value: v };
   }
   return { ok: true };
 }
@@ -84,9 +87,9 @@ function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext
     const evidence: Record<string, unknown> = {};
     const bad: string[] = [];
     const details: string[] = [];
-    const path = a.path ?? '';
-    for (const side of sidesOf(a.side)) {
-      const p = side === 'src' ? (a.src ?? path) : (a.dst ?? path);
+    // A qualified path names its host; else each side named reads its own operand.
+    const reads = a.src === undefined && a.dst === undefined ? readsOf(a.path ?? '', a.side) : sidesOf(a.side).map((side) => onSide(side, (side === 'src' ? a.src : a.dst) ?? a.path ?? ''));
+    for (const { side, path: p } of reads) {
       const v = read(hosts, side, p);
       evidence[side] = v;
       const r = def.evaluate(v, a);
@@ -158,7 +161,7 @@ export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): Ru
   try {
     for (const w of asList(rule.when)) {
       const h = holds(w, hosts);
-      if (!h.ok) return result('skip', `not applicable: ${SIDE_NAME[h.side]} ${w.path} is ${formatMessage('{v}', { v: h.value })}`, 'skip.when', { side: h.side, path: w.path, value: h.value }, { [h.side]: h.value });
+      if (!h.ok) return result('skip', `not applicable: ${SIDE_NAME[h.side]} ${h.path} is ${formatMessage('{v}', { v: h.value })}`, 'skip.when', { side: h.side, path: h.path, value: h.value }, { [h.side]: h.value });
     }
     let severity = modeSeverity ?? rule.severity;
     if (rule.escalate && modeSeverity === undefined) {
