@@ -3,7 +3,6 @@ import { formatError, isPreflightError, UsageError } from './errors.js';
 import { TOOL } from './paths.js';
 import { sanitizeForTerminal } from './report/sanitize.js';
 import type { ExitCode } from './types.js';
-import { fleetCommand } from './cli/fleet.js';
 import type { Io } from './cli/output.js';
 import { pairCommand } from './cli/pair.js';
 import { replayCommand, rulesCommand, schemaCommand } from './cli/replay.js';
@@ -14,7 +13,12 @@ export { MAX_TIMEOUT_S } from './cli/options.js';
 
 const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 
-function program(io: Io, setExit: (c: ExitCode) => void): Command {
+/**
+ * The command line. Each command's options are defined here, its work loaded when it runs; the
+ * fleet command's module loads the whole check with it, so it is defined only when the arguments
+ * name it or ask for help (any other run never reaches it).
+ */
+async function program(io: Io, setExit: (c: ExitCode) => void, argv: readonly string[]): Promise<Command> {
   const p = new Command('migrate-preflight')
     .description('Checks whether a source hypervisor host can migrate its VMs to a destination host, over SSH, read-only.')
     .version(TOOL.version)
@@ -31,7 +35,7 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
       if (given.length > 0) throw new UsageError(`${given.join(', ')} before "${sub.name()}": a subcommand's options go after it (migrate-preflight ${sub.name()} ${given[0]} ...)`);
     });
   pairCommand(p, io, setExit);
-  fleetCommand(p, io, setExit);
+  if (argv.some((a) => a === 'fleet' || a === 'help' || a === '-h' || a === '--help')) (await import('./cli/fleet.js')).fleetCommand(p, io, setExit);
   replayCommand(p, io, setExit);
   rulesCommand(p, io, setExit);
   schemaCommand(p, io, setExit);
@@ -41,9 +45,13 @@ function program(io: Io, setExit: (c: ExitCode) => void): Command {
 /** Runs the CLI and returns the exit code; never calls process.exit. */
 export async function main(argv: readonly string[], io: Io = defaultIo): Promise<ExitCode> {
   let code: ExitCode = 0;
-  const p = program(io, (c) => {
-    code = c;
-  });
+  const p = await program(
+    io,
+    (c) => {
+      code = c;
+    },
+    argv,
+  );
   try {
     await p.parseAsync([...argv], { from: 'user' });
     return code;

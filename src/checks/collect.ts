@@ -1,11 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ProbeOutput } from '../types.js';
 import { shq } from './shell.js';
+import { BATCH_FRAME, batchLines, END_FRAME, failedInRun, subMarkers, subSegment, type BatchedProbe, type VirshPart } from './virsh-batch.js';
 
 /** A probe as the collection script sees it: an id and a ready-quoted command. */
 export interface ScriptProbe {
   readonly id: string;
   readonly command: string;
+  /** Its share of the host's one virsh run (virsh-batch.ts); `command` runs instead when the run cannot take it. */
+  readonly virsh?: VirshPart;
 }
 
 /** Per-probe cap on stdout kept as evidence; the rest is dropped and the output marked truncated. */
@@ -16,12 +19,31 @@ export function newBoundary(): string {
 }
 
 /**
+ * A command of plain words (no quoting, expansion, redirection or glob): the script runs it under
+ * `timeout` directly, without a `sh -c` of its own, when the host has the program (else through
+ * `sh -c`, so a missing one fails with the shell's own "not found" as before).
+ */
+const PLAIN = /^[A-Za-z0-9_][A-Za-z0-9_./:+%,=-]*(?: [A-Za-z0-9_./:+%,=-]+)*$/;
+
+/** The probes of the host's virsh run: those with a virsh part for the URI of the first one. */
+function virshGroup(probes: readonly ScriptProbe[]): BatchedProbe[] {
+  const uri = probes.find((p) => p.virsh)?.virsh?.uri;
+  return probes.filter((p): p is BatchedProbe => p.virsh !== undefined && p.virsh.uri === uri);
+}
+
+/** The id of the last frame the script prints: a round is over once it has ended on both streams. */
+export function lastFrame(probes: readonly ScriptProbe[]): string {
+  return virshGroup(probes).length > 0 ? END_FRAME : (probes[probes.length - 1]?.id ?? '');
+}
+
+/**
  * Builds the one script that runs every probe on a host in one exec. Read-only by construction:
  * it only prints markers and runs the probes' commands; stdin of each probe is /dev/null so no
  * probe can read the rest of the script, and the whole body is one compound command, parsed
  * before anything runs. Markers go to both stdout and stderr so each stream can be split. Each
  * probe's stdout is capped on the host, so a runaway or hostile command cannot flood the link or
- * this process's memory.
+ * this process's memory. The libvirt probes share one virsh run (virsh-batch.ts), printed where
+ * the first of them stands.
  */
 export function buildScript(probes: readonly ScriptProbe[], boundary: string, probeTimeoutS: number, cap: number = DEFAULT_PROBE_OUTPUT_CAP): string {
   if (!/^MPB[0-9a-f]{32}$/.test(boundary)) throw new Error(`bad boundary ${boundary}`);
@@ -36,15 +58,28 @@ export function buildScript(probes: readonly ScriptProbe[], boundary: string, pr
     'exec 4>&1',
     '{',
   ];
-  for (const p of probes) {
-    if (!/^[a-z0-9][a-z0-9.-]*$/.test(p.id)) throw new Error(`bad probe id ${p.id}`);
-    lines.push(
-      `printf '%s B %s\\n' ${boundary} ${p.id}; printf '%s B %s\\n' ${boundary} ${p.id} >&2`,
+  const frame = (p: ScriptProbe, exec?: string): string[] => {
+    if (!/^[a-z0-9][a-z0-9.-]*$/.test(p.id) || p.id.startsWith('mp.')) throw new Error(`bad probe id ${p.id}`);
+    const program = p.command.split(' ')[0] as string;
+    const run =
+      exec !== undefined
+        ? `$_mp_to ${exec}`
+        : PLAIN.test(p.command)
+          ? `if command -v ${program} >/dev/null 2>&1; then $_mp_to ${p.command}; else $_mp_to sh -c ${shq(p.command)}; fi`
+          : `$_mp_to sh -c ${shq(p.command)}`;
+    return [
+      `printf '%s B %s\n' ${boundary} ${p.id}; printf '%s B %s\n' ${boundary} ${p.id} >&2`,
       // At most cap+1 bytes leave the host per probe (one more than the cap marks it truncated).
-      `_mp_rc=$( { { $_mp_to sh -c ${shq(p.command)} </dev/null 4>&- 5>&-; echo $? >&5; } | head -c ${cap + 1} >&4; } 5>&1 )`,
-      `printf '\\n%s E %s %s\\n' ${boundary} ${p.id} "$_mp_rc"; printf '\\n%s E %s\\n' ${boundary} ${p.id} >&2`,
-    );
+      `_mp_rc=$( { { ${run} </dev/null 4>&- 5>&-; echo $? >&5; } | head -c ${cap + 1} >&4; } 5>&1 )`,
+      `printf '\n%s E %s %s\n' ${boundary} ${p.id} "$_mp_rc"; printf '\n%s E %s\n' ${boundary} ${p.id} >&2`,
+    ];
+  };
+  const group = virshGroup(probes);
+  for (const p of probes) {
+    if (!group.includes(p as BatchedProbe)) lines.push(...frame(p));
+    else if (p === group[0]) lines.push(...batchLines(group, boundary, cap, frame));
   }
+  if (group.length > 0) lines.push(`printf '%s B %s\n\n%s E %s 0\n' ${boundary} ${END_FRAME} ${boundary} ${END_FRAME}; printf '%s B %s\n\n%s E %s\n' ${boundary} ${END_FRAME} ${boundary} ${END_FRAME} >&2`);
   lines.push('}', '');
   return lines.join('\n');
 }
@@ -127,14 +162,37 @@ function count(buf: Buffer, needle: string): number {
   return n;
 }
 
-/** Finds each probe's bytes in one stream, in script order. Stops at the first probe that did not finish. */
-function segments(buf: Buffer, ids: readonly string[], boundary: string, withRc: boolean): Map<string, Segment> {
+/** A frame of the script: a probe's, or the virsh run's; an optional one (a probe's own run after the virsh run) may be absent. */
+interface Frame {
+  readonly id: string;
+  readonly optional: boolean;
+}
+
+/** The frames buildScript prints, in order. */
+function framesOf(probes: readonly ScriptProbe[]): Frame[] {
+  const group = virshGroup(probes);
+  if (group.length === 0) return probes.map((p) => ({ id: p.id, optional: false }));
+  const out: Frame[] = [];
+  for (const p of probes) {
+    if (!group.includes(p as BatchedProbe)) out.push({ id: p.id, optional: false });
+    else if (p === group[0]) out.push({ id: BATCH_FRAME, optional: false }, ...group.map((g) => ({ id: g.id, optional: true })));
+  }
+  return [...out, { id: END_FRAME, optional: false }];
+}
+
+/** Finds each frame's bytes in one stream, in script order. Stops at the first frame that did not finish. */
+function segments(buf: Buffer, frames: readonly Frame[], boundary: string, withRc: boolean): Map<string, Segment> {
   const out = new Map<string, Segment>();
   let pos = 0;
-  for (const id of ids) {
+  for (const [i, { id, optional }] of frames.entries()) {
     const begin = `${boundary} B ${id}\n`;
     const b = buf.indexOf(begin, pos);
-    if (b < 0) break;
+    if (b < 0 && !optional) break;
+    if (optional) {
+      const next = frames.slice(i + 1).find((f) => !f.optional);
+      const limit = next ? buf.indexOf(`${boundary} B ${next.id}\n`, pos) : -1;
+      if (b < 0 || (limit >= 0 && b > limit)) continue;
+    }
     const start = b + Buffer.byteLength(begin);
     const endMark = `\n${boundary} E ${id}${withRc ? ' ' : '\n'}`;
     const e = buf.indexOf(endMark, start);
@@ -181,39 +239,75 @@ export function splitOutput(
   stderr: StreamCapture,
   cap: number = DEFAULT_PROBE_OUTPUT_CAP,
 ): SplitResult {
-  const ids = probes.map((p) => p.id);
-  const so = segments(stdout.buffer, ids, boundary, true);
-  const se = segments(stderr.buffer, ids, boundary, false);
+  const frames = framesOf(probes);
+  const so = segments(stdout.buffer, frames, boundary, true);
+  const se = segments(stderr.buffer, frames, boundary, false);
+  const group = virshGroup(probes);
   // Both streams: a copy of a marker on stderr would hand another probe's stderr (its failure reason) to the forger.
-  const forged = ids.filter(
-    (id) =>
-      count(stdout.buffer, `${boundary} B ${id}\n`) > 1 ||
-      count(stdout.buffer, `\n${boundary} E ${id} `) > 1 ||
-      count(stderr.buffer, `${boundary} B ${id}\n`) > 1 ||
-      count(stderr.buffer, `\n${boundary} E ${id}\n`) > 1,
-  );
+  const forgedFrame = (id: string): boolean =>
+    count(stdout.buffer, `${boundary} B ${id}\n`) > 1 ||
+    count(stdout.buffer, `\n${boundary} E ${id} `) > 1 ||
+    count(stderr.buffer, `${boundary} B ${id}\n`) > 1 ||
+    count(stderr.buffer, `\n${boundary} E ${id}\n`) > 1;
+  const runForged = group.length > 0 && forgedFrame(BATCH_FRAME);
+  const forged = probes
+    .filter((p) => {
+      if (forgedFrame(p.id)) return true;
+      if (!group.includes(p as BatchedProbe)) return false;
+      const [ob, oe, eb, ee] = subMarkers(boundary, p.id) as [string, string, string, string];
+      return runForged || count(stdout.buffer, ob) > 1 || count(stdout.buffer, oe) > 1 || count(stderr.buffer, eb) > 1 || count(stderr.buffer, ee) > 1;
+    })
+    .map((p) => p.id);
+  const output = (p: ScriptProbe, raw: Buffer, errRaw: Buffer, exitCode: number | null, at: { start: number; end: number }): ProbeOutput => {
+    const bad = forged.includes(p.id);
+    const o: ProbeOutput = {
+      command: p.command,
+      exitCode: bad ? null : exitCode,
+      stdout: raw.subarray(0, cap).toString('utf8'),
+      stderr: (bad ? 'boundary marker forged in output; result not trusted\n' : '') + errRaw.subarray(0, 64 * 1024).toString('utf8'),
+      sha256: createHash('sha256').update(raw).digest('hex'),
+      durationMs: Math.max(0, Math.round(stdout.timeAt(at.end) - stdout.timeAt(at.start > 0 ? at.start - 1 : 0))),
+      receivedAt: Math.round(performance.timeOrigin + stdout.timeAt(at.end)),
+    };
+    return raw.length > cap ? { ...o, truncated: true } : o;
+  };
   const outputs: Record<string, ProbeOutput> = {};
   const missing: string[] = [];
+  const run = so.get(BATCH_FRAME);
+  const runErr = se.get(BATCH_FRAME) ?? null;
+  // What the run printed on stderr before any probe's part (at connecting): each probe's, as its own virsh would have printed it.
+  const firstPart = runErr ? Math.min(runErr.end, ...group.map((g) => stderr.buffer.indexOf(`error: ${boundary} b ${g.id}\n`, runErr.start)).filter((x) => x >= 0)) : 0;
+  const before = runErr ? stderr.buffer.subarray(runErr.start, firstPart) : Buffer.alloc(0);
+  let waiting = false;
   for (const p of probes) {
     const s = so.get(p.id);
-    if (!s) {
+    if (s) {
+      const e = se.get(p.id);
+      outputs[p.id] = output(p, stdout.buffer.subarray(s.start, s.end), e ? stderr.buffer.subarray(e.start, e.end) : Buffer.alloc(0), s.complete ? s.exitCode : null, s);
+      continue;
+    }
+    const work = (p as Partial<BatchedProbe>).virsh?.work;
+    if (!run || !work || !group.includes(p as BatchedProbe)) {
       missing.push(p.id);
       continue;
     }
-    const raw = stdout.buffer.subarray(s.start, s.end);
-    const e = se.get(p.id);
-    const errRaw = e ? stderr.buffer.subarray(e.start, e.end) : Buffer.alloc(0);
-    const truncated = raw.length > cap;
-    const o: ProbeOutput = {
-      command: p.command,
-      exitCode: forged.includes(p.id) || !s.complete ? null : s.exitCode,
-      stdout: raw.subarray(0, cap).toString('utf8'),
-      stderr: (forged.includes(p.id) ? 'boundary marker forged in output; result not trusted\n' : '') + errRaw.subarray(0, 64 * 1024).toString('utf8'),
-      sha256: createHash('sha256').update(raw).digest('hex'),
-      durationMs: Math.max(0, Math.round(stdout.timeAt(s.end) - stdout.timeAt(s.start > 0 ? s.start - 1 : 0))),
-      receivedAt: Math.round(performance.timeOrigin + stdout.timeAt(s.end)),
-    };
-    outputs[p.id] = truncated ? { ...o, truncated } : o;
+    const sub = subSegment(stdout.buffer, run, stderr.buffer, runErr, boundary, p.id);
+    const rc = run.complete ? run.exitCode : null;
+    if (sub.out) {
+      const err = Buffer.concat([before, sub.err ? stderr.buffer.subarray(sub.err.start, sub.err.end) : Buffer.alloc(0)]);
+      const ok = work.kind !== 'run' || !failedInRun(err.toString('utf8'));
+      outputs[p.id] = output(p, stdout.buffer.subarray(sub.out.start, sub.out.end), err, sub.complete ? (ok ? 0 : 1) : rc === 0 ? null : rc, sub.out);
+      // One probe of the run at a time: after one still running, none has begun.
+      if (!sub.complete) waiting = true;
+    } else if (rc !== null && rc > 1) {
+      const how = rc === 124 || rc === 137 ? 'was killed at the probe timeout' : `ended with exit code ${rc}`;
+      const note = Buffer.from(`not run: the host's one virsh run for its libvirt probes ${how} before this probe's commands\n`);
+      outputs[p.id] = output(p, Buffer.alloc(0), Buffer.concat([before, note]), rc, { start: run.end, end: run.end });
+    } else if (!run.complete && !waiting) {
+      // The run was cut before this probe's part began (virsh still connecting): it was running, as far as anyone can tell.
+      waiting = true;
+      outputs[p.id] = output(p, Buffer.alloc(0), before, null, { start: run.start, end: run.end });
+    } else missing.push(p.id);
   }
   return { outputs, missing, forged };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { RuleFileError, UsageError } from '../errors.js';
 import { globToRegExp } from '../glob.js';
 import { BUILTIN_RULES_DIR } from '../paths.js';
@@ -11,6 +11,7 @@ import { asList, type RuleFile, type RuleSpec } from './rule-schema.js';
 /** What every assertion may carry besides its operator's parameters. */
 const COMMON_KEYS = new Set(['op', 'path', 'src', 'dst', 'side', 'message']);
 import type { ValidateFunction } from 'ajv';
+import { BUILTIN_RULE_FILES } from './rules.generated.js';
 import { validateRuleFile as precompiled } from './validators.generated.js';
 import { displayPath, loadYamlFile, valueAt } from './yaml-file.js';
 
@@ -102,17 +103,30 @@ function yamlFilesIn(path: string): string[] {
 }
 
 /**
+ * The rules of a built-in file as parsed at build time (rules.generated.ts), when the file is the
+ * one they were parsed from (same name, same sha256); else null and the file is parsed here.
+ */
+function prebuilt(file: string, sha256: string): Rule[] | null {
+  const g = BUILTIN_RULE_FILES.find((f) => f.name === basename(file) && f.sha256 === sha256);
+  return g ? (JSON.parse(g.json) as Rule[]) : null;
+}
+
+/**
  * Loads the built-in rules, then each -r file or directory in order; a later rule with the same
- * id replaces the earlier one (site rules override built-ins).
+ * id replaces the earlier one (site rules override built-ins). Every file is read and hashed (its
+ * sha256 goes in the report); the built-in ones are not parsed again when they are the files
+ * `npm run gen` parsed.
  */
 export function loadRules(extra: readonly string[] = [], opts: { builtin?: boolean } = {}): RuleSet {
-  const paths = [...(opts.builtin === false ? [] : [BUILTIN_RULES_DIR]), ...extra].flatMap(yamlFilesIn);
+  const builtin = opts.builtin === false ? [] : yamlFilesIn(BUILTIN_RULES_DIR);
+  const paths = [...builtin, ...extra.flatMap(yamlFilesIn)];
   const byId = new Map<string, Rule>();
   const files: { path: string; sha256: string }[] = [];
-  for (const file of paths) {
+  for (const [i, file] of paths.entries()) {
     const text = readRuleText(file);
-    files.push({ path: displayPath(file), sha256: createHash('sha256').update(text).digest('hex') });
-    for (const r of parseRuleFile(text, file)) {
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    files.push({ path: displayPath(file), sha256 });
+    for (const r of (i < builtin.length ? prebuilt(file, sha256) : null) ?? parseRuleFile(text, file)) {
       byId.delete(r.id); // keep the overriding file's order
       byId.set(r.id, r);
     }

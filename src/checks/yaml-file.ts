@@ -1,9 +1,17 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { EVENT_ID, getScalarValue, load, parseEvents, YAMLException, type Event } from 'js-yaml';
+import type { Event } from 'js-yaml';
+import { createRequire } from 'node:module';
 import { relative } from 'node:path';
 import type { PreflightError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { OPERATORS } from './operators/index.js';
+
+/**
+ * js-yaml, loaded the first time a YAML file is read: a run on the built-in rules alone (parsed at
+ * build time, rules.generated.ts) and no waivers never loads it.
+ */
+let yamlLib: typeof import('js-yaml') | undefined;
+const yaml = (): typeof import('js-yaml') => (yamlLib ??= createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml'));
 
 interface Pos {
   line: number;
@@ -12,6 +20,7 @@ interface Pos {
 
 /** Maps each JSON pointer in a YAML document to the position of its value and (in mappings) its key. */
 function positions(text: string, file: string): Map<string, { value: number; key: number | null }> {
+  const { EVENT_ID, getScalarValue, parseEvents } = yaml();
   const events: Event[] = parseEvents(text, { filename: file });
   const map = new Map<string, { value: number; key: number | null }>();
   type Frame = { kind: 'map' | 'seq'; pointer: string; index: number; pendingKey: { name: string; at: number } | null };
@@ -121,6 +130,7 @@ export function loadYamlFile<T>(
   label: (data: unknown, pointer: string) => string | null,
 ): YamlDoc<T> {
   const shown = displayPath(file);
+  const { load, YAMLException } = yaml();
   let data: unknown;
   try {
     data = load(text, { filename: shown, maxAliases: 100, maxTotalMergeKeys: 1000 });

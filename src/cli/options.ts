@@ -1,10 +1,13 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULTS, type CheckOptions } from '../check.js';
-import { HYPERVISOR_CHOICES, type HypervisorChoice } from '../checks/hypervisor-pair.js';
-import type { Mode } from '../checks/vocabulary.js';
+import type { HypervisorChoice } from '../checks/hypervisor-pair.js';
+import { HYPERVISORS, type Mode } from '../checks/vocabulary.js';
+import { DEFAULTS, type CheckOptions } from '../pair/options.js';
 import { FILE_FORMATS, FORMAT_LABEL, type FileFormat } from '../report/index.js';
 import type { FailOn } from '../types.js';
 import { SEVERITIES } from '../types.js';
+
+/** --hypervisor's choices (checks/hypervisor-pair.ts's, which loads the evaluator: the options are defined before any run needs that). */
+const HYPERVISOR_CHOICES: readonly HypervisorChoice[] = ['auto', ...HYPERVISORS];
 
 /** The longest timeout taken, seconds: a day (Node's timers overflow past about 24.8 days). */
 export const MAX_TIMEOUT_S = 86_400;

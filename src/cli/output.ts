@@ -2,8 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, constants as fsConstants, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename, resolve } from 'node:path';
 import { formatError, ReportWriteError, UsageError } from '../errors.js';
-import { renderConsole } from '../report/console.js';
-import { renderJson } from '../report/json.js';
 import { FILE_FORMATS, REPORTERS, type ReportContext } from '../report/index.js';
 import type { ExitCode, Report } from '../types.js';
 import type { OutputOpts } from './options.js';
@@ -87,6 +85,7 @@ export async function emit(report: Report, o: OutputOpts, io: Io): Promise<ExitC
   checkOutputs(o, FILE_FORMATS);
   const toStdout = FILE_FORMATS.filter((f) => o[f] === '-');
   const color = colorWanted(o, io) && toStdout.length === 0;
+  const [{ renderConsole }, { renderJson }] = await Promise.all([import('../report/console.js'), import('../report/json.js')]);
   const json = renderJson(report);
   const ctx: ReportContext = { color, quiet: o.quiet ?? false, reportSha256: createHash('sha256').update(json).digest('hex') };
   const unwritten: string[] = [];

@@ -1,8 +1,8 @@
 import { type Command, Option } from 'commander';
-import { check, DEFAULTS, rulesFor, type CheckOptions } from '../check.js';
 import { MODES } from '../checks/vocabulary.js';
 import { UsageError } from '../errors.js';
 import { FILE_FORMATS } from '../report/index.js';
+import { DEFAULTS, type CheckOptions } from '../pair/options.js';
 import type { ExitCode, Report, Side } from '../types.js';
 import { absolutePath, collect, outputOptions, probeOptions, probeSettings, type PairOpts } from './options.js';
 import { checkOutputs, emit, interruptible, type Io } from './output.js';
@@ -68,6 +68,8 @@ async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<E
   if (o.saveDir !== undefined && o.mode !== 'save') throw new UsageError('--save-dir applies to --mode save only');
   if (src === dst) throw new UsageError(`source and destination are the same host (${src}): a migration needs two`);
   checkOutputs(o, FILE_FORMATS);
+  // The check itself (ssh, probes, rules, evaluation) loads once the command line is known good.
+  const { check, rulesFor } = await import('../check.js');
   const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
   const report = await interruptible(io, (signal) => withProgress(io, o.quiet ?? false, (onProgress) => check({ ...options, onProgress, signal }, ruleSet)));
   return emit(report, o, io);

@@ -1,19 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadRules, parseRuleFile, type Rule } from '../checks/rules.js';
-import { asList, RULE_FILE_SCHEMA } from '../checks/rule-schema.js';
-import { WAIVER_FILE_SCHEMA } from '../checks/waivers.js';
+import type { Rule } from '../checks/rules.js';
 import { UsageError } from '../errors.js';
 import { FILE_FORMATS } from '../report/index.js';
-import { REPORT_SCHEMA } from '../report/report-schema.js';
-import { replay } from '../replay.js';
 import type { ExitCode, FailOn } from '../types.js';
 import { collect, outputOptions, type OutputOpts } from './options.js';
 import { checkOutputs, emit, type Io } from './output.js';
 
 function renderRule(r: Rule): string {
   const para = (t: string | undefined): string => (t ?? '').trim().replace(/\s*\n\s*/g, ' ');
-  const asserts = asList(r.assert).map((a) => `  ${a.op} ${a.path ?? `${a.src ?? '-'} -> ${a.dst ?? '-'}`}${a.side ? ` (${a.side})` : ''}`);
+  const asserts = (Array.isArray(r.assert) ? r.assert : [r.assert]).map((a) => `  ${a.op} ${a.path ?? `${a.src ?? '-'} -> ${a.dst ?? '-'}`}${a.side ? ` (${a.side})` : ''}`);
   return [
     `${r.id}  [${r.severity}]  ${r.title}`,
     `defined at ${r.source.file}:${r.source.line}`,
@@ -32,7 +28,12 @@ function renderRule(r: Rule): string {
   ].join('\n');
 }
 
-const SCHEMAS = { report: REPORT_SCHEMA, rules: RULE_FILE_SCHEMA, waivers: WAIVER_FILE_SCHEMA } as const;
+/** The published schemas, each loaded when asked for (the commands load only what they run). */
+const SCHEMAS: Readonly<Record<string, () => Promise<unknown>>> = {
+  report: async () => (await import('../report/report-schema.js')).REPORT_SCHEMA,
+  rules: async () => (await import('../checks/rule-schema.js')).RULE_FILE_SCHEMA,
+  waivers: async () => (await import('../checks/waivers.js')).WAIVER_FILE_SCHEMA,
+};
 
 /** The replay command: a saved report re-evaluated, no host contacted. */
 export function replayCommand(p: Command, io: Io, setExit: (c: ExitCode) => void): void {
@@ -49,6 +50,7 @@ export function replayCommand(p: Command, io: Io, setExit: (c: ExitCode) => void
   outputOptions(rp, false);
   rp.action(async (file: string, o: OutputOpts & { rules?: string[]; only?: string[]; skip?: string[]; waivers?: string; baseline?: string; failOn?: FailOn; strict?: boolean }) => {
     checkOutputs(o, FILE_FORMATS);
+    const { replay } = await import('../replay.js');
     const report = replay(file, { rules: o.rules, only: o.only, skip: o.skip, waivers: o.waivers, baseline: o.baseline, failOn: o.failOn, strict: o.strict ?? false, ...(o.changeId !== undefined ? { changeId: o.changeId } : {}) });
     setExit(await emit(report, o, io));
   });
@@ -61,7 +63,8 @@ export function rulesCommand(p: Command, io: Io, setExit: (c: ExitCode) => void)
     .command('list')
     .description('list the rules a check would evaluate')
     .option('-r, --rules <file|dir>', 'extra rule file or directory (repeatable)', collect)
-    .action((o: { rules?: string[] }) => {
+    .action(async (o: { rules?: string[] }) => {
+      const { loadRules } = await import('../checks/rules.js');
       for (const r of loadRules(o.rules ?? []).rules) io.stdout.write(`${r.id.padEnd(28)} ${r.severity.padEnd(8)} ${r.title}  [${r.source.file}:${r.source.line}]\n`);
       setExit(0);
     });
@@ -70,7 +73,8 @@ export function rulesCommand(p: Command, io: Io, setExit: (c: ExitCode) => void)
     .argument('<id>', 'rule id')
     .description('explain a rule: what it checks, why, how to fix a failure')
     .option('-r, --rules <file|dir>', 'extra rule file or directory (repeatable)', collect)
-    .action((id: string, o: { rules?: string[] }) => {
+    .action(async (id: string, o: { rules?: string[] }) => {
+      const { loadRules } = await import('../checks/rules.js');
       const r = loadRules(o.rules ?? []).rules.find((x) => x.id === id);
       if (!r) throw new UsageError(`no rule "${id}" (see: migrate-preflight rules list)`);
       io.stdout.write(renderRule(r));
@@ -80,7 +84,8 @@ export function rulesCommand(p: Command, io: Io, setExit: (c: ExitCode) => void)
     .command('validate')
     .argument('<file...>', 'rule files')
     .description('validate rule files against the schema (exit 2 on the first error)')
-    .action((files: string[]) => {
+    .action(async (files: string[]) => {
+      const { parseRuleFile } = await import('../checks/rules.js');
       for (const f of files) {
         const n = parseRuleFile(readFileSync(f, 'utf8'), f).length;
         io.stdout.write(`${f}: ${n} rules ok\n`);
@@ -94,10 +99,10 @@ export function schemaCommand(p: Command, io: Io, setExit: (c: ExitCode) => void
   p.command('schema')
     .argument('<which>', Object.keys(SCHEMAS).join(' | '))
     .description('print a published JSON Schema')
-    .action((which: string) => {
-      const schema = SCHEMAS[which as keyof typeof SCHEMAS];
+    .action(async (which: string) => {
+      const schema = Object.hasOwn(SCHEMAS, which) ? SCHEMAS[which] : undefined;
       if (!schema) throw new UsageError(`unknown schema "${which}"; available: ${Object.keys(SCHEMAS).join(', ')}`);
-      io.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(await schema(), null, 2)}\n`);
       setExit(0);
     });
 }

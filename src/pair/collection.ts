@@ -1,6 +1,7 @@
 import { CollectError } from '../errors.js';
-import { buildScript, capture, newBoundary, probeEnded, splitOutput, type ScriptProbe } from '../checks/collect.js';
+import { buildScript, capture, lastFrame, newBoundary, probeEnded, splitOutput, type ScriptProbe } from '../checks/collect.js';
 import { PROBES, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
+import { VIRSH_PARTS } from '../checks/probes/table/libvirt.js';
 import type { RunningCommand, SshSession } from '../ssh/connect.js';
 import type { ResolvedTarget } from '../ssh/target.js';
 import type { HostReport, ProbeOutput } from '../types.js';
@@ -56,13 +57,14 @@ export function collection(session: SshSession, t: ResolvedTarget, o: SessionOpt
   };
   return {
     async round(ids, ctx, extra = []) {
-      const probes: ScriptProbe[] = [...ids.map((id) => ({ id, command: PROBES[id].command(ctx) })), ...extra];
+      // The libvirt probes share one virsh run on the host (checks/virsh-batch.ts).
+      const probes: ScriptProbe[] = [...ids.map((id): ScriptProbe => ({ id, command: PROBES[id].command(ctx), ...(VIRSH_PARTS[id] ? { virsh: VIRSH_PARTS[id](ctx) } : {}) })), ...extra];
       const boundary = newBoundary();
       const script = buildScript(probes, boundary, Math.max(1, Math.floor(probeTimeoutMs / 1000)));
       const cmd = (run ??= session.run(o.sudo ? 'sudo -n /bin/sh -s' : '/bin/sh -s'));
       const r = { probes, boundary, from: { out: cmd.stdout.length, err: cmd.stderr.length }, complete: false };
       rounds.push(r);
-      const last = probes[probes.length - 1]?.id ?? '';
+      const last = lastFrame(probes);
       const outDone = probeEnded(cmd.stdout, r.from.out, boundary, last, 'stdout');
       const errDone = probeEnded(cmd.stderr, r.from.err, boundary, last, 'stderr');
       cmd.write(script, timeoutMs);

@@ -1,6 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildScript, capture, newBoundary, probeEnded, splitOutput, type Chunk, type ScriptProbe } from '../../src/checks/collect.js';
+import { buildScript, capture, lastFrame, newBoundary, probeEnded, splitOutput, type Chunk, type ScriptProbe } from '../../src/checks/collect.js';
+import { LIBVIRT_PROBES, VIRSH_PARTS } from '../../src/checks/probes/table/libvirt.js';
 import { shq } from '../../src/checks/shell.js';
 
 /** Runs a generated script with the real /bin/sh, the way sshd runs `/bin/sh -s`, and splits its output. */
@@ -184,3 +189,97 @@ describe('probeEnded (when a round down a shared stdin is over)', () => {
     expect(probeEnded(chunks, 0, boundary, 'last', 'stdout')()).toBe(true);
   });
 });
+
+/** The libvirt probes (but dirty-rate) for a URI, each with its part of the one virsh run or (batched: false) without. */
+function libvirtProbes(uri: string, batched: boolean): ScriptProbe[] {
+  const ctx = { libvirtUri: uri, transport: 'ssh' as const };
+  const ids = Object.keys(LIBVIRT_PROBES).filter((id) => id !== 'dirty-rate') as (keyof typeof LIBVIRT_PROBES)[];
+  return [
+    { id: 'first', command: 'echo before' },
+    ...ids.map((id) => ({ id, command: LIBVIRT_PROBES[id].command(ctx), ...(batched && VIRSH_PARTS[id] ? { virsh: VIRSH_PARTS[id](ctx) } : {}) })),
+    { id: 'last', command: 'uname -m' },
+  ];
+}
+
+/** Each probe's stdout, stderr and exit code, from the probes' own commands and from the one virsh run. */
+function bothWays(uri: string, timeoutS = 10) {
+  const own = runLocally(libvirtProbes(uri, false), { timeoutS });
+  const t0 = Date.now();
+  const one = runLocally(libvirtProbes(uri, true), { timeoutS });
+  const view = (r: typeof own) => Object.fromEntries(Object.entries(r.outputs).map(([id, o]) => [id, { stdout: o.stdout, stderr: o.stderr, exitCode: o.exitCode }]));
+  return { own: view(own), one: view(one), ms: Date.now() - t0, missing: one.missing, forged: one.forged };
+}
+
+const hasVirsh = spawnSync('/bin/sh', ['-c', 'command -v virsh']).status === 0;
+
+describe.skipIf(!hasVirsh)('one virsh run for the libvirt probes (real virsh, test driver)', () => {
+  it("gives every probe its own virsh's stdout, stderr and exit code, a failing command in the middle included", () => {
+    const r = bothWays('test:///default');
+    expect(r.missing).toEqual([]);
+    expect(r.forged).toEqual([]);
+    expect(r.one).toEqual(r.own);
+    // The test driver has no domain capabilities: virsh's error, exit 1, as from a virsh of its own.
+    expect(r.one['virsh-domcaps']).toMatchObject({ stdout: '\n', exitCode: 1, stderr: expect.stringMatching(/^error: failed to get emulator capabilities\n/) });
+    expect(r.one['virsh-version']?.stdout).toMatch(/^Compiled against library: libvirt/);
+    expect(r.one.last?.exitCode).toBe(0);
+  });
+
+  it('dumps plain names in the run, any other name with a virsh of its own, pads trimmed; counts snapshots from the lists', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-virsh-'));
+    const dom = (name: string, uuid: string, extra = ''): string => `<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>${name}</name><uuid>${uuid}</uuid><memory>65536</memory><os><type>hvm</type></os>${extra}</domain>`;
+    const u1 = '11111111-2222-3333-4444-555555555555';
+    const snap = (n: string, t: number): string => `<test:domainsnapshot><name>${n}</name><state>shutoff</state><creationTime>${t}</creationTime><active>0</active>${dom('plain01', u1)}</test:domainsnapshot>`;
+    writeFileSync(
+      join(dir, 'node.xml'),
+      `<node>${dom('plain01', u1, snap('s1', 1) + snap('s2', 2))}${dom('odd name&apos;s', '11111111-2222-3333-4444-555555555556')}${dom('-dash', '11111111-2222-3333-4444-555555555557')}` +
+        `<network><name>default</name><uuid>11111111-2222-3333-4444-555555555558</uuid><bridge name='virbr0'/></network>` +
+        `<pool type='dir'><name>images</name><uuid>11111111-2222-3333-4444-555555555559</uuid><target><path>/var/lib/libvirt/images</path></target></pool></node>`,
+    );
+    const r = bothWays(`test://${join(dir, 'node.xml')}`);
+    expect(r.one).toEqual(r.own);
+    expect(r.one['virsh-snapshots']?.stdout).toBe(`snapshots ${u1} 2\nsnapshots 11111111-2222-3333-4444-555555555556 0\nsnapshots 11111111-2222-3333-4444-555555555557 0\n`);
+    expect(r.one['virsh-domxml']?.stdout).toContain('<name>odd name&apos;s</name>');
+    expect(r.one['virsh-pools']?.stdout).toContain('<name>images</name>');
+  });
+
+  it('when virsh cannot connect, every probe runs its own command as before (same errors, same exit codes)', () => {
+    const r = bothWays('test:///nonexistent/node.xml');
+    expect(r.one).toEqual(r.own);
+    expect(r.one['virsh-list']).toMatchObject({ exitCode: 1, stderr: expect.stringMatching(/error: failed to connect to the hypervisor/) });
+  });
+
+  it('a libvirt that never answers holds the run for one probe timeout, not one per probe; every libvirt probe ends 124, the others run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-hung-'));
+    const sock = join(dir, 'hung.sock');
+    const server = createServer(() => {});
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    try {
+      const r = bothWaysOne(`qemu+unix:///system?socket=${sock}`);
+      expect(r.ms).toBeLessThan(6000);
+      for (const id of Object.keys(VIRSH_PARTS)) expect(`${id}: ${r.outputs[id]?.exitCode}`).toBe(`${id}: 124`);
+      expect(r.outputs['virsh-list']?.stderr).toMatch(/killed at the probe timeout/);
+      expect(r.outputs.last).toMatchObject({ exitCode: 0 });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a stream cut inside the run: the first unfinished libvirt probe is running (no exit code), the rest never started', () => {
+    const probes = libvirtProbes('test:///default', true);
+    const boundary = newBoundary();
+    const run = spawnSync('/bin/sh', ['-s'], { input: buildScript(probes, boundary, 10) });
+    const cut = run.stdout.indexOf(`${boundary} e virsh-list\n`);
+    const r = splitOutput(probes, boundary, capture([{ data: run.stdout.subarray(0, cut), at: 0 }]), capture([{ data: run.stderr, at: 0 }]));
+    expect(r.outputs['virsh-version']?.exitCode).toBe(0);
+    expect(r.outputs['virsh-list']?.exitCode).toBeNull();
+    expect(r.missing).toEqual(expect.arrayContaining(['virsh-uuids', 'virsh-caps', 'last']));
+    expect(lastFrame(probes)).toBe('mp.end');
+  });
+});
+
+/** The batched probes alone, timed (a hung libvirt makes the unbatched way take a timeout per probe). */
+function bothWaysOne(uri: string) {
+  const t0 = Date.now();
+  const r = runLocally(libvirtProbes(uri, true), { timeoutS: 1 });
+  return { ...r, ms: Date.now() - t0 };
+}

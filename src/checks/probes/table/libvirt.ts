@@ -1,6 +1,7 @@
 import { shq } from '../../shell.js';
+import type { VirshPart, VirshWork } from '../../virsh-batch.js';
 import { parseCapabilities, parseDomainXmlList, parseDomCapabilities, parseNetworkXmlList, parsePoolXmlList, parseVirshVersion } from '../libvirt-xml.js';
-import { probe, type Probe } from '../probe.js';
+import { probe, type Probe, type ProbeContext } from '../probe.js';
 import { DIRTY_PERIODS, parseDomstatsDirtyRate, parseSnapshotCounts, parseVirshList, parseVirshUuids } from '../virsh.js';
 
 /**
@@ -13,27 +14,59 @@ import { DIRTY_PERIODS, parseDomstatsDirtyRate, parseSnapshotCounts, parseVirshL
 const dumpEach = (uri: string, list: string, dump: string): string => {
   const u = shq(uri);
   return (
-    `virsh -c ${u} ${list} --all --name | { c=''; while read -r n; do [ -n "$n" ] || continue; ` +
+    `virsh -c ${u} ${list} | { c=''; while read -r n; do [ -n "$n" ] || continue; ` +
     `case $n in -*|*[!A-Za-z0-9._-]*) virsh -c ${u} ${dump} -- "$n";; *) c="$c ${dump} -- $n;";; esac; done; ` +
     `[ -z "$c" ] || virsh -c ${u} "$c"; }; exit 0`
   );
 };
 
+/** One virsh command of plain words: the probe's command, and its share of the host's one virsh run. */
+const SIMPLE = {
+  'virsh-version': ['version'],
+  'virsh-list': ['list', '--all'],
+  'virsh-uuids': ['list', '--all', '--uuid', '--name'],
+  'virsh-caps': ['capabilities'],
+  'virsh-domcaps': ['domcapabilities'],
+  'virsh-domcaps-tcg': ['domcapabilities', '--virttype', 'qemu'],
+} as const;
+const simple = (id: keyof typeof SIMPLE) => (c: ProbeContext): string => `virsh -c ${shq(c.libvirtUri)} ${SIMPLE[id].join(' ')}`;
+
+/** The lists and dumps of dumpEach, as the probes use them. */
+const EACH = {
+  'virsh-domxml': { list: ['list', '--all', '--name'], each: ['dumpxml', '--migratable'] },
+  'virsh-nets': { list: ['net-list', '--all', '--name'], each: ['net-dumpxml'] },
+  'virsh-pools': { list: ['pool-list', '--all', '--name'], each: ['pool-dumpxml'] },
+} as const;
+const each = (id: keyof typeof EACH) => (c: ProbeContext): string => dumpEach(c.libvirtUri, EACH[id].list.join(' '), EACH[id].each.join(' '));
+
+/**
+ * What each libvirt probe does in the host's one virsh run (src/checks/virsh-batch.ts), the same
+ * work as its command: one command, a list and a dump of each name, or the snapshot counts
+ * (`list --all --uuid`, `list --all --uuid --with-snapshot`, then snapshot-list of those with
+ * any). dirty-rate is not here: it samples for seconds between its virsh calls (domdirtyrate-calc,
+ * sleep, domstats until done), which one batch of commands cannot do.
+ */
+export const VIRSH_PARTS: Readonly<Record<string, (c: ProbeContext) => VirshPart>> = {
+  ...Object.fromEntries(Object.entries(SIMPLE).map(([id, args]) => [id, (c: ProbeContext): VirshPart => ({ uri: c.libvirtUri, work: { kind: 'run', args } })])),
+  ...Object.fromEntries(Object.entries(EACH).map(([id, w]) => [id, (c: ProbeContext): VirshPart => ({ uri: c.libvirtUri, work: { kind: 'each', ...w } satisfies VirshWork })])),
+  'virsh-snapshots': (c) => ({ uri: c.libvirtUri, work: { kind: 'snapshots' } }),
+};
+
 /** libvirt's probes (virsh): version, domains and their definitions, snapshots, networks, pools, capabilities, dirty rates. */
 export const LIBVIRT_PROBES = {
-  'virsh-version': probe({ id: 'virsh-version', hypervisor: 'kvm', provides: ['libvirt.version', 'libvirt.hypervisor'], command: (c) => `virsh -c ${shq(c.libvirtUri)} version`, parse: parseVirshVersion }),
+  'virsh-version': probe({ id: 'virsh-version', hypervisor: 'kvm', provides: ['libvirt.version', 'libvirt.hypervisor'], command: simple('virsh-version'), parse: parseVirshVersion }),
   'virsh-list': probe({
     id: 'virsh-list',
     hypervisor: 'kvm',
     provides: ['libvirt.domains', 'migration'],
-    command: (ctx) => `virsh -c ${shq(ctx.libvirtUri)} list --all`,
+    command: simple('virsh-list'),
     parse: parseVirshList,
   }),
   'virsh-uuids': probe({
     id: 'virsh-uuids',
     hypervisor: 'kvm',
     provides: ['libvirt.domains.uuid', 'migration.domains.uuid'],
-    command: (ctx) => `virsh -c ${shq(ctx.libvirtUri)} list --all --uuid --name`,
+    command: simple('virsh-uuids'),
     parse: parseVirshUuids,
   }),
   'virsh-domxml': probe({
@@ -41,7 +74,7 @@ export const LIBVIRT_PROBES = {
     hypervisor: 'kvm',
     provides: ['libvirt.domains.xml', 'migration.domains.xml', 'migration.bridges', 'migration.networks', 'migration.pools', 'migration.cpuModes', 'migration.virtTypes'],
     // --migratable: the definition the destination will receive (expanded host-model CPU, no runtime-only devices).
-    command: (c) => dumpEach(c.libvirtUri, 'list', 'dumpxml --migratable'),
+    command: each('virsh-domxml'),
     parse: parseDomainXmlList,
   }),
   'virsh-snapshots': probe({
@@ -60,16 +93,16 @@ export const LIBVIRT_PROBES = {
     },
     parse: parseSnapshotCounts,
   }),
-  'virsh-nets': probe({ id: 'virsh-nets', hypervisor: 'kvm', provides: ['libvirt.networks', 'migration.networks', 'migration.bridges'], command: (c) => dumpEach(c.libvirtUri, 'net-list', 'net-dumpxml'), parse: parseNetworkXmlList }),
-  'virsh-pools': probe({ id: 'virsh-pools', hypervisor: 'kvm', provides: ['libvirt.pools', 'migration.pools'], command: (c) => dumpEach(c.libvirtUri, 'pool-list', 'pool-dumpxml'), parse: parsePoolXmlList }),
-  'virsh-caps': probe({ id: 'virsh-caps', hypervisor: 'kvm', provides: ['libvirt.machineTypes', 'libvirt.virtTypes'], command: (c) => `virsh -c ${shq(c.libvirtUri)} capabilities`, parse: parseCapabilities }),
-  'virsh-domcaps': probe({ id: 'virsh-domcaps', hypervisor: 'kvm', provides: ['libvirt.cpuSupport.models'], command: (c) => `virsh -c ${shq(c.libvirtUri)} domcapabilities`, parse: parseDomCapabilities }),
+  'virsh-nets': probe({ id: 'virsh-nets', hypervisor: 'kvm', provides: ['libvirt.networks', 'migration.networks', 'migration.bridges'], command: each('virsh-nets'), parse: parseNetworkXmlList }),
+  'virsh-pools': probe({ id: 'virsh-pools', hypervisor: 'kvm', provides: ['libvirt.pools', 'migration.pools'], command: each('virsh-pools'), parse: parsePoolXmlList }),
+  'virsh-caps': probe({ id: 'virsh-caps', hypervisor: 'kvm', provides: ['libvirt.machineTypes', 'libvirt.virtTypes'], command: simple('virsh-caps'), parse: parseCapabilities }),
+  'virsh-domcaps': probe({ id: 'virsh-domcaps', hypervisor: 'kvm', provides: ['libvirt.cpuSupport.models'], command: simple('virsh-domcaps'), parse: parseDomCapabilities }),
   // TCG guests (domain type qemu) get QEMU's emulated CPU, whose usable models differ from KVM's.
   'virsh-domcaps-tcg': probe({
     id: 'virsh-domcaps-tcg',
     hypervisor: 'kvm',
     provides: ['libvirt.cpuSupport.tcg'],
-    command: (c) => `virsh -c ${shq(c.libvirtUri)} domcapabilities --virttype qemu`,
+    command: simple('virsh-domcaps-tcg'),
     parse: parseDomCapabilities,
   }),
   'dirty-rate': probe({
