@@ -200,8 +200,8 @@ function connectOne(
         return fail(new SshAuthError(`${describe(t)}: authentication failed: ${why}${notes.length ? ` [${notes.join('; ')}]` : ''}`));
       }
       if (err.level === 'client-timeout') return fail(new SshConnectError(`${describe(t)}: SSH handshake timed out after ${timeoutMs} ms`));
-      // Connected, and closed before the server said a word: sshd past MaxStartups drops new connections so.
-      if (err.message === 'Connection lost before handshake') return fail(new PreBannerClose(`${describe(t)}: the server closed the connection before its SSH banner (sshd's MaxStartups?)`, { cause: err }));
+      // Connected straight (no ProxyCommand or jump: those say why they ended), and closed before the server said a word: sshd past MaxStartups drops new connections so.
+      if (err.message === 'Connection lost before handshake' && sock === undefined) return fail(new PreBannerClose(`${describe(t)}: the server closed the connection before its SSH banner (sshd's MaxStartups?)`, { cause: err }));
       const code = err.code ? `${err.code} ` : '';
       fail(new SshConnectError(`${describe(t)}: cannot connect: ${code}${err.message.replace(/^connect \S+ /, '')}`, { cause: err }));
     });
