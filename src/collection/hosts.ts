@@ -61,7 +61,7 @@ export function hostReport(t: ResolvedTarget, session: SshSession, rounds: reado
 }
 
 /** Runs fn over items with at most `limit` at once, keeping the results in order. */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

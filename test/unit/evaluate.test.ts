@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluateRule, readPath, summarize } from '../../src/checks/evaluate.js';
 import type { RuleSpec } from '../../src/checks/rule-schema.js';
@@ -120,6 +121,16 @@ describe('facts', () => {
     const all = [dom('a'), dom('b', 'shut off'), dom('c')];
     expect(selectDomains(all, []).domains.map((d) => d.name)).toEqual(['a', 'c']);
     expect(selectDomains(all, ['b', 'zz'])).toEqual({ domains: [all[1]], missing: ['zz'] });
+  });
+  it('an output is parsed once however often facts are built from it (the planner, then the report); changed text is parsed again', () => {
+    const cpu = out(readFileSync(new URL('../fixtures/cpuinfo/lab-machine-xeon-2core.cpuinfo', import.meta.url), 'utf8'));
+    const bad = out('sixty-four\n');
+    const a = buildFacts({ cpuinfo: cpu, 'long-bit': bad });
+    const b = buildFacts({ cpuinfo: cpu, 'long-bit': bad });
+    expect(b.facts.cpu).toBe(a.facts.cpu);
+    expect(b.failures).toEqual(a.failures);
+    (cpu as { stdout: string }).stdout = cpu.stdout.replace(/^flags\s*:.*$/m, 'flags\t\t: fpu');
+    expect(buildFacts({ cpuinfo: cpu }).facts.cpu?.flags).toEqual(['fpu']);
   });
   it('readPath maps over lists', () => {
     expect(readPath({ a: { b: [{ c: 1 }, { c: 2 }] } }, 'a.b.c')).toEqual([1, 2]);

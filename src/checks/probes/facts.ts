@@ -53,6 +53,26 @@ export function peerFactsOf(p: {
   return peer;
 }
 
+type ParseResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: ParseError };
+
+/** Parse results by output (and the stdout they were parsed from): the planner reads round 1's facts before the report is built from every round. */
+const PARSED = new WeakMap<ProbeOutput, { readonly stdout: string; readonly result: ParseResult }>();
+
+/** A probe's output parsed once however often facts are built from it (parsers are pure; their results are only read). */
+function parseOnce(id: ProbeId, out: ProbeOutput): ParseResult {
+  const hit = PARSED.get(out);
+  if (hit !== undefined && hit.stdout === out.stdout) return hit.result;
+  let result: ParseResult;
+  try {
+    result = { ok: true, value: PROBES[id].parse(out.stdout) };
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+    result = { ok: false, error: e };
+  }
+  PARSED.set(out, { stdout: out.stdout, result });
+  return result;
+}
+
 /**
  * Parses every probe's output and assembles the host's facts. Pure: failures are returned, not
  * thrown, so one broken probe costs only the rules that need it.
@@ -73,12 +93,9 @@ export function buildFacts(
       failures.push({ probe: id, reason });
       continue;
     }
-    try {
-      (parsed as Record<string, unknown>)[id] = PROBES[id].parse(out.stdout);
-    } catch (e) {
-      if (!(e instanceof ParseError)) throw e;
-      failures.push({ probe: id, reason: `unparsable output: ${e.message}` });
-    }
+    const r = parseOnce(id, out);
+    if (r.ok) (parsed as Record<string, unknown>)[id] = r.value;
+    else failures.push({ probe: id, reason: `unparsable output: ${r.error.message}` });
   }
   const f: HostFacts = {};
   if (hostKey !== null && hostKey.fingerprint !== 'unknown') f.ssh = { hostKey: hostKey.fingerprint };
