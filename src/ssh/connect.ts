@@ -187,6 +187,10 @@ function connectOne(
     };
     if (sock) config.sock = sock as ConnectConfig['sock'];
 
+    let handshaken = false;
+    client.on('handshake', () => {
+      handshaken = true;
+    });
     client.on('ready', () => {
       if (settled) return;
       settled = true;
@@ -200,8 +204,11 @@ function connectOne(
         return fail(new SshAuthError(`${describe(t)}: authentication failed: ${why}${notes.length ? ` [${notes.join('; ')}]` : ''}`));
       }
       if (err.level === 'client-timeout') return fail(new SshConnectError(`${describe(t)}: SSH handshake timed out after ${timeoutMs} ms`));
-      // Connected straight (no ProxyCommand or jump: those say why they ended), and closed before the server said a word: sshd past MaxStartups drops new connections so.
-      if (err.message === 'Connection lost before handshake' && sock === undefined) return fail(new PreBannerClose(`${describe(t)}: the server closed the connection before its SSH banner (sshd's MaxStartups?)`, { cause: err }));
+      // Connected straight (no ProxyCommand or jump: those say why they ended), and closed before the
+      // key exchange: sshd past MaxStartups drops new connections so, as a close before its banner or,
+      // when our banner was already on the way, as a reset.
+      const dropped = err.message === 'Connection lost before handshake' || (err.code === 'ECONNRESET' && !handshaken);
+      if (dropped && sock === undefined) return fail(new PreBannerClose(`${describe(t)}: the server closed the connection before its SSH banner (sshd's MaxStartups?)`, { cause: err }));
       const code = err.code ? `${err.code} ` : '';
       fail(new SshConnectError(`${describe(t)}: cannot connect: ${code}${err.message.replace(/^connect \S+ /, '')}`, { cause: err }));
     });
@@ -290,7 +297,8 @@ export async function connect(t: ResolvedTarget, o: ConnectOptions): Promise<Ssh
           throw new SshConnectError(`${describe(hop)}: jump host could not reach it: ${(e as Error).message}`);
         }
       }
-      const { client, hostKey } = await (sock === undefined ? retryPreBanner(() => connectOne(hop, o, undefined)) : connectOne(hop, o, sock));
+      // Only a direct connection ends in PreBannerClose (connectOne): a ProxyCommand's or jump host's socket is never tried twice.
+      const { client, hostKey } = await retryPreBanner(() => connectOne(hop, o, sock));
       chain.push(client);
       if (hop === t) return session(client, hostKey, closeAll);
     }
