@@ -5,15 +5,11 @@ import { loadRules, selectRuleSet } from './checks/rules.js';
 import { loadWaivers } from './checks/waivers.js';
 import { assembleReport, DEFAULTS, evaluateHosts } from './check.js';
 import { readReport } from './report/read.js';
+import type { CheckOptions } from './pair/options.js';
 import type { FailOn, HostReport, Report, ReportOptions } from './types.js';
 
-export interface ReplayOptions {
-  /** Extra rule files (built-ins are always loaded, as in a live check). */
-  readonly rules?: readonly string[];
-  readonly only?: readonly string[];
-  readonly skip?: readonly string[];
-  readonly waivers?: string;
-  readonly baseline?: string;
+/** The rule selection, waivers and baseline as a live check takes them (built-in rules always loaded). */
+export interface ReplayOptions extends Pick<CheckOptions, 'rules' | 'only' | 'skip' | 'waivers' | 'baseline'> {
   /** Default: the saved report's. */
   readonly failOn?: FailOn;
   /** "Today" for waiver expiry (default now). */

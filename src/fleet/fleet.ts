@@ -1,7 +1,7 @@
 import { collectSettings, DEFAULTS, reportOptions, rulesFor, type CheckOptions } from '../check.js';
 import { collectHosts, type PlannedHost } from '../collection/hosts.js';
 import { UsageError } from '../errors.js';
-import { controlPort, MIGRATION_DATA_PORT, type ProbeContext } from '../checks/probes/index.js';
+import { peerPorts, type ProbeContext } from '../checks/probes/index.js';
 import type { Known } from '../checks/probes/probe.js';
 import type { RuleSet } from '../checks/rules.js';
 import { loadWaivers } from '../checks/waivers.js';
@@ -31,8 +31,8 @@ function queries(targets: readonly ResolvedTarget[], i: number, known: Known | n
     if (j === i) return [];
     const k = known?.peers[j < i ? j : j - 1]?.facts ?? null;
     const xend = xendListening(k);
-    // The control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens.
-    return [{ host: p.host, hostname: k?.host?.hostname ?? null, ports: [controlPort(transport, p.port), MIGRATION_DATA_PORT, ...(xend ? [xend.relocationPort] : [])], delayS: spreadDelayS(i, j, targets.length) }];
+    // The pair probe's ports; then xend's relocation port where it listens.
+    return [{ host: p.host, hostname: k?.host?.hostname ?? null, ports: [...peerPorts(transport, p.port), ...(xend ? [xend.relocationPort] : [])], delayS: spreadDelayS(i, j, targets.length) }];
   });
 }
 
@@ -47,7 +47,8 @@ async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): 
   const transport = o.transport ?? DEFAULTS.transport;
   const hosts: PlannedHost[] = targets.map((target, i) => ({ target, role: { src: true, dst: true }, peers: targets.flatMap((_, j) => (j === i ? [] : [j])) }));
   const asked: PeerQuery[][] = targets.map((_, i) => queries(targets, i, null, transport));
-  const collected = await collectHosts(hosts, { ...collectSettings({ ...o, domains: [] }, Math.max(1, o.concurrency ?? FLEET_DEFAULTS.concurrency), false), mode: 'live' }, {
+  // fleet() refuses every mode but live: the settings say live.
+  const collected = await collectHosts(hosts, collectSettings({ ...o, domains: [] }, Math.max(1, o.concurrency ?? FLEET_DEFAULTS.concurrency), false), {
     progress: (i, phase, detail) => o.onHost?.((targets[i] as ResolvedTarget).target, phase, detail),
     firstExtra: (i) => [{ id: 'fleet-net', command: netCommand(asked[i] as PeerQuery[]) }],
     secondExtra: (i, known) => {

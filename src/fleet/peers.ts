@@ -12,11 +12,11 @@ export interface PeerQuery {
   readonly hostname: string | null;
   /** TCP ports to try: the control port, QEMU's first migration port, xend's relocation port where it listens. */
   readonly ports: readonly number[];
-  /** Seconds to wait before connecting to it (spreadConnects: so that the hosts of a fleet do not all knock on one sshd at once). */
+  /** Seconds to wait before connecting to it (spreadDelayS: so that the hosts of a fleet do not all knock on one sshd at once). */
   readonly delayS?: number;
 }
 
-/** Seconds between a host's connects to successive peers (spreadConnects). */
+/** Seconds between a host's connects to successive peers (spreadDelayS). */
 export const CONNECT_SPREAD_S = 0.01;
 
 /**
@@ -51,7 +51,7 @@ export interface PeerFacts {
  * numbers we generate.
  */
 export function netCommand(peers: readonly PeerQuery[]): string {
-  const tcpArgs = peers.flatMap((p, i) => p.ports.map((port) => tcpArg(i, p, port))).join(' ');
+  const tcpArgs = peers.flatMap((p, i) => p.ports.map((port) => tcpArg(i, p.host, port, p.delayS ?? 0))).join(' ');
   return [
     `addr() { case $1 in *[!0-9.]*) getent ahosts "$1" | awk 'NR==1{print $1; exit}';; *) printf '%s\\n' "$1";; esac; }`,
     `set -- ${peers.map((p, i) => `${i} ${shq(p.host)}`).join(' ')}`,
@@ -63,7 +63,7 @@ export function netCommand(peers: readonly PeerQuery[]): string {
 }
 
 /** One TCP connect's arguments: `index host port delay`. */
-const tcpArg = (i: number, p: PeerQuery, port: number): string => `${i} ${shq(p.host)} ${Math.trunc(port)} ${Math.max(0, p.delayS ?? 0).toFixed(3)}`;
+const tcpArg = (i: number, host: string, port: number, delayS: number): string => `${i} ${shq(host)} ${Math.trunc(port)} ${Math.max(0, delayS).toFixed(3)}`;
 
 /**
  * TCP connects for `index host port delay` quadruples, each after its delay (a `read -t` on a
@@ -92,7 +92,7 @@ function tcpCommand(args: string): string {
  * (xend's relocation port). Lines: `<i> resolve-rc N`, `<i> resolve <getent line>`, `<i> tcp ...`.
  */
 export function namesCommand(peers: readonly PeerQuery[], extraPorts: readonly (readonly number[])[] = []): string {
-  const tcpArgs = peers.flatMap((p, i) => (extraPorts[i] ?? []).map((port) => tcpArg(i, { ...p, delayS: 0 }, port))).join(' ');
+  const tcpArgs = peers.flatMap((p, i) => (extraPorts[i] ?? []).map((port) => tcpArg(i, p.host, port, 0))).join(' ');
   return [
     `set -- ${peers.map((p, i) => `${i} ${shq(p.hostname ?? '')}`).join(' ')}`,
     // Split on newlines with the shell's own loop (no sed per peer), globbing off.

@@ -7,7 +7,7 @@ import { DEFAULTS, type CheckOptions } from './options.js';
 import type { Progress } from './sessions.js';
 
 /** How the options of a check become the collection's settings. */
-function settings(o: Omit<CheckOptions, 'src' | 'dst'>, concurrency: number, keepSessions: boolean): CollectSettings {
+export function collectSettings(o: Omit<CheckOptions, 'src' | 'dst'>, concurrency: number, keepSessions: boolean): CollectSettings {
   const mode = o.mode ?? DEFAULTS.mode;
   // A dirty rate given on the command line replaces the measurement (which samples for a second).
   const without: ProbeId[] = [...(mode === 'save' ? [] : (['save-dir'] as const)), ...(o.dirtyRateMiBs !== undefined ? (['dirty-rate'] as const) : [])];
@@ -25,14 +25,13 @@ function settings(o: Omit<CheckOptions, 'src' | 'dst'>, concurrency: number, kee
     keepSessions,
   };
 }
-export { settings as collectSettings };
 
 /**
  * Probes one host on its own (no peer), as a destination: one SSH connection, one exec of the
  * generated script. Never throws for a host-side problem: an unreachable host comes back with reachable=false.
  */
 export async function probeHost(t: ResolvedTarget, o: CheckOptions, progress: Progress = () => {}): Promise<HostReport> {
-  const [h] = await collectHosts([{ target: t, role: { src: false, dst: true }, peers: [] }], settings({ ...o, mode: 'live' }, 1, false), { progress: (_, p, d) => progress(p, d) });
+  const [h] = await collectHosts([{ target: t, role: { src: false, dst: true }, peers: [] }], collectSettings({ ...o, mode: 'live' }, 1, false), { progress: (_, p, d) => progress(p, d) });
   return (h as Collected).report;
 }
 
@@ -51,7 +50,7 @@ export async function probePair(
     { target: targets.dst, role: { src: false, dst: true }, peers: [0] },
   ];
   const sides: Side[] = ['src', 'dst'];
-  const got = await collectHosts(hosts, settings(o, 2, true), { progress: (i, p, d) => onProgress(sides[i] as Side, p, d) });
+  const got = await collectHosts(hosts, collectSettings(o, 2, true), { progress: (i, p, d) => onProgress(sides[i] as Side, p, d) });
   const src = got[0] as Collected;
   const dst = got[1] as Collected;
   // The sessions stayed open for the bandwidth relay, which needs the two at once; an interrupt closes them.

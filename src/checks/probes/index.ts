@@ -1,6 +1,6 @@
 /** The probes: their table (./table.ts, one table per area in ./table/), the plan of a run (./plan.ts) and the facts built from their outputs (./facts.ts). */
 export type { DiskQuery, Probe, ProbeContext } from './probe.js';
 export { PROBES, type ProbeId } from './table.js';
-export { controlPort, MIGRATION_DATA_PORT } from './table/network.js';
+export { controlPort, MIGRATION_DATA_PORT, peerPorts } from './table/network.js';
 export { diskQueries, onSecondChannel, PROBE_IDS, probesOf, secondRound, selectDomains, type HostRole, type PlanSettings, type RoundPlan } from './plan.js';
 export { bitsOf, buildFacts, peerFactsOf, probeFailureReason } from './facts.js';

@@ -26,6 +26,9 @@ function tcpConnects(host: string, ports: readonly number[]): string {
 /** First port of QEMU's default migration data range (49152-49215). */
 export const MIGRATION_DATA_PORT = 49152;
 
+/** The ports a source tries on its destination, pair and fleet alike: the control port, then QEMU's first migration port. */
+export const peerPorts = (transport: Transport, sshPort: number): number[] => [controlPort(transport, sshPort), MIGRATION_DATA_PORT];
+
 /** The source's way to the destination: route, link, TCP to the control, migration and xend ports, name resolution. */
 export const NETWORK_PROBES = {
   'peer-route': probe({
@@ -63,7 +66,7 @@ export const NETWORK_PROBES = {
     provides: ['peer.tcp', 'peer.controlReachable'],
     // A TCP connect from the source to the destination: open (connected), closed (refused: reachable,
     // nothing listening) or timeout (silently dropped on the way).
-    command: (c) => tcpConnects(c.peer?.host ?? '', [controlPort(c.transport, c.peer?.sshPort ?? 22), MIGRATION_DATA_PORT]),
+    command: (c) => tcpConnects(c.peer?.host ?? '', peerPorts(c.transport, c.peer?.sshPort ?? 22)),
     parse: parsePeerTcp,
   }),
   'xend-tcp': probe({
