@@ -3,6 +3,7 @@ import { formatError, isPreflightError, UsageError } from './errors.js';
 import { TOOL } from './paths.js';
 import { sanitizeForTerminal } from './report/sanitize.js';
 import type { ExitCode } from './types.js';
+import { fleetCommand } from './cli/fleet.js';
 import type { Io } from './cli/output.js';
 import { pairCommand } from './cli/pair.js';
 import { replayCommand, rulesCommand, schemaCommand } from './cli/replay.js';
@@ -13,12 +14,8 @@ export { MAX_TIMEOUT_S } from './cli/options.js';
 
 const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 
-/**
- * The command line. Each command's options are defined here, its work loaded when it runs; the
- * fleet command's module loads the whole check with it, so it is defined only when the arguments
- * name it or ask for help (any other run never reaches it).
- */
-async function program(io: Io, setExit: (c: ExitCode) => void, argv: readonly string[]): Promise<Command> {
+/** The command line. Each command's options are defined here, its work loaded when it runs. */
+function program(io: Io, setExit: (c: ExitCode) => void): Command {
   const p = new Command('migrate-preflight')
     .description('Checks whether a source hypervisor host can migrate its VMs to a destination host, over SSH, read-only.')
     .version(TOOL.version)
@@ -35,7 +32,7 @@ async function program(io: Io, setExit: (c: ExitCode) => void, argv: readonly st
       if (given.length > 0) throw new UsageError(`${given.join(', ')} before "${sub.name()}": a subcommand's options go after it (migrate-preflight ${sub.name()} ${given[0]} ...)`);
     });
   pairCommand(p, io, setExit);
-  if (argv.some((a) => a === 'fleet' || a === 'help' || a === '-h' || a === '--help')) (await import('./cli/fleet.js')).fleetCommand(p, io, setExit);
+  fleetCommand(p, io, setExit);
   replayCommand(p, io, setExit);
   rulesCommand(p, io, setExit);
   schemaCommand(p, io, setExit);
@@ -45,13 +42,9 @@ async function program(io: Io, setExit: (c: ExitCode) => void, argv: readonly st
 /** Runs the CLI and returns the exit code; never calls process.exit. */
 export async function main(argv: readonly string[], io: Io = defaultIo): Promise<ExitCode> {
   let code: ExitCode = 0;
-  const p = await program(
-    io,
-    (c) => {
-      code = c;
-    },
-    argv,
-  );
+  const p = program(io, (c) => {
+    code = c;
+  });
   try {
     await p.parseAsync([...argv], { from: 'user' });
     return code;

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { DEFAULTS, rulesFor } from '../check.js';
+import { DEFAULTS } from '../pair/options.js';
 import type { FleetOptions } from '../fleet/fleet.js';
 import { FLEET_DEFAULTS } from '../fleet/types.js';
 import { UsageError } from '../errors.js';
@@ -14,6 +14,7 @@ async function runFleet(args: readonly string[], o: FleetOpts, io: Io): Promise<
   if (o.group !== undefined && o.inventory === undefined) throw new UsageError('--group needs --inventory');
   const { loadInventory } = await import('../fleet/inventory.js');
   const { fleet } = await import('../fleet/fleet.js');
+  const { rulesFor } = await import('../check.js');
   const inventory = o.inventory ? loadInventory(o.inventory, o.group === undefined ? {} : { group: o.group }) : null;
   const hosts = [...(inventory?.hosts.map((h) => h.target) ?? []), ...args];
   if (hosts.length === 0) throw new UsageError('fleet needs hosts: give them as arguments or with --inventory FILE');
