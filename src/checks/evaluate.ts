@@ -1,8 +1,8 @@
 import type { ExitCode, FailOn, HostReport, RuleResult, Severity, Side, Summary } from '../types.js';
 import { SEVERITIES } from '../types.js';
-import { OperandError, type OpContext } from './operators/define.js';
+import { OperandError, type OpContext, type OperatorDef } from './operators/define.js';
 import { operatorNamed } from './operators/index.js';
-import { onSide, readsOf } from './fact-path.js';
+import { onSide, readsOf, type FactRead } from './fact-path.js';
 import { formatMessage } from './operators/message.js';
 import { PROBES } from './probes/index.js';
 import { asList, type AssertSpec, type RuleSpec, type WhenSpec } from './rule-schema.js';
@@ -21,7 +21,7 @@ export function readPath(facts: unknown, path: string): unknown {
 }
 
 /** Why a fact is absent on a host: the failed probe that feeds it, if any, and whether it ran at all. */
-function whyMissing(host: HostReport, path: string): { reason: string; ran: boolean } {
+export function whyMissing(host: HostReport, path: string): { reason: string; ran: boolean } {
   const feeding = Object.values(PROBES).filter((p) => p.provides.some((f) => path === f || path.startsWith(`${f}.`) || f.startsWith(`${path}.`)));
   const failure = host.probeErrors.find((e) => feeding.some((p) => p.id === e.probe));
   if (!failure) return { reason: `fact ${path} was not collected`, ran: false };
@@ -75,6 +75,37 @@ function holds(w: WhenSpec, hosts: Hosts): { ok: true } | { ok: false; side: Sid
   return { ok: true };
 }
 
+/** The operands a per-host assertion reads: a qualified path names its host; else each side named reads its own operand. */
+function hostOperands(a: AssertSpec): FactRead[] {
+  return a.src === undefined && a.dst === undefined ? readsOf(a.path ?? '', a.side) : sidesOf(a.side).map((side) => onSide(side, (side === 'src' ? a.src : a.dst) ?? a.path ?? ''));
+}
+
+/** Parameters of a cross assertion that name a fact (capacity's reservePath), with the host each is read on. */
+function factParamReads(a: AssertSpec, def: OperatorDef): (FactRead & { readonly param: string })[] {
+  if (def.kind !== 'cross') return [];
+  return (Object.entries(def.factParams ?? {}) as [string, Side | undefined][]).flatMap(([param, side]) => {
+    const path = (a as unknown as Record<string, unknown>)[param];
+    return typeof path === 'string' && side ? [{ param, side, path }] : [];
+  });
+}
+
+/**
+ * Every fact a rule can read, on the host it is read on: its conditions, its escalation and its
+ * assertions' operands (as the evaluator below reads them; the fleet keys its memo on them).
+ * Besides these a result depends on whether each host was probed, on the pair's hypervisor and
+ * on the destination's SSH port (cross operators' context).
+ */
+export function ruleReads(rule: RuleSpec): FactRead[] {
+  const conds = [...asList(rule.when), ...(rule.escalate ? [rule.escalate.when] : [])].flatMap((w) => readsOf(w.path, w.side));
+  const asserts = asList(rule.assert).flatMap((a): FactRead[] => {
+    const def = operatorNamed(a.op);
+    if (def === undefined) return [];
+    if (def.kind === 'host') return hostOperands(a);
+    return [onSide('src', a.path ?? a.src ?? ''), onSide('dst', a.path ?? a.dst ?? ''), ...factParamReads(a, def)];
+  });
+  return [...conds, ...asserts];
+}
+
 type Outcome =
   | { status: 'pass'; data: Record<string, unknown>; evidence: Record<string, unknown> }
   | { status: 'fail' | 'error'; message: string; messageId: string; data: Record<string, unknown>; evidence: Record<string, unknown> };
@@ -87,9 +118,7 @@ function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext
     const evidence: Record<string, unknown> = {};
     const bad: string[] = [];
     const details: string[] = [];
-    // A qualified path names its host; else each side named reads its own operand.
-    const reads = a.src === undefined && a.dst === undefined ? readsOf(a.path ?? '', a.side) : sidesOf(a.side).map((side) => onSide(side, (side === 'src' ? a.src : a.dst) ?? a.path ?? ''));
-    for (const { side, path: p } of reads) {
+    for (const { side, path: p } of hostOperands(a)) {
       const v = read(hosts, side, p);
       evidence[side] = v;
       const r = def.evaluate(v, a);
@@ -106,12 +135,7 @@ function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext
   const src = read(hosts, 'src', a.path ?? a.src ?? '');
   const dst = read(hosts, 'dst', a.path ?? a.dst ?? '');
   // Parameters that name a fact (capacity's reservePath): read here, on the host the operator says.
-  const facts = Object.fromEntries(
-    (Object.entries(def.factParams ?? {}) as [string, Side | undefined][]).flatMap(([param, side]) => {
-      const path = (a as unknown as Record<string, unknown>)[param];
-      return typeof path === 'string' && side ? [[param, read(hosts, side, path)]] : [];
-    }),
-  );
+  const facts = Object.fromEntries(factParamReads(a, def).map(({ param, side, path }) => [param, read(hosts, side, path)]));
   const r = def.evaluate(src, dst, a, ctx, facts);
   const evidence = r.evidence ?? { src, dst };
   if (r.undecided) return { status: 'error', message: r.undecided, messageId: r.messageId, data: { ...r.data }, evidence };

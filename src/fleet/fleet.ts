@@ -60,7 +60,7 @@ async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): 
     const t = targets[i] as ResolvedTarget;
     if (!report.reachable) {
       o.onHost?.(t.target, 'failed', report.error?.message);
-      return { report, peers: [], peersError: report.error?.message ?? 'not probed' };
+      return { report, peerOf: () => null, peersError: report.error?.message ?? 'not probed' };
     }
     const outs = [report.probes['fleet-net'], report.probes['fleet-names']];
     let peers: (PeerFacts | null)[] = [];
@@ -78,7 +78,7 @@ async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): 
       peersError = `${badAt === 0 ? 'fleet-net' : 'fleet-names'}: ${bad ? `exit code ${bad.exitCode ?? 'none'}: ${bad.stderr.trim().slice(0, 200)}` : 'not collected'}`;
     }
     o.onHost?.(t.target, report.error ? 'failed' : 'done', report.error?.message ?? report.hostname ?? undefined);
-    return { report, peers, peersError };
+    return { report, peerOf: (j: number) => peers[j] ?? null, peersError };
   });
 }
 

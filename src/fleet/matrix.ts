@@ -1,16 +1,16 @@
 import { evaluateHosts } from '../pair/evaluate.js';
 import { peerFactsOf } from '../checks/probes/index.js';
 import type { RuleSet } from '../checks/rules.js';
-import { SEVERITIES, type HostFacts, type HostReport, type ProbeFailure, type ReportOptions, type RuleResult, type Waiver } from '../types.js';
+import { SEVERITIES, type HostFacts, type HostReport, type ProbeFailure, type ReportOptions, type RuleResult, type Summary, type Waiver } from '../types.js';
 import { pairVerdictOfExit } from '../report/view.js';
 import type { PeerFacts } from './peers.js';
-import type { CpuBaseline, FleetPair, NewHostGate } from './types.js';
+import type { CpuBaseline, FleetOutcome, FleetPair, NewHostGate } from './types.js';
 
 /** One host as the fleet probed it: its report, and what it found out about the others. */
 export interface Probed {
   readonly report: HostReport;
-  /** What this host found out about each other host, by that host's index (null for itself or when the probe failed). */
-  readonly peers: readonly (PeerFacts | null)[];
+  /** What this host found out about host j (null for itself, or when the probe failed). */
+  readonly peerOf: (j: number) => PeerFacts | null;
   /** Why `peers` is empty, when the peers probe failed. */
   readonly peersError: string | null;
 }
@@ -40,8 +40,9 @@ export function evaluateMatrix(probed: readonly Probed[], m: MatrixInput): Fleet
 }
 
 /** The source as it looks towards one destination: the peer facts of that pair, or why there are none. */
-function towards(src: Probed, j: number): HostReport {
-  const pf = src.peers[j] ?? null;
+export function towards(src: Probed, j: number): HostReport {
+  if (!src.report.reachable) return src.report;
+  const pf = src.peerOf(j);
   const failures: ProbeFailure[] = [];
   let peer: NonNullable<HostFacts['peer']> = {};
   if (pf === null) {
@@ -52,16 +53,20 @@ function towards(src: Probed, j: number): HostReport {
     // The control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens.
     peer = peerFactsOf({ route: pf.route, tcp: pf.tcp.length > 0 ? pf.tcp.slice(0, 2) : null, resolution: pf.resolution, xendTcp: pf.tcp.length > 2 ? pf.tcp.slice(2) : null });
   }
-  if (!src.report.reachable) return src.report;
   return { ...src.report, facts: { ...src.report.facts, peer }, probeErrors: [...src.report.probeErrors, ...failures] };
 }
 
 function pairOf(src: string, dst: string, ev: ReturnType<typeof evaluateHosts>): FleetPair {
-  const problems = ev.results
+  return { src, dst, ...outcomeOf(ev.results, ev.summary, ev.domains ?? []) };
+}
+
+/** What the matrix keeps of a pair's evaluation: the verdict, the problems most severe first, the domains' verdicts. */
+export function outcomeOf(results: readonly RuleResult[], summary: Summary, domains: readonly { name: string; verdict: FleetOutcome['domains'][number]['verdict'] }[]): FleetOutcome {
+  const problems = results
     .filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'waived')
     .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity))
     .map((r: RuleResult) => ({ id: r.id, domain: r.domain, severity: r.severity, status: r.status, message: r.message, messageId: r.messageId }));
-  return { src, dst, verdict: pairVerdictOfExit(ev.summary.exitCode), summary: ev.summary, problems, domains: (ev.domains ?? []).map((d) => ({ name: d.name, verdict: d.verdict })) };
+  return { verdict: pairVerdictOfExit(summary.exitCode), summary, problems, domains: domains.map((d) => ({ name: d.name, verdict: d.verdict })) };
 }
 
 /**

@@ -7,10 +7,14 @@ export const FLEET_DEFAULTS = { concurrency: 32 } as const;
 export type PairVerdict = 'go' | 'no-go' | 'incomplete';
 
 /** What the matrix keeps of one ordered pair: the verdict and every result that is not a pass or a skip. */
-export interface FleetPair {
+export interface FleetPair extends FleetOutcome {
   /** The hosts' targets, as in FleetReport.hosts[].target. */
   readonly src: string;
   readonly dst: string;
+}
+
+/** A pair's outcome without the pair: many pairs share one (FleetReport.matrix). */
+export interface FleetOutcome {
   readonly verdict: PairVerdict;
   readonly summary: Summary;
   /** Failures, errors and waived failures, most severe first (the pair report's, trimmed to what the matrix shows). */

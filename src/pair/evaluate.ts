@@ -110,11 +110,18 @@ export interface EvaluateInput {
   readonly bandwidth: BandwidthMeasurement | null;
 }
 
-/** Everything after probing, shared by check and replay. Pure. */
-export function evaluateHosts(input: EvaluateInput): Pick<Report, 'hosts' | 'results' | 'domains' | 'measurements' | 'waivers' | 'drift' | 'summary'> {
-  const { options } = input;
-  const plan = planOf(options, input.bandwidth);
-  const hosts = { src: withMigration(input.hosts.src, plan), dst: input.hosts.dst };
+/** A pair ready for its rules: the source with the move derived, the hypervisor they share, and what every rule is evaluated with. */
+export interface PairSetup {
+  readonly hosts: { readonly src: HostReport; readonly dst: HostReport };
+  readonly pair: ReturnType<typeof pairHypervisor>;
+  readonly ctx: EvalContext;
+  /** The results that come from the run, not from a rule file: hypervisor.match, and domain.selection. */
+  readonly runResults: readonly RuleResult[];
+}
+
+/** Derives the move on the source and the evaluation context of a pair. Pure. */
+export function pairSetup(probed: { readonly src: HostReport; readonly dst: HostReport }, options: ReportOptions, plan: MigrationPlan): PairSetup {
+  const hosts = { src: withMigration(probed.src, plan), dst: probed.dst };
   const m = hosts.src.facts.migration;
   const pair = pairHypervisor(options.hypervisor ?? 'auto', hosts);
   const ctx: EvalContext = {
@@ -126,7 +133,15 @@ export function evaluateHosts(input: EvaluateInput): Pick<Report, 'hosts' | 'res
     firewall: firewallVerdict,
     narrow: m ? narrowOnce((name) => ({ ...hosts.src, facts: { ...hosts.src.facts, migration: forDomain(m, name, hosts.src.facts, plan) } })) : undefined,
   };
-  const evaluated = [pair.result, ...(pair.refused ? [] : selectionResults(hosts.src, pair.hypervisor)), ...input.ruleSet.rules.flatMap((r) => evaluateScoped(r, hosts, ctx))];
+  return { hosts, pair, ctx, runResults: [pair.result, ...(pair.refused ? [] : selectionResults(hosts.src, pair.hypervisor))] };
+}
+
+/** Everything after probing, shared by check and replay. Pure. */
+export function evaluateHosts(input: EvaluateInput): Pick<Report, 'hosts' | 'results' | 'domains' | 'measurements' | 'waivers' | 'drift' | 'summary'> {
+  const { options } = input;
+  const { hosts, pair, ctx, runResults } = pairSetup(input.hosts, options, planOf(options, input.bandwidth));
+  const m = hosts.src.facts.migration;
+  const evaluated = [...runResults, ...input.ruleSet.rules.flatMap((r) => evaluateScoped(r, hosts, ctx))];
   const { results, waivers } = applyWaivers(evaluated, input.waivers, hosts, input.now);
   const drift = input.baseline ? compareWithBaseline(input.baseline.report, results, input.baseline) : null;
   return {
