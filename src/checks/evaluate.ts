@@ -76,7 +76,7 @@ function holds(w: WhenSpec, hosts: Hosts): { ok: true } | { ok: false; side: Sid
 }
 
 /** The operands a per-host assertion reads: a qualified path names its host; else each side named reads its own operand. */
-function hostOperands(a: AssertSpec): FactRead[] {
+export function hostOperands(a: AssertSpec): FactRead[] {
   return a.src === undefined && a.dst === undefined ? readsOf(a.path ?? '', a.side) : sidesOf(a.side).map((side) => onSide(side, (side === 'src' ? a.src : a.dst) ?? a.path ?? ''));
 }
 

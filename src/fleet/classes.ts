@@ -12,11 +12,15 @@
  * problems, domain verdicts) is interned by the results it is made of: a fleet of a thousand hosts
  * has a few hundred outcomes, each kept once, and a cell per pair naming its outcome.
  */
-import { evaluateScoped, notProbed, readPath, ruleReads, summarize, whyMissing } from '../checks/evaluate.js';
+import { evaluateScoped, hostOperands, notProbed, readPath, ruleReads, summarize, whyMissing } from '../checks/evaluate.js';
 import { peerInputsOf } from '../checks/move-peer.js';
+import { onSide, type FactRead } from '../checks/fact-path.js';
+import { operatorNamed } from '../checks/operators/index.js';
+import { asList } from '../checks/rule-schema.js';
 import type { Rule } from '../checks/rules.js';
 import { domainVerdicts, xenDomainVerdicts } from '../checks/verdicts.js';
 import { applyWaivers } from '../checks/waivers.js';
+import { pairHypervisor } from '../checks/hypervisor-pair.js';
 import { pairSetup, planOf, type PairSetup } from '../pair/evaluate.js';
 import type { HostReport, RuleResult } from '../types.js';
 import { outcomeOf, towards, type MatrixInput, type Probed } from './matrix.js';
@@ -28,13 +32,23 @@ export interface ClassMatrix {
   readonly outcomes: readonly FleetOutcome[];
   readonly cells: Uint32Array;
   /** How much work the classes saved: rule evaluations made, against rules x pairs. */
-  readonly stats: { readonly pairs: number; readonly ruleEvaluations: number; readonly ruleCells: number; readonly classes: { readonly rule: string; readonly src: number; readonly dst: number }[] };
+  readonly stats: { readonly pairs: number; readonly ruleEvaluations: number; readonly ruleCells: number; readonly classes: { readonly rule: string; readonly src: number; readonly dst: number; readonly evaluations: number }[] };
 }
 
 /** A fact as a class key: its value, or why it is missing (the missing fact's message names the failed probe). */
 function keyValue(h: HostReport, path: string): unknown {
   const v = readPath(h.facts, path);
-  return v === undefined ? { '?': whyMissing(h, path) } : v;
+  return v === undefined ? { '?': missingWhy(h, path) } : v;
+}
+
+/** whyMissing, once per host's probe errors and path (a pair's view shares its source's list when the pair added none). */
+const whyCache = new WeakMap<object, Map<string, ReturnType<typeof whyMissing>>>();
+function missingWhy(h: HostReport, path: string): ReturnType<typeof whyMissing> {
+  let m = whyCache.get(h.probeErrors);
+  if (!m) whyCache.set(h.probeErrors, (m = new Map()));
+  let w = m.get(path);
+  if (!w) m.set(path, (w = whyMissing(h, path)));
+  return w;
 }
 
 /** Interns keys to small numbers. */
@@ -61,6 +75,74 @@ interface RulePlan {
   readonly peerInputs: readonly string[];
   /** Results by key, as indices into the evaluated entries. */
   readonly memo: Map<number | string, number>;
+  /** Assertions keyed on what their operator's relation makes of the two operands, not on each host's value. */
+  readonly relations: readonly RelationKey[];
+}
+
+interface RelationKey {
+  readonly of: (src: unknown, dst: unknown) => unknown;
+  /** The source operand's path when it is a peer fact (read per pair); null: read per host. */
+  readonly peerPath: string | null;
+  /** Per host: the source operand (per moving domain for a domain rule), and the destination operand. */
+  readonly src: (readonly unknown[])[];
+  readonly dst: unknown[];
+}
+
+const isPeer = (path: string): boolean => path === 'peer' || path.startsWith('peer.');
+const placeholders = (t: string | undefined): string[] => [...(t ?? '').matchAll(/\{(\w+)/g)].map((m) => m[1] as string);
+
+interface ReadMode {
+  /** Some part of the rule reads the value itself. */
+  value: boolean;
+  /** Per-host operators whose message says only what they decided: keyed on their decision. */
+  readonly evals: ((v: unknown) => unknown)[];
+}
+
+/**
+ * How a rule's facts are keyed. By value, unless only per-host operators whose message names
+ * nothing but their decision (`{failed}`) read a fact (keyed on the decision), or a cross
+ * operator with a relation whose message names only what the relation decides (keyed on the
+ * relation per pair, and per host on the operand being there).
+ */
+function readModes(rule: Rule, many: (c: { src: FactRead; dst: FactRead }) => boolean): { modes: Map<string, ReadMode>; rels: { src: FactRead; dst: FactRead; of: (s: unknown, d: unknown) => unknown }[] } {
+  const all = asList(rule.assert);
+  const modes = new Map<string, ReadMode>();
+  const mode = (r: FactRead): ReadMode => {
+    const k = `${r.side}\u0000${r.path}`;
+    let m = modes.get(k);
+    if (!m) modes.set(k, (m = { value: false, evals: [] }));
+    return m;
+  };
+  const byValue = (rs: readonly FactRead[]): void => rs.forEach((r) => (mode(r).value = true));
+  byValue(ruleReads({ ...rule, assert: [] }));
+  const candidates: { src: FactRead; dst: FactRead; of: (s: unknown, d: unknown) => unknown }[] = [];
+  for (const a of all) {
+    const def = operatorNamed(a.op);
+    const template = a.message ?? (all.length === 1 ? rule.message : undefined);
+    const names = placeholders(template);
+    if (def?.kind === 'host' && names.every((f) => f === 'failed' || f === 'details')) {
+      for (const r of hostOperands(a)) mode(r).evals.push((v) => def.evaluate(v, a));
+    } else if (def?.kind === 'cross' && def.relation && !(def.factParams && Object.keys(def.factParams).length > 0) && names.every((f) => def.relation?.fields.includes(f))) {
+      const rel = def.relation as { of: (s: unknown, d: unknown, p: unknown) => unknown };
+      const c = { src: onSide('src', a.path ?? a.src ?? ''), dst: onSide('dst', a.path ?? a.dst ?? ''), of: (s: unknown, d: unknown) => rel.of(s, d, a) };
+      if (c.src.side === 'src' && c.dst.side === 'dst') {
+        candidates.push(c);
+        mode(c.src);
+        mode(c.dst);
+      } else byValue(ruleReads({ ...rule, assert: [a], when: undefined, escalate: undefined }));
+    } else byValue(ruleReads({ ...rule, assert: [a], when: undefined, escalate: undefined }));
+  }
+  // A relation's operand that something else reads by value: the whole assertion is keyed by value.
+  // So is one whose values are few (CPU flags of five generations): classes beat a relation per pair.
+  const rels = candidates.filter((c) => !mode(c.src).value && !mode(c.dst).value && many(c));
+  for (const c of candidates) if (!rels.includes(c)) byValue([c.src, c.dst]);
+  return { modes, rels };
+}
+
+/** An operand keyed by its relation: only whether it is there (and of what kind), or why not. */
+function presence(h: HostReport, path: string): unknown {
+  const v = readPath(h.facts, path);
+  return v === undefined ? { '?': missingWhy(h, path) } : Array.isArray(v) ? 'a' : typeof v;
 }
 
 /**
@@ -76,29 +158,60 @@ function baseViews(probed: readonly Probed[], m: MatrixInput): PairSetup[] {
 }
 
 function planRule(rule: Rule, probed: readonly Probed[], base: readonly PairSetup[], json: (i: number, side: 'src' | 'dst', path: string) => string): RulePlan {
+  // Distinct values of an operand over the fleet (peer facts: per pair, so many).
+  const distinct = (r: FactRead): number =>
+    isPeer(r.path) ? Number.POSITIVE_INFINITY : new Set(probed.map((p, i) => JSON.stringify(readPath((r.side === 'src' ? (base[i] as PairSetup).hosts.src : p.report).facts, r.path)))).size;
+  const { modes, rels } = readModes(rule, (c) => distinct(c.src) * distinct(c.dst) > 4 * probed.length);
   const reads = ruleReads(rule);
   const srcPaths = [...new Set(reads.filter((r) => r.side === 'src').map((r) => r.path))];
   const dstPaths = [...new Set(reads.filter((r) => r.side === 'dst').map((r) => r.path))];
-  const peerInputs = [...new Set(srcPaths.flatMap(peerInputsOf))];
+  const relPeer = new Set(rels.filter((x) => isPeer(x.src.path)).map((x) => x.src.path));
+  const peerInputs = [...new Set(srcPaths.filter((p) => !relPeer.has(p)).flatMap(peerInputsOf))];
   // Peer facts are keyed per pair; the rest is read on the source's base view (what the move derives from peer facts is keyed per pair too).
-  const own = srcPaths.filter((p) => p !== 'peer' && !p.startsWith('peer.'));
+  const own = srcPaths.filter((p) => !isPeer(p));
+  const keyOf = (h: HostReport, side: 'src' | 'dst', path: string, i: number | null): string => {
+    const m = modes.get(`${side}\u0000${path}`);
+    if (!m || m.value) return i === null ? JSON.stringify(keyValue(h, path)) ?? 'u' : json(i, side, path);
+    const v = readPath(h.facts, path);
+    return JSON.stringify([presence(h, path), ...m.evals.map((f) => (v === undefined ? null : f(v)))]);
+  };
   const srcI = new Interner();
   const dstI = new Interner();
   const src = new Int32Array(probed.length);
   const dst = new Int32Array(probed.length);
+  const relations: RelationKey[] = rels.map((x) => ({ of: x.of, peerPath: isPeer(x.src.path) ? x.src.path : null, src: [], dst: [] }));
   for (let i = 0; i < probed.length; i++) {
     const b = base[i] as PairSetup;
     const mig = b.hosts.src.facts.migration;
     // A domain rule reads each moving domain's narrowed view: the class holds them all, by name.
     const scoped = rule.scope === 'domain' && mig !== undefined && b.ctx.narrow !== undefined && mig.domains.length > 0;
     const shape = rule.scope !== 'domain' ? 'p' : mig === undefined ? 'u' : mig.domains.length === 0 ? 'z' : 'd';
-    const srcKey = scoped
-      ? JSON.stringify(mig.domains.map((d) => [d.name, own.map((path) => keyValue((b.ctx.narrow as (n: string) => HostReport)(d.name), path))]))
-      : own.map((path) => json(i, 'src', path)).join('\u0001');
+    const views = scoped ? mig.domains.map((d) => (b.ctx.narrow as (n: string) => HostReport)(d.name)) : [b.hosts.src];
+    const srcKey = scoped ? JSON.stringify(mig.domains.map((d, k) => [d.name, own.map((path) => keyOf(views[k] as HostReport, 'src', path, null))])) : own.map((path) => keyOf(b.hosts.src, 'src', path, i)).join('\u0001');
     src[i] = srcI.id(`${shape}${srcKey}`);
-    dst[i] = dstI.id(dstPaths.map((path) => json(i, 'dst', path)).join('\u0001'));
+    const d = (probed[i] as Probed).report;
+    dst[i] = dstI.id(dstPaths.map((path) => keyOf(d, 'dst', path, i)).join('\u0001'));
+    rels.forEach((x, k) => {
+      const r = relations[k] as RelationKey;
+      r.src.push(r.peerPath ? [] : views.map((v) => readPath(v.facts, x.src.path)));
+      r.dst.push(readPath(d.facts, x.dst.path));
+    });
   }
-  return { rule, src, dst, srcCount: srcI.size, dstCount: dstI.size, peerInputs, memo: new Map() };
+  return { rule, src, dst, srcCount: srcI.size, dstCount: dstI.size, peerInputs, memo: new Map(), relations };
+}
+
+/** The relations' part of a pair's key: what each makes of the two operands (or why an operand is missing). */
+function relationPart(p: RulePlan, i: number, j: number, lightView: () => HostReport): string {
+  return JSON.stringify(
+    p.relations.map((r) => {
+      const d = r.dst[j];
+      if (r.peerPath) {
+        const v = readPath(lightView().facts, r.peerPath);
+        return v === undefined ? { '?': missingWhy(lightView(), r.peerPath) } : d === undefined ? null : r.of(v, d);
+      }
+      return d === undefined ? null : (r.src[i] as unknown[]).map((v) => (v === undefined ? null : r.of(v, d)));
+    }),
+  );
 }
 
 /** What every result of a pair depends on besides the facts: the pair's hypervisor, which hosts were probed, the destination's SSH port. */
@@ -126,7 +239,16 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
   const movingI = new Interner();
   const moving = Int32Array.from(base, (b) => movingI.id(JSON.stringify([b.hosts.src.facts.migration?.domains.map((d) => d.name) ?? null, b.hosts.src.facts.migration?.missing ?? null, b.hosts.src.facts.xenMove?.names ?? null, b.hosts.src.facts.xenMove?.missing ?? null])));
   const entries: (readonly RuleResult[])[] = [];
+  // Results are interned by what an outcome reads of them: equal results, one entry (a pass is a pass).
+  const entryIds = new Map<string, number>();
+  const entry = (results: readonly RuleResult[]): number => {
+    const k = JSON.stringify(results.map((r) => [r.id, r.domain, r.status, r.severity, r.message, r.messageId]));
+    let e = entryIds.get(k);
+    if (e === undefined) entryIds.set(k, (e = entries.push(results) - 1));
+    return e;
+  };
   const runMemo = new Map<number, number>();
+  const hvOf = new Map<number, 'kvm' | 'xen'>();
   const outcomeIds = new Map<string, number>();
   const outcomes: FleetOutcome[] = [];
   const cells = new Uint32Array(n * n);
@@ -150,21 +272,26 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
         peerKeys ??= new Map(peerPaths.map((p) => [p, JSON.stringify(keyValue(lightView(), p)) ?? 'u']));
         return peerKeys.get(path) as string;
       };
+      let hv = hvOf.get(pairState);
+      if (hv === undefined) hvOf.set(pairState, (hv = pairHypervisor(m.options.hypervisor ?? 'auto', { src: src.report, dst: dst.report }).hypervisor));
       const runKey = pairState * movingI.size + (moving[i] as number);
       let run = runMemo.get(runKey);
       if (run === undefined) {
-        runMemo.set(runKey, (run = entries.push(fullSetup().runResults) - 1));
+        runMemo.set(runKey, (run = entry(fullSetup().runResults)));
       }
       ids[0] = run;
       for (let r = 0; r < plans.length; r++) {
         const p = plans[r] as RulePlan;
         const numeric = (pairState * p.srcCount + (p.src[i] as number)) * p.dstCount + (p.dst[j] as number);
-        const key: number | string = p.peerInputs.length === 0 ? numeric : `${numeric}\u0001${p.peerInputs.map(peerKey).join('\u0001')}`;
+        // A rule for the other hypervisor is skipped whatever the facts: keyed on the pair's state alone.
+        const key: number | string = (p.rule.hypervisors && !p.rule.hypervisors.includes(hv)) || (p.rule.modes && !p.rule.modes.includes(m.options.mode)) || (p.rule.transports && !p.rule.transports.includes(m.options.transport as never))
+          ? -1 - pairState
+          : p.peerInputs.length === 0 && p.relations.length === 0 ? numeric : `${numeric}\u0001${p.peerInputs.map(peerKey).join('\u0001')}\u0001${p.relations.length > 0 ? relationPart(p, i, j, lightView) : ''}`;
         let e = p.memo.get(key);
         if (e === undefined) {
           const s = fullSetup();
           ruleEvaluations++;
-          p.memo.set(key, (e = entries.push(evaluateScoped(p.rule, s.hosts, s.ctx)) - 1));
+          p.memo.set(key, (e = entry(evaluateScoped(p.rule, s.hosts, s.ctx))));
         }
         ids[r + 1] = e;
       }
@@ -172,11 +299,12 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
       const okey = `${ids.join(',')}|${moving[i]}|${state[i]},${state[j]}|${waived}`;
       let o = outcomeIds.get(okey);
       if (o === undefined) {
-        const s = fullSetup();
+        // The moving domains' names are the source's own (moving[i] is in the key): its base view has them.
+        const s = base[i] as PairSetup;
         const flat = ids.flatMap((e) => entries[e] as RuleResult[]);
         const results = m.waivers.length > 0 ? applyWaivers(flat, m.waivers, { src: lightView(), dst: dst.report }, m.now).results : flat;
         const summary = summarize(results, { src: src.report, dst: dst.report }, m.options.failOn, selection);
-        const domains = s.pair.hypervisor === 'xen' ? xenDomainVerdicts(s.hosts.src.facts.xenMove, results, m.options.failOn) : domainVerdicts(s.hosts.src.facts.migration, results, m.options.failOn);
+        const domains = hv === 'xen' ? xenDomainVerdicts(s.hosts.src.facts.xenMove, results, m.options.failOn) : domainVerdicts(s.hosts.src.facts.migration, results, m.options.failOn);
         outcomeIds.set(okey, (o = outcomes.push(outcomeOf(results, summary, domains)) - 1));
       }
       cells[i * n + j] = o;
@@ -190,7 +318,7 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
       pairs: n * (n - 1),
       ruleEvaluations,
       ruleCells: n * (n - 1) * plans.length,
-      classes: plans.map((p) => ({ rule: p.rule.id, src: p.srcCount, dst: p.dstCount })),
+      classes: plans.map((p) => ({ rule: p.rule.id, src: p.srcCount, dst: p.dstCount, evaluations: p.memo.size })),
     },
   };
 }

@@ -53,7 +53,7 @@ export function towards(src: Probed, j: number): HostReport {
     // The control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens.
     peer = peerFactsOf({ route: pf.route, tcp: pf.tcp.length > 0 ? pf.tcp.slice(0, 2) : null, resolution: pf.resolution, xendTcp: pf.tcp.length > 2 ? pf.tcp.slice(2) : null });
   }
-  return { ...src.report, facts: { ...src.report.facts, peer }, probeErrors: [...src.report.probeErrors, ...failures] };
+  return { ...src.report, facts: { ...src.report.facts, peer }, probeErrors: failures.length === 0 ? src.report.probeErrors : [...src.report.probeErrors, ...failures] };
 }
 
 function pairOf(src: string, dst: string, ev: ReturnType<typeof evaluateHosts>): FleetPair {

@@ -84,6 +84,13 @@ export interface CrossOperatorDef<N extends string = string, P = object> extends
    */
   readonly factParams?: { readonly [K in keyof P & string]?: 'src' | 'dst' };
   evaluate(src: unknown, dst: unknown, p: Readonly<P>, ctx: OpContext, facts?: Readonly<Partial<Record<keyof P & string, unknown>>>): OpResult;
+  /**
+   * What the result depends on of the two operands, where that is less than both values (disjoint:
+   * the values on both hosts): the fleet keys a pair on it rather than on each host's value, so
+   * hosts with unique values (names, UUIDs) cost an evaluation per host, not per pair. `fields`:
+   * the message data it determines; an assertion whose message names other data is keyed on the values.
+   */
+  readonly relation?: { readonly fields: readonly string[]; of(src: unknown, dst: unknown, p: Readonly<P>): unknown };
 }
 
 /** Tests a fact on each host named by `side`. */

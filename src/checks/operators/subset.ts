@@ -6,6 +6,7 @@ export const subsetOp = defineOperator<'subset', { ignore?: string[] }>({
   kind: 'cross',
   summary: "every source value is among the destination's (less `ignore`)",
   params: { ignore: IGNORE_PARAM },
+  relation: { fields: ['missing'], of: (src, dst, p) => setDiff(src, dst, p.ignore, (inDst) => !inDst) },
   evaluate(src, dst, p) {
     const missing = setDiff(src, dst, p.ignore, (inDst) => !inDst);
     return { ok: missing.length === 0, messageId: 'subset.missing', data: { missing, src, dst }, defaultMessage: 'destination lacks {missing} (source has them)' };
