@@ -219,6 +219,9 @@ function hostState(h: HostReport): string {
   return JSON.stringify([h.facts.hypervisor ?? null, notProbed(h), h.error, notProbed(h) ? h.target : null, h.connection?.port ?? null]);
 }
 
+/** Rules with at most this many destination classes are looked up together. */
+const GROUP_DST_CLASSES = 32;
+
 /** Evaluates every ordered pair by classes. Pure; equal, pair by pair, to evaluateMatrix (test/unit/fleet-classes.test.ts). */
 export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): ClassMatrix {
   const n = probed.length;
@@ -257,6 +260,14 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
   const selection = { leftOut: m.ruleSet.leftOut ?? 0, ids: new Set(m.ruleSet.rules.map((r) => r.id)) };
   let ruleEvaluations = 0;
   const ids: number[] = new Array(plans.length + 1);
+  // Rules keyed on the hosts' classes alone, with few destination classes: grouped (a host's group
+  // class is its classes in all of them), so a pair costs one lookup for them all.
+  const grouped = plans.map((p) => p.peerInputs.length === 0 && p.relations.length === 0 && p.dstCount <= GROUP_DST_CLASSES);
+  const groupSrcI = new Interner();
+  const groupDstI = new Interner();
+  const groupSrc = Int32Array.from(probed, (_, i) => groupSrcI.id(plans.flatMap((p, r) => (grouped[r] ? [p.src[i]] : [])).join(',')));
+  const groupDst = Int32Array.from(probed, (_, i) => groupDstI.id(plans.flatMap((p, r) => (grouped[r] ? [p.dst[i]] : [])).join(',')));
+  const groupMemo = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
     const src = probed[i] as Probed;
     for (let j = 0; j < n; j++) {
@@ -280,8 +291,17 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
         runMemo.set(runKey, (run = entry(fullSetup().runResults)));
       }
       ids[0] = run;
+      // The rules of few destination classes, as one: a single lookup gives all their results.
+      const gk = (pairState * groupSrcI.size + (groupSrc[i] as number)) * groupDstI.size + (groupDst[j] as number);
+      let g = groupMemo.get(gk);
+      const fromGroup = g !== undefined;
+      if (g === undefined) g = [];
       for (let r = 0; r < plans.length; r++) {
         const p = plans[r] as RulePlan;
+        if (fromGroup && grouped[r]) {
+          ids[r + 1] = (g as number[])[r] as number;
+          continue;
+        }
         const numeric = (pairState * p.srcCount + (p.src[i] as number)) * p.dstCount + (p.dst[j] as number);
         // A rule for the other hypervisor is skipped whatever the facts: keyed on the pair's state alone.
         const key: number | string = (p.rule.hypervisors && !p.rule.hypervisors.includes(hv)) || (p.rule.modes && !p.rule.modes.includes(m.options.mode)) || (p.rule.transports && !p.rule.transports.includes(m.options.transport as never))
@@ -294,7 +314,9 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
           p.memo.set(key, (e = entry(evaluateScoped(p.rule, s.hosts, s.ctx))));
         }
         ids[r + 1] = e;
+        if (!fromGroup && grouped[r]) (g as number[])[r] = e;
       }
+      if (!fromGroup) groupMemo.set(gk, g);
       const waived = m.waivers.length > 0 ? waiverKey(ids, entries, m, lightView(), dst.report) : '';
       const okey = `${ids.join(',')}|${moving[i]}|${state[i]},${state[j]}|${waived}`;
       let o = outcomeIds.get(okey);
