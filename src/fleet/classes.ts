@@ -6,11 +6,12 @@
  * a class as a source and one as a destination (equal facts read, equal class), and a rule is
  * evaluated once per combination of classes it meets (and of peer facts, for the rules that read
  * them), on the first real pair with that combination: the result is the one the pair-by-pair
- * evaluation gives, not an approximation. The host-specific checks (names, UUIDs, host keys)
- * have classes of one host; they are evaluated per combination too, which for a pair of
- * strangers is one evaluation per source class and destination class. A pair's outcome (verdict,
- * problems, domain verdicts) is interned by the results it is made of: a fleet of a thousand hosts
- * has a few hundred outcomes, each kept once, and a cell per pair naming its outcome.
+ * evaluation gives, not an approximation. The host-specific checks (names, UUIDs, host keys) would
+ * have classes of one host; where their operator has a relation (disjoint: the values on both
+ * hosts) they are keyed on it per pair instead, and per host only on the operand being there.
+ * A pair's outcome (verdict, problems, domain verdicts) is interned by the results it is made of
+ * (bench/fleet-scale.ts: 1,000 hosts, 999,000 pairs, about 50,000 outcomes), and a cell per pair
+ * names its outcome.
  */
 import { evaluateScoped, hostOperands, notProbed, readPath, ruleReads, summarize, whyMissing } from '../checks/evaluate.js';
 import { peerInputsOf } from '../checks/move-peer.js';
