@@ -18,7 +18,8 @@ import type { Probed } from '../src/fleet/matrix.js';
 import type { PeerFacts } from '../src/fleet/peers.js';
 import type { HostReport } from '../src/types.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/dist\/?$/, '');
+// From dist/bench/: the project root, where test/fixtures and ../shared/corpus are.
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -50,8 +51,7 @@ function x86Cpus(dir: string): ReturnType<typeof parseCpuinfo>[] {
 }
 
 type Facts = Record<string, unknown> & HostReport['facts'];
-const template = (side: 'src' | 'dst'): HostReport => {
-  const h = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/clean.json'), 'utf8')).hosts[side] as HostReport;
+const template = (h: HostReport): HostReport => {
   const { migration: _m, xenMove: _x, peer: _p, ...facts } = h.facts as Facts;
   return { ...h, facts: facts as HostReport['facts'], probes: {}, probeErrors: [] };
 };
@@ -70,7 +70,8 @@ export function syntheticFleet(n: number, shape: FleetShape = {}): Probed[] {
   // Hardware generations: five CPUs of the corpus, in shares of 40/25/20/10/5 %.
   const gens = Array.from({ length: 5 }, (_, k) => cpus[(k * 7 + (shape.seed ?? 7)) % cpus.length] as ReturnType<typeof parseCpuinfo>);
   const genOf = (u: number): number => (u < 0.4 ? 0 : u < 0.65 ? 1 : u < 0.85 ? 2 : u < 0.95 ? 3 : 4);
-  const [withGuests, empty] = [template('src'), template('dst')];
+  const lab = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/clean.json'), 'utf8')).hosts as { src: HostReport; dst: HostReport };
+  const [withGuests, empty] = [template(lab.src), template(lab.dst)];
   const addr = (i: number): string => `10.${20 + Math.floor(i / 40 / 250)}.${Math.floor(i / 40) % 250}.${(i % 40) + 10}`;
   const unreachable = n > 8 ? 7 : -1;
   const reports = Array.from({ length: n }, (_, i): HostReport => {

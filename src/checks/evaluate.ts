@@ -80,6 +80,11 @@ export function hostOperands(a: AssertSpec): FactRead[] {
   return a.src === undefined && a.dst === undefined ? readsOf(a.path ?? '', a.side) : sidesOf(a.side).map((side) => onSide(side, (side === 'src' ? a.src : a.dst) ?? a.path ?? ''));
 }
 
+/** The two operands a cross assertion reads (a qualified path may name the other host). */
+export function crossOperands(a: AssertSpec): { readonly src: FactRead; readonly dst: FactRead } {
+  return { src: onSide('src', a.path ?? a.src ?? ''), dst: onSide('dst', a.path ?? a.dst ?? '') };
+}
+
 /** Parameters of a cross assertion that name a fact (capacity's reservePath), with the host each is read on. */
 function factParamReads(a: AssertSpec, def: OperatorDef): (FactRead & { readonly param: string })[] {
   if (def.kind !== 'cross') return [];
@@ -101,7 +106,8 @@ export function ruleReads(rule: RuleSpec): FactRead[] {
     const def = operatorNamed(a.op);
     if (def === undefined) return [];
     if (def.kind === 'host') return hostOperands(a);
-    return [onSide('src', a.path ?? a.src ?? ''), onSide('dst', a.path ?? a.dst ?? ''), ...factParamReads(a, def)];
+    const { src, dst } = crossOperands(a);
+    return [src, dst, ...factParamReads(a, def)];
   });
   return [...conds, ...asserts];
 }

@@ -4,8 +4,7 @@ import { TOOL } from '../paths.js';
 import type { ExitCode, ReportOptions, Waiver } from '../types.js';
 import { evaluateByClasses } from './classes.js';
 import { cpuBaseline, newHostGate, type Probed } from './matrix.js';
-import type { FleetPair } from './types.js';
-import type { FleetReport, PairVerdict } from './types.js';
+import type { FleetPair, FleetReport, PairVerdict } from './types.js';
 
 /** What the fleet report is assembled from, besides the probed hosts. */
 export interface FleetAssembly {

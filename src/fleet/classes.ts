@@ -13,9 +13,9 @@
  * (bench/fleet-scale.ts: 1,000 hosts, 999,000 pairs, about 50,000 outcomes), and a cell per pair
  * names its outcome.
  */
-import { evaluateScoped, hostOperands, notProbed, readPath, ruleReads, summarize, whyMissing } from '../checks/evaluate.js';
+import { crossOperands, evaluateScoped, hostOperands, notProbed, readPath, ruleReads, summarize, whyMissing } from '../checks/evaluate.js';
 import { peerInputsOf } from '../checks/move-peer.js';
-import { onSide, type FactRead } from '../checks/fact-path.js';
+import type { FactRead } from '../checks/fact-path.js';
 import { operatorNamed } from '../checks/operators/index.js';
 import { asList } from '../checks/rule-schema.js';
 import type { Rule } from '../checks/rules.js';
@@ -33,7 +33,7 @@ export interface ClassMatrix {
   readonly outcomes: readonly FleetOutcome[];
   readonly cells: Uint32Array;
   /** How much work the classes saved: rule evaluations made, against rules x pairs. */
-  readonly stats: { readonly pairs: number; readonly ruleEvaluations: number; readonly ruleCells: number; readonly classes: { readonly rule: string; readonly src: number; readonly dst: number; readonly evaluations: number }[] };
+  readonly stats: { readonly pairs: number; readonly ruleEvaluations: number; readonly ruleCells: number };
 }
 
 /** A fact as a class key: its value, or why it is missing (the missing fact's message names the failed probe). */
@@ -78,6 +78,8 @@ interface RulePlan {
   readonly memo: Map<number | string, number>;
   /** Assertions keyed on what their operator's relation makes of the two operands, not on each host's value. */
   readonly relations: readonly RelationKey[];
+  /** Whether the rule applies at all to a pair of this hypervisor, in this run's mode and transport. */
+  readonly applies: Readonly<Record<'kvm' | 'xen', boolean>>;
 }
 
 interface RelationKey {
@@ -125,7 +127,7 @@ function readModes(rule: Rule, many: (c: { src: FactRead; dst: FactRead }) => bo
       for (const r of hostOperands(a)) mode(r).evals.push((v) => def.evaluate(v, a));
     } else if (def?.kind === 'cross' && def.relation && !(def.factParams && Object.keys(def.factParams).length > 0) && names.every((f) => def.relation?.fields.includes(f))) {
       const rel = def.relation as { of: (s: unknown, d: unknown, p: unknown) => unknown };
-      const c = { src: onSide('src', a.path ?? a.src ?? ''), dst: onSide('dst', a.path ?? a.dst ?? ''), of: (s: unknown, d: unknown) => rel.of(s, d, a) };
+      const c = { ...crossOperands(a), of: (s: unknown, d: unknown) => rel.of(s, d, a) };
       if (c.src.side === 'src' && c.dst.side === 'dst') {
         candidates.push(c);
         mode(c.src);
@@ -158,7 +160,9 @@ function baseViews(probed: readonly Probed[], m: MatrixInput): PairSetup[] {
   });
 }
 
-function planRule(rule: Rule, probed: readonly Probed[], base: readonly PairSetup[], json: (i: number, side: 'src' | 'dst', path: string) => string): RulePlan {
+function planRule(rule: Rule, probed: readonly Probed[], base: readonly PairSetup[], m: MatrixInput, json: (i: number, side: 'src' | 'dst', path: string) => string): RulePlan {
+  const inRun = (!rule.modes || rule.modes.includes(m.options.mode)) && (!rule.transports || rule.transports.includes(m.options.transport as never));
+  const applies = { kvm: inRun && (!rule.hypervisors || rule.hypervisors.includes('kvm')), xen: inRun && (!rule.hypervisors || rule.hypervisors.includes('xen')) };
   // Distinct values of an operand over the fleet (peer facts: per pair, so many).
   const distinct = (r: FactRead): number =>
     isPeer(r.path) ? Number.POSITIVE_INFINITY : new Set(probed.map((p, i) => JSON.stringify(readPath((r.side === 'src' ? (base[i] as PairSetup).hosts.src : p.report).facts, r.path)))).size;
@@ -198,7 +202,7 @@ function planRule(rule: Rule, probed: readonly Probed[], base: readonly PairSetu
       r.dst.push(readPath(d.facts, x.dst.path));
     });
   }
-  return { rule, src, dst, srcCount: srcI.size, dstCount: dstI.size, peerInputs, memo: new Map(), relations };
+  return { rule, src, dst, srcCount: srcI.size, dstCount: dstI.size, peerInputs, memo: new Map(), relations, applies };
 }
 
 /** The relations' part of a pair's key: what each makes of the two operands (or why an operand is missing). */
@@ -234,7 +238,7 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
     if (v === undefined) jsonCache.set(k, (v = JSON.stringify(keyValue(side === 'src' ? (base[i] as PairSetup).hosts.src : (probed[i] as Probed).report, path)) ?? 'u'));
     return v;
   };
-  const plans = m.ruleSet.rules.map((r) => planRule(r, probed, base, json));
+  const plans = m.ruleSet.rules.map((r) => planRule(r, probed, base, m, json));
   jsonCache.clear();
   const stateI = new Interner();
   const state = Int32Array.from(probed, (p) => stateI.id(hostState(p.report)));
@@ -256,7 +260,7 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
   const outcomeIds = new Map<string, number>();
   const outcomes: FleetOutcome[] = [];
   const cells = new Uint32Array(n * n);
-  const plan = planOf(m.options, null);
+  const plan = planOf(m.options, null); // as baseViews'
   const peerPaths = [...new Set(plans.flatMap((p) => p.peerInputs))];
   const selection = { leftOut: m.ruleSet.leftOut ?? 0, ids: new Set(m.ruleSet.rules.map((r) => r.id)) };
   let ruleEvaluations = 0;
@@ -304,8 +308,8 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
           continue;
         }
         const numeric = (pairState * p.srcCount + (p.src[i] as number)) * p.dstCount + (p.dst[j] as number);
-        // A rule for the other hypervisor is skipped whatever the facts: keyed on the pair's state alone.
-        const key: number | string = (p.rule.hypervisors && !p.rule.hypervisors.includes(hv)) || (p.rule.modes && !p.rule.modes.includes(m.options.mode)) || (p.rule.transports && !p.rule.transports.includes(m.options.transport as never))
+        // A rule for the other hypervisor, mode or transport is skipped whatever the facts: keyed on the pair's state alone.
+        const key: number | string = !p.applies[hv]
           ? -1 - pairState
           : p.peerInputs.length === 0 && p.relations.length === 0 ? numeric : `${numeric}\u0001${p.peerInputs.map(peerKey).join('\u0001')}\u0001${p.relations.length > 0 ? relationPart(p, i, j, lightView) : ''}`;
         let e = p.memo.get(key);
@@ -318,14 +322,15 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
         if (!fromGroup && grouped[r]) (g as number[])[r] = e;
       }
       if (!fromGroup) groupMemo.set(gk, g);
-      const waived = m.waivers.length > 0 ? waiverKey(ids, entries, m, lightView(), dst.report) : '';
+      // Waivers name hosts, so which failures they cover is per pair.
+      const waivedResults = m.waivers.length > 0 ? applyWaivers(ids.flatMap((e) => entries[e] as RuleResult[]), m.waivers, { src: lightView(), dst: dst.report }, m.now).results : null;
+      const waived = waivedResults ? waivedResults.map((r) => (r.status === 'waived' ? 'w' : '-')).join('') : '';
       const okey = `${ids.join(',')}|${moving[i]}|${state[i]},${state[j]}|${waived}`;
       let o = outcomeIds.get(okey);
       if (o === undefined) {
         // The moving domains' names are the source's own (moving[i] is in the key): its base view has them.
         const s = base[i] as PairSetup;
-        const flat = ids.flatMap((e) => entries[e] as RuleResult[]);
-        const results = m.waivers.length > 0 ? applyWaivers(flat, m.waivers, { src: lightView(), dst: dst.report }, m.now).results : flat;
+        const results = waivedResults ?? ids.flatMap((e) => entries[e] as RuleResult[]);
         const summary = summarize(results, { src: src.report, dst: dst.report }, m.options.failOn, selection);
         const domains = hv === 'xen' ? xenDomainVerdicts(s.hosts.src.facts.xenMove, results, m.options.failOn) : domainVerdicts(s.hosts.src.facts.migration, results, m.options.failOn);
         outcomeIds.set(okey, (o = outcomes.push(outcomeOf(results, summary, domains)) - 1));
@@ -341,15 +346,7 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
       pairs: n * (n - 1),
       ruleEvaluations,
       ruleCells: n * (n - 1) * plans.length,
-      classes: plans.map((p) => ({ rule: p.rule.id, src: p.srcCount, dst: p.dstCount, evaluations: p.memo.size })),
     },
   };
 }
 
-/** Which failures of the pair a waiver covers (waivers name hosts, so this is per pair). */
-function waiverKey(ids: readonly number[], entries: readonly (readonly RuleResult[])[], m: MatrixInput, src: HostReport, dst: HostReport): string {
-  const flat = ids.flatMap((e) => entries[e] as RuleResult[]);
-  return applyWaivers(flat, m.waivers, { src, dst }, m.now)
-    .results.map((r) => (r.status === 'waived' ? 'w' : '-'))
-    .join('');
-}

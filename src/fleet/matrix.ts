@@ -11,7 +11,7 @@ export interface Probed {
   readonly report: HostReport;
   /** What this host found out about host j (null for itself, or when the probe failed). */
   readonly peerOf: (j: number) => PeerFacts | null;
-  /** Why `peers` is empty, when the peers probe failed. */
+  /** Why `peerOf` has nothing, when the peers probe failed. */
   readonly peersError: string | null;
 }
 

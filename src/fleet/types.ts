@@ -13,7 +13,7 @@ export interface FleetPair extends FleetOutcome {
   readonly dst: string;
 }
 
-/** A pair's outcome without the pair: many pairs share one (FleetReport.matrix). */
+/** A pair's outcome without the pair: many pairs share one (fleet/classes.ts). */
 export interface FleetOutcome {
   readonly verdict: PairVerdict;
   readonly summary: Summary;
