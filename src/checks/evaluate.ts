@@ -8,10 +8,15 @@ import { PROBES } from './probes/index.js';
 import { asList, type AssertSpec, type RuleSpec, type WhenSpec } from './rule-schema.js';
 import { MODE_PHRASE, type Hypervisor, type SideSel } from './vocabulary.js';
 
+/** A path's keys, split once (the fleet reads the same few paths a million times). */
+const KEYS = new Map<string, readonly string[]>();
+
 /** Reads a dotted fact path; a list on the way is mapped over (`migration.domains.name` gives every name). */
 export function readPath(facts: unknown, path: string): unknown {
   let cur: unknown = facts;
-  for (const key of path.split('.')) {
+  let keys = KEYS.get(path);
+  if (keys === undefined) KEYS.set(path, (keys = path.split('.')));
+  for (const key of keys) {
     if (Array.isArray(cur)) cur = cur.flatMap((x) => (x !== null && typeof x === 'object' ? [(x as Record<string, unknown>)[key]] : [])).flat();
     else if (cur !== null && typeof cur === 'object') cur = (cur as Record<string, unknown>)[key];
     else return undefined;

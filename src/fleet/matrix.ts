@@ -42,18 +42,22 @@ export function evaluateMatrix(probed: readonly Probed[], m: MatrixInput): Fleet
 /** The source as it looks towards one destination: the peer facts of that pair, or why there are none. */
 export function towards(src: Probed, j: number): HostReport {
   if (!src.report.reachable) return src.report;
+  const { peer, failures } = peerPart(src, j);
+  return { ...src.report, facts: { ...src.report.facts, peer }, probeErrors: failures.length === 0 ? src.report.probeErrors : [...src.report.probeErrors, ...failures] };
+}
+
+/** A reachable source's peer facts towards host j, and the probe failures that left some out. */
+export function peerPart(src: Probed, j: number): { peer: NonNullable<HostFacts['peer']>; failures: ProbeFailure[] } {
   const pf = src.peerOf(j);
   const failures: ProbeFailure[] = [];
-  let peer: NonNullable<HostFacts['peer']> = {};
   if (pf === null) {
     failures.push({ probe: 'peer-route', reason: src.peersError ?? 'no answer for this host' });
-  } else {
-    if (!pf.route) failures.push({ probe: 'peer-route', reason: `fleet-net: ${pf.routeError ?? 'no route'}` });
-    if (!pf.resolution) failures.push({ probe: 'peer-resolve', reason: `fleet-names: the destination's hostname was not known` });
-    // The control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens.
-    peer = peerFactsOf({ route: pf.route, tcp: pf.tcp.length > 0 ? pf.tcp.slice(0, 2) : null, resolution: pf.resolution, xendTcp: pf.tcp.length > 2 ? pf.tcp.slice(2) : null });
+    return { peer: {}, failures };
   }
-  return { ...src.report, facts: { ...src.report.facts, peer }, probeErrors: failures.length === 0 ? src.report.probeErrors : [...src.report.probeErrors, ...failures] };
+  if (!pf.route) failures.push({ probe: 'peer-route', reason: `fleet-net: ${pf.routeError ?? 'no route'}` });
+  if (!pf.resolution) failures.push({ probe: 'peer-resolve', reason: `fleet-names: the destination's hostname was not known` });
+  // The control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens.
+  return { peer: peerFactsOf({ route: pf.route, tcp: pf.tcp.length > 0 ? pf.tcp.slice(0, 2) : null, resolution: pf.resolution, xendTcp: pf.tcp.length > 2 ? pf.tcp.slice(2) : null }), failures };
 }
 
 function pairOf(src: string, dst: string, ev: ReturnType<typeof evaluateHosts>): FleetPair {

@@ -89,8 +89,11 @@ export interface CrossOperatorDef<N extends string = string, P = object> extends
    * the values on both hosts): the fleet keys a pair on it rather than on each host's value, so
    * hosts with unique values (names, UUIDs) cost an evaluation per host, not per pair. `fields`:
    * the message data it determines; an assertion whose message names other data is keyed on the values.
+   * `members`: a set relation's members of an operand; `of(src, dst)` then depends on `dst` only
+   * through which of the source's members it has too, so where the two share none it equals
+   * `of(src, [])`: the fleet indexes the members and evaluates the relation only where they meet.
    */
-  readonly relation?: { readonly fields: readonly string[]; of(src: unknown, dst: unknown, p: Readonly<P>): unknown };
+  readonly relation?: { readonly fields: readonly string[]; of(src: unknown, dst: unknown, p: Readonly<P>): unknown; readonly members?: (v: unknown) => readonly string[] };
 }
 
 /** Tests a fact on each host named by `side`. */

@@ -1,0 +1,222 @@
+/**
+ * The fleet matrix's plan (fleet/classes.ts): per rule, each host's source and destination class
+ * from the facts the rule reads, how each fact is keyed (by value, by an operator's decision, by a
+ * relation per pair), and the groups of rules looked up with one key per pair.
+ */
+import { crossOperands, hostOperands, notProbed, readPath, ruleReads, whyMissing } from '../checks/evaluate.js';
+import { peerInputsOf } from '../checks/move-peer.js';
+import type { FactRead } from '../checks/fact-path.js';
+import { operatorNamed } from '../checks/operators/index.js';
+import { asList } from '../checks/rule-schema.js';
+import type { Rule } from '../checks/rules.js';
+import { pairSetup, planOf, type PairSetup } from '../pair/evaluate.js';
+import type { HostReport } from '../types.js';
+import type { MatrixInput, Probed } from './matrix.js';
+import { Interner } from './intern.js';
+import { RelationRows } from './relations.js';
+
+/** A fact as a class key: its value, or why it is missing (the missing fact's message names the failed probe). */
+export function keyValue(h: HostReport, path: string): unknown {
+  const v = readPath(h.facts, path);
+  return v === undefined ? { '?': missingWhy(h, path) } : v;
+}
+
+/** whyMissing, once per host's probe errors and path (a pair's view shares its source's list when the pair added none). */
+const whyCache = new WeakMap<object, Map<string, ReturnType<typeof whyMissing>>>();
+export function missingWhy(h: HostReport, path: string): ReturnType<typeof whyMissing> {
+  let m = whyCache.get(h.probeErrors);
+  if (!m) whyCache.set(h.probeErrors, (m = new Map()));
+  let w = m.get(path);
+  if (!w) m.set(path, (w = whyMissing(h, path)));
+  return w;
+}
+
+/** A rule's classes: per host its source and destination class, and the peer facts it reads per pair. */
+export interface RulePlan {
+  readonly rule: Rule;
+  readonly src: Int32Array;
+  readonly dst: Int32Array;
+  readonly srcCount: number;
+  readonly dstCount: number;
+  /** Peer facts read (directly, or through the move): keyed per pair. */
+  readonly peerInputs: readonly string[];
+  /** Results by key (by class key, then by what is read per pair), as indices into the evaluated entries. */
+  readonly memo: Map<number, number>;
+  readonly perPairMemo: Map<number, Map<number, number>>;
+  /** Assertions keyed on what their operator's relation makes of the two operands, not on each host's value. */
+  readonly relations: readonly RelationKey[];
+  /** Whether the rule applies at all to a pair of this hypervisor, in this run's mode and transport. */
+  readonly applies: Readonly<Record<'kvm' | 'xen', boolean>>;
+}
+
+export interface RelationKey {
+  readonly of: (src: unknown, dst: unknown) => unknown;
+  /** The source operand's path when it is a peer fact (read per pair); null: read per host, by rows. */
+  readonly peerPath: string | null;
+  readonly rows: RelationRows | null;
+  /** Per host: the destination operand. */
+  readonly dst: unknown[];
+}
+
+export const isPeer = (path: string): boolean => path === 'peer' || path.startsWith('peer.');
+const placeholders = (t: string | undefined): string[] => [...(t ?? '').matchAll(/\{(\w+)/g)].map((m) => m[1] as string);
+
+interface ReadMode {
+  /** Some part of the rule reads the value itself. */
+  value: boolean;
+  /** Per-host operators whose message says only what they decided: keyed on their decision. */
+  readonly evals: ((v: unknown) => unknown)[];
+}
+
+/**
+ * How a rule's facts are keyed. By value, unless only per-host operators whose message names
+ * nothing but their decision (`{failed}`) read a fact (keyed on the decision), or a cross
+ * operator with a relation whose message names only what the relation decides (keyed on the
+ * relation per pair, and per host on the operand being there).
+ */
+type RelationRead = { src: FactRead; dst: FactRead; of: (s: unknown, d: unknown) => unknown; members: ((v: unknown) => readonly string[]) | null };
+
+function readModes(rule: Rule, many: (c: { src: FactRead; dst: FactRead }) => boolean): { modes: Map<string, ReadMode>; rels: RelationRead[] } {
+  const all = asList(rule.assert);
+  const modes = new Map<string, ReadMode>();
+  const mode = (r: FactRead): ReadMode => {
+    const k = `${r.side}\u0000${r.path}`;
+    let m = modes.get(k);
+    if (!m) modes.set(k, (m = { value: false, evals: [] }));
+    return m;
+  };
+  const byValue = (rs: readonly FactRead[]): void => rs.forEach((r) => (mode(r).value = true));
+  byValue(ruleReads({ ...rule, assert: [] }));
+  const candidates: RelationRead[] = [];
+  for (const a of all) {
+    const def = operatorNamed(a.op);
+    const template = a.message ?? (all.length === 1 ? rule.message : undefined);
+    const names = placeholders(template);
+    if (def?.kind === 'host' && names.every((f) => f === 'failed' || f === 'details')) {
+      for (const r of hostOperands(a)) mode(r).evals.push((v) => def.evaluate(v, a));
+    } else if (def?.kind === 'cross' && def.relation && !(def.factParams && Object.keys(def.factParams).length > 0) && names.every((f) => def.relation?.fields.includes(f))) {
+      const rel = def.relation as { of: (s: unknown, d: unknown, p: unknown) => unknown };
+      const c = { ...crossOperands(a), of: (s: unknown, d: unknown) => rel.of(s, d, a), members: def.relation.members ?? null };
+      if (c.src.side === 'src' && c.dst.side === 'dst') {
+        candidates.push(c);
+        mode(c.src);
+        mode(c.dst);
+      } else byValue(ruleReads({ ...rule, assert: [a], when: undefined, escalate: undefined }));
+    } else byValue(ruleReads({ ...rule, assert: [a], when: undefined, escalate: undefined }));
+  }
+  // A relation's operand that something else reads by value: the whole assertion is keyed by value.
+  // So is one whose values are few (CPU flags of five generations): classes beat a relation per pair.
+  const rels = candidates.filter((c) => !mode(c.src).value && !mode(c.dst).value && many(c));
+  for (const c of candidates) if (!rels.includes(c)) byValue([c.src, c.dst]);
+  return { modes, rels };
+}
+
+export const isMissing = (v: unknown): boolean => v !== null && typeof v === 'object' && '?' in v;
+
+/** An operand keyed by its relation: only whether it is there (and of what kind), or why not. */
+function presence(h: HostReport, path: string): unknown {
+  const v = readPath(h.facts, path);
+  return v === undefined ? { '?': missingWhy(h, path) } : Array.isArray(v) ? 'a' : typeof v;
+}
+
+/**
+ * The source as every rule sees it before any destination: the move derived with no peer facts
+ * (what depends on them is keyed per pair), and the scope: domain rules' narrowed views.
+ */
+export function baseViews(probed: readonly Probed[], m: MatrixInput): PairSetup[] {
+  const plan = planOf(m.options, null);
+  return probed.map((p, i) => {
+    const src = p.report.reachable ? { ...p.report, facts: { ...p.report.facts, peer: {} } } : p.report;
+    return pairSetup({ src, dst: (probed[(i + 1) % probed.length] as Probed).report }, m.options, plan);
+  });
+}
+
+export function planRule(rule: Rule, probed: readonly Probed[], base: readonly PairSetup[], m: MatrixInput, json: (i: number, side: 'src' | 'dst', path: string) => string, parts: Interner): RulePlan {
+  const inRun = (!rule.modes || rule.modes.includes(m.options.mode)) && (!rule.transports || rule.transports.includes(m.options.transport as never));
+  const applies = { kvm: inRun && (!rule.hypervisors || rule.hypervisors.includes('kvm')), xen: inRun && (!rule.hypervisors || rule.hypervisors.includes('xen')) };
+  // Distinct values of an operand over the fleet (peer facts: per pair, so many).
+  const distinct = (r: FactRead): number =>
+    isPeer(r.path) ? Number.POSITIVE_INFINITY : new Set(probed.map((p, i) => JSON.stringify(readPath((r.side === 'src' ? (base[i] as PairSetup).hosts.src : p.report).facts, r.path)))).size;
+  const { modes, rels } = readModes(rule, (c) => distinct(c.src) * distinct(c.dst) > 4 * probed.length);
+  const reads = ruleReads(rule);
+  const srcPaths = [...new Set(reads.filter((r) => r.side === 'src').map((r) => r.path))];
+  const dstPaths = [...new Set(reads.filter((r) => r.side === 'dst').map((r) => r.path))];
+  const relPeer = new Set(rels.filter((x) => isPeer(x.src.path)).map((x) => x.src.path));
+  const peerInputs = [...new Set(srcPaths.filter((p) => !relPeer.has(p)).flatMap(peerInputsOf))];
+  // Peer facts are keyed per pair; the rest is read on the source's base view (what the move derives from peer facts is keyed per pair too).
+  const own = srcPaths.filter((p) => !isPeer(p));
+  const keyOf = (h: HostReport, side: 'src' | 'dst', path: string, i: number | null): string => {
+    const m = modes.get(`${side}\u0000${path}`);
+    if (!m || m.value) return i === null ? JSON.stringify(keyValue(h, path)) ?? 'u' : json(i, side, path);
+    const v = readPath(h.facts, path);
+    return JSON.stringify([presence(h, path), ...m.evals.map((f) => (v === undefined ? null : f(v)))]);
+  };
+  const srcI = new Interner();
+  const dstI = new Interner();
+  const src = new Int32Array(probed.length);
+  const dst = new Int32Array(probed.length);
+  const relSrc: (readonly unknown[])[][] = rels.map(() => []);
+  const relDst: unknown[][] = rels.map(() => []);
+  for (let i = 0; i < probed.length; i++) {
+    const b = base[i] as PairSetup;
+    const mig = b.hosts.src.facts.migration;
+    // A domain rule reads each moving domain's narrowed view: the class holds them all, by name.
+    const scoped = rule.scope === 'domain' && mig !== undefined && b.ctx.narrow !== undefined && mig.domains.length > 0;
+    const shape = rule.scope !== 'domain' ? 'p' : mig === undefined ? 'u' : mig.domains.length === 0 ? 'z' : 'd';
+    const views = scoped ? mig.domains.map((d) => (b.ctx.narrow as (n: string) => HostReport)(d.name)) : [b.hosts.src];
+    const srcKey = scoped ? JSON.stringify(mig.domains.map((d, k) => [d.name, own.map((path) => keyOf(views[k] as HostReport, 'src', path, null))])) : own.map((path) => keyOf(b.hosts.src, 'src', path, i)).join('\u0001');
+    src[i] = srcI.id(`${shape}${srcKey}`);
+    const d = (probed[i] as Probed).report;
+    dst[i] = dstI.id(dstPaths.map((path) => keyOf(d, 'dst', path, i)).join('\u0001'));
+    rels.forEach((x, k) => {
+      relSrc[k]?.push(isPeer(x.src.path) ? [] : views.map((v) => readPath(v.facts, x.src.path)));
+      relDst[k]?.push(readPath(d.facts, x.dst.path));
+    });
+  }
+  const relations = rels.map((x, k): RelationKey => {
+    const peerPath = isPeer(x.src.path) ? x.src.path : null;
+    const dst = relDst[k] as unknown[];
+    return { of: x.of, peerPath, dst, rows: peerPath ? null : new RelationRows({ of: x.of, members: x.members, src: relSrc[k] as unknown[][], dst }, parts) };
+  });
+  return { rule, src, dst, srcCount: srcI.size, dstCount: dstI.size, peerInputs, memo: new Map(), perPairMemo: new Map(), relations, applies };
+}
+
+/** What every result of a pair depends on besides the facts: the pair's hypervisor, which hosts were probed, the destination's SSH port. */
+export function hostState(h: HostReport): string {
+  return JSON.stringify([h.facts.hypervisor ?? null, notProbed(h), h.error, notProbed(h) ? h.target : null, h.connection?.port ?? null]);
+}
+
+/** Rules keyed on the hosts' classes alone are looked up as a group: those with at most this many destination classes, and those with at most this many source classes. */
+const GROUP_CLASSES = 32;
+
+/** Rules looked up with one key per pair: a host's group class is its classes in all of them. */
+export interface Group {
+  readonly rules: readonly number[];
+  readonly src: Int32Array;
+  readonly dst: Int32Array;
+  readonly srcCount: number;
+  readonly dstCount: number;
+  /** Group key -> the id of the vector of its rules' entries. */
+  readonly memo: Map<number, number>;
+}
+
+function groupOf(rules: readonly number[], plans: readonly RulePlan[], n: number): Group {
+  const si = new Interner();
+  const di = new Interner();
+  const src = new Int32Array(n);
+  const dst = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    src[i] = si.id(rules.map((r) => (plans[r] as RulePlan).src[i]).join(','));
+    dst[i] = di.id(rules.map((r) => (plans[r] as RulePlan).dst[i]).join(','));
+  }
+  return { rules, src, dst, srcCount: si.size, dstCount: di.size, memo: new Map() };
+}
+
+/** The groups: rules of few destination classes, then of few source classes (a group whose keys could be as many as the pairs is left out). */
+export function groupsOf(plans: readonly RulePlan[], n: number): Group[] {
+  const classOnly = (p: RulePlan): boolean => p.peerInputs.length === 0 && p.relations.length === 0;
+  const fewDst = plans.flatMap((p, r) => (classOnly(p) && p.dstCount <= GROUP_CLASSES ? [r] : []));
+  const fewSrc = plans.flatMap((p, r) => (classOnly(p) && p.dstCount > GROUP_CLASSES && p.srcCount <= GROUP_CLASSES ? [r] : []));
+  return [fewDst, fewSrc].filter((rs) => rs.length > 0).map((rs) => groupOf(rs, plans, n)).filter((g) => g.srcCount * g.dstCount <= 64 * n);
+}
+

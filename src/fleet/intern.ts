@@ -1,0 +1,59 @@
+/** Interning for the fleet's matrix: keys and vectors of small numbers to dense ids. */
+
+/** Interns string keys to 0, 1, 2... */
+export class Interner {
+  private readonly ids = new Map<string, number>();
+  id(key: string): number {
+    let v = this.ids.get(key);
+    if (v === undefined) this.ids.set(key, (v = this.ids.size));
+    return v;
+  }
+  get size(): number {
+    return this.ids.size;
+  }
+}
+
+/**
+ * Interns vectors of non-negative integers to 0, 1, 2... by a hash checked against the
+ * vector itself: no string is built per lookup (a pair's outcome is a vector of result ids).
+ */
+export class VectorInterner {
+  private readonly byHash = new Map<number, number>();
+  /** Vectors whose hash an earlier, different vector has: by their text (rare). */
+  private readonly clashes = new Map<string, number>();
+  private readonly kept: Int32Array[] = [];
+
+  /** The vector's id, and whether it is new (`fresh`). */
+  id(v: ArrayLike<number>, length: number): { id: number; fresh: boolean } {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    for (let k = 0; k < length; k++) {
+      const x = v[k] as number;
+      h1 = Math.imul(h1 ^ x, 0x01000193);
+      h2 = Math.imul(h2 ^ (x + k), 0x5bd1e995) ^ (h2 >>> 15);
+    }
+    // 30 bits: a small integer, no number boxed per lookup (a clash is checked, and rare below a million vectors).
+    const hash = (h1 ^ (h2 >>> 2)) & 0x3fffffff;
+    const at = this.byHash.get(hash);
+    if (at !== undefined && this.same(at, v, length)) return { id: at, fresh: false };
+    if (at !== undefined) {
+      const text = Array.prototype.slice.call(v, 0, length).join(',');
+      const c = this.clashes.get(text);
+      if (c !== undefined) return { id: c, fresh: false };
+      this.clashes.set(text, this.kept.length);
+    } else this.byHash.set(hash, this.kept.length);
+    this.kept.push(Int32Array.from({ length }, (_, k) => v[k] as number));
+    return { id: this.kept.length - 1, fresh: true };
+  }
+
+  private same(at: number, v: ArrayLike<number>, length: number): boolean {
+    const w = this.kept[at] as Int32Array;
+    if (w.length !== length) return false;
+    for (let k = 0; k < length; k++) if (w[k] !== v[k]) return false;
+    return true;
+  }
+
+  get size(): number {
+    return this.kept.length;
+  }
+}
