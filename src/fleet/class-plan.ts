@@ -111,7 +111,6 @@ function readModes(rule: Rule, many: (c: { src: FactRead; dst: FactRead }) => bo
   return { modes, rels };
 }
 
-export const isMissing = (v: unknown): boolean => v !== null && typeof v === 'object' && '?' in v;
 
 /** An operand keyed by its relation: only whether it is there (and of what kind), or why not. */
 function presence(h: HostReport, path: string): unknown {
@@ -186,7 +185,7 @@ export function hostState(h: HostReport): string {
   return JSON.stringify([h.facts.hypervisor ?? null, notProbed(h), h.error, notProbed(h) ? h.target : null, h.connection?.port ?? null]);
 }
 
-/** Rules keyed on the hosts' classes alone are looked up as a group: those with at most this many destination classes, and those with at most this many source classes. */
+/** Rules keyed on the hosts' classes alone are grouped by how many classes they have: at most this many destination classes, at most this many source classes, the rest. */
 const GROUP_CLASSES = 32;
 
 /** Rules looked up with one key per pair: a host's group class is its classes in all of them. */
@@ -198,25 +197,36 @@ export interface Group {
   readonly dstCount: number;
   /** Group key -> the id of the vector of its rules' entries. */
   readonly memo: Map<number, number>;
+  /**
+   * Identity relations (indexed by member): a source's class holds what each relation makes of a
+   * destination it shares nothing with; the destinations it does share a member with (`met`) are
+   * looked up rule by rule.
+   */
+  readonly relational: boolean;
 }
 
-function groupOf(rules: readonly number[], plans: readonly RulePlan[], n: number): Group {
+function groupOf(rules: readonly number[], plans: readonly RulePlan[], n: number, relational: boolean): Group {
   const si = new Interner();
   const di = new Interner();
   const src = new Int32Array(n);
   const dst = new Int32Array(n);
+  const srcKey = (p: RulePlan, i: number): string => (relational ? `${p.src[i]}:${p.relations.map((x) => (x.rows as RelationRows).fallbackOf(i)).join('/')}` : String(p.src[i]));
   for (let i = 0; i < n; i++) {
-    src[i] = si.id(rules.map((r) => (plans[r] as RulePlan).src[i]).join(','));
+    src[i] = si.id(rules.map((r) => srcKey(plans[r] as RulePlan, i)).join(','));
     dst[i] = di.id(rules.map((r) => (plans[r] as RulePlan).dst[i]).join(','));
   }
-  return { rules, src, dst, srcCount: si.size, dstCount: di.size, memo: new Map() };
+  return { rules, src, dst, srcCount: si.size, dstCount: di.size, memo: new Map(), relational };
 }
 
-/** The groups: rules of few destination classes, then of few source classes (a group whose keys could be as many as the pairs is left out). */
+/** The groups (a group whose keys could be about as many as the pairs is left out: its rules are looked up one by one). */
 export function groupsOf(plans: readonly RulePlan[], n: number): Group[] {
   const classOnly = (p: RulePlan): boolean => p.peerInputs.length === 0 && p.relations.length === 0;
   const fewDst = plans.flatMap((p, r) => (classOnly(p) && p.dstCount <= GROUP_CLASSES ? [r] : []));
   const fewSrc = plans.flatMap((p, r) => (classOnly(p) && p.dstCount > GROUP_CLASSES && p.srcCount <= GROUP_CLASSES ? [r] : []));
-  return [fewDst, fewSrc].filter((rs) => rs.length > 0).map((rs) => groupOf(rs, plans, n)).filter((g) => g.srcCount * g.dstCount <= 64 * n);
+  const rest = plans.flatMap((p, r) => (classOnly(p) && p.dstCount > GROUP_CLASSES && p.srcCount > GROUP_CLASSES ? [r] : []));
+  const identities = plans.flatMap((p, r) => (p.peerInputs.length === 0 && p.relations.length > 0 && p.relations.every((x) => x.rows?.indexed) ? [r] : []));
+  return [
+    ...[fewDst, fewSrc, rest].filter((rs) => rs.length > 0).map((rs) => groupOf(rs, plans, n, false)),
+    ...(identities.length > 0 ? [groupOf(identities, plans, n, true)] : []),
+  ].filter((g) => g.srcCount * g.dstCount <= 64 * n);
 }
-

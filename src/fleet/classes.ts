@@ -22,8 +22,9 @@ import { pairSetup, planOf, type PairSetup } from '../pair/evaluate.js';
 import type { HostReport } from '../types.js';
 import { outcomeOf, peerPart, towards, type MatrixInput, type Probed } from './matrix.js';
 import type { FleetOutcome } from './types.js';
-import { Interner, VectorInterner } from './intern.js';
-import { baseViews, groupsOf, hostState, isMissing, keyValue, missingWhy, planRule, type Group, type RelationKey, type RulePlan } from './class-plan.js';
+import { Interner, ValueInterner, VectorInterner } from './intern.js';
+import type { RelationRows } from './relations.js';
+import { baseViews, groupsOf, hostState, keyValue, missingWhy, planRule, type Group, type RelationKey, type RulePlan } from './class-plan.js';
 
 /** Every ordered pair's outcome: `outcomes[cells[i * n + j]]` is the pair i -> j (the diagonal is unused). */
 export interface ClassMatrix {
@@ -56,10 +57,11 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
   const movingI = new Interner();
   const moving = Int32Array.from(base, (b) => movingI.id(JSON.stringify([b.hosts.src.facts.migration?.domains.map((d) => d.name) ?? null, b.hosts.src.facts.migration?.missing ?? null, b.hosts.src.facts.xenMove?.names ?? null, b.hosts.src.facts.xenMove?.missing ?? null])));
   const entries: (readonly RuleResult[])[] = [];
-  // Results are interned by what an outcome reads of them: equal results, one entry (a pass is a pass).
+  // Results are interned by what an outcome reads of them (outcomeOf, summarize, the domains' verdicts, waivers):
+  // of a pass or a skip, only that it is one, of which rule and severity; of the others, all it shows.
   const entryIds = new Map<string, number>();
   const entry = (results: readonly RuleResult[]): number => {
-    const k = JSON.stringify(results.map((r) => [r.id, r.domain, r.status, r.severity, r.message, r.messageId]));
+    const k = JSON.stringify(results.map((r) => (r.status === 'pass' || r.status === 'skip' ? [r.id, r.status, r.severity] : [r.id, r.domain, r.status, r.severity, r.message, r.messageId])));
     let e = entryIds.get(k);
     if (e === undefined) entryIds.set(k, (e = entries.push(results) - 1));
     return e;
@@ -73,7 +75,7 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
   const groupVec: (readonly number[])[] = [];
   // Peer facts read per pair (by the rules not in a group: those in one read none), interned per path.
   const peerPaths = [...new Set(plans.flatMap((p) => p.peerInputs))];
-  const peerI = peerPaths.map(() => new Interner());
+  const peerI = peerPaths.map(() => new ValueInterner());
   const peerSlot = plans.map((p) => p.peerInputs.map((x) => peerPaths.indexOf(x)));
   // Per pair: a path's id, read when a rule that applies reads it (-1: not yet).
   const peerIds = new Int32Array(peerPaths.length).fill(-1);
@@ -106,23 +108,24 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
     const got = peerPart(src, j);
     return (peer = { facts: { peer: got.peer }, failures: got.failures });
   };
-  const peerValue = (path: string): unknown => {
-    const p = peerFacts();
-    const v = readPath(p.facts, path);
-    // With no failure of its own, the pair's view has the source's probe errors: the source says why.
-    return v === undefined ? { '?': missingWhy(p.failures.length === 0 ? (probed[i] as Probed).report : lightView(), path) } : v;
-  };
+  // With no failure of its own, the pair's view has the source's probe errors: the source says why a peer fact is missing.
+  const peerWhy = (path: string): object => missingWhy(peerFacts().failures.length === 0 ? (probed[i] as Probed).report : lightView(), path);
   const fullSetup = (): PairSetup => (setup ??= pairSetup({ src: lightView(), dst: (probed[j] as Probed).report }, m.options, plan));
   const peerId = (k: number): number => {
     let v = peerIds[k] as number;
-    if (v < 0) peerIds[k] = v = (peerI[k] as Interner).id(JSON.stringify(peerValue(peerPaths[k] as string)) ?? 'u');
+    if (v < 0) {
+      const path = peerPaths[k] as string;
+      const x = readPath(peerFacts().facts, path);
+      peerIds[k] = v = x === undefined ? (peerI[k] as ValueInterner).missing(peerWhy(path)) : (peerI[k] as ValueInterner).id(x);
+    }
     return v;
   };
   const relationId = (rel: RelationKey): number => {
     if (rel.rows) return rel.rows.at(i, j);
-    const v = peerValue(rel.peerPath as string);
+    const path = rel.peerPath as string;
+    const v = readPath(peerFacts().facts, path);
     const d = rel.dst[j];
-    return parts.id(JSON.stringify(isMissing(v) ? v : d === undefined ? null : rel.of(v, d)));
+    return parts.id(JSON.stringify(v === undefined ? { '?': peerWhy(path) } : d === undefined ? null : rel.of(v, d)));
   };
   // What a rule reads per pair (peer facts, relations) as one id.
   const perPair = (p: RulePlan, r: number): number => {
@@ -168,8 +171,13 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
     }
     return out;
   };
+  const relational = groups.filter((g) => g.relational);
+  const met = new Set<number>();
   for (i = 0; i < n; i++) {
     const src = probed[i] as Probed;
+    // The destinations that share an identity with this source: looked up rule by rule.
+    met.clear();
+    for (const g of relational) for (const r of g.rules) for (const rel of (plans[r] as RulePlan).relations) for (const j of (rel.rows as RelationRows).met(i).keys()) met.add(j);
     for (j = 0; j < n; j++) {
       if (i === j) continue;
       const dst = probed[j] as Probed;
@@ -187,13 +195,14 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
       key[0] = run;
       for (let g = 0; g < groups.length; g++) {
         const G = groups[g] as Group;
-        const gk = (pairState * G.srcCount + (G.src[i] as number)) * G.dstCount + (G.dst[j] as number);
+        const gk = G.relational && met.has(j) ? -1 : (pairState * G.srcCount + (G.src[i] as number)) * G.dstCount + (G.dst[j] as number);
         let v = G.memo.get(gk);
         if (v === undefined) {
           const es = G.rules.map(ruleEntry);
           const got = groupVecs.id(es, es.length);
           if (got.fresh) groupVec.push(es);
-          G.memo.set(gk, (v = got.id));
+          v = got.id;
+          if (gk >= 0) G.memo.set(gk, v);
         }
         key[1 + g] = v;
       }

@@ -57,3 +57,30 @@ export class VectorInterner {
     return this.kept.length;
   }
 }
+
+/** Interns fact values: primitives as they are, objects by their JSON; `missing` by the (cached) reason object's identity. */
+export class ValueInterner {
+  private readonly prims = new Map<unknown, number>();
+  private readonly texts = new Map<string, number>();
+  private readonly reasons = new WeakMap<object, number>();
+  private count = 0;
+
+  id(v: unknown): number {
+    if (v === null || typeof v !== 'object') {
+      let at = this.prims.get(v);
+      if (at === undefined) this.prims.set(v, (at = this.count++));
+      return at;
+    }
+    const text = JSON.stringify(v);
+    let at = this.texts.get(text);
+    if (at === undefined) this.texts.set(text, (at = this.count++));
+    return at;
+  }
+
+  /** A missing value, by why it is missing (equal reasons give one id, whether or not the object is the same). */
+  missing(why: object): number {
+    let at = this.reasons.get(why);
+    if (at === undefined) this.reasons.set(why, (at = this.id({ '?': why })));
+    return at;
+  }
+}

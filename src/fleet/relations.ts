@@ -20,7 +20,7 @@ export class RelationRows {
   private readonly index: Map<string, number[]> | null;
   private row = -1;
   private fallback = 0;
-  private readonly met = new Map<number, number>();
+  private readonly met_ = new Map<number, number>();
 
   constructor(
     private readonly r: RelationOperands,
@@ -47,22 +47,38 @@ export class RelationRows {
     return this.ids.id(JSON.stringify((this.r.src[i] as readonly unknown[]).map((v) => (v === undefined ? null : this.r.of(v, d)))));
   }
 
+  /** Whether rows are indexed (the operator has members): then only `met` destinations differ from the fallback. */
+  get indexed(): boolean {
+    return this.index !== null;
+  }
+
+  /** What the relation makes of source i and a destination that shares no member with it. */
+  fallbackOf(i: number): number {
+    return this.part(i, []);
+  }
+
+  /** The destinations that share a member with source i, and the relation's part for each. */
+  met(i: number): ReadonlyMap<number, number> {
+    if (i !== this.row) this.prepare(i);
+    return this.met_;
+  }
+
   at(i: number, j: number): number {
     const d = this.r.dst[j];
     if (!this.index) return this.part(i, d);
     if (i !== this.row) this.prepare(i);
-    return d === undefined ? this.ids.id('null') : (this.met.get(j) ?? this.fallback);
+    return d === undefined ? this.ids.id('null') : (this.met_.get(j) ?? this.fallback);
   }
 
   /** Source i's row: the destinations that share a member with it, and the part of all the others. */
   private prepare(i: number): void {
     this.row = i;
-    this.met.clear();
+    this.met_.clear();
     this.fallback = this.part(i, []);
     const members = this.r.members as (v: unknown) => readonly string[];
     for (const v of this.r.src[i] as readonly unknown[]) {
       if (v === undefined) continue;
-      for (const m of members(v)) for (const j of this.index?.get(m) ?? []) if (!this.met.has(j)) this.met.set(j, this.part(i, this.r.dst[j]));
+      for (const m of members(v)) for (const j of this.index?.get(m) ?? []) if (!this.met_.has(j)) this.met_.set(j, this.part(i, this.r.dst[j]));
     }
   }
 }
