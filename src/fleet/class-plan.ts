@@ -12,7 +12,7 @@ import type { Rule } from '../checks/rules.js';
 import { pairSetup, planOf, type PairSetup } from '../pair/evaluate.js';
 import type { HostReport } from '../types.js';
 import type { MatrixInput, Probed } from './matrix.js';
-import { Interner } from './intern.js';
+import { Interner, ValueInterner, type NumberMemo } from './intern.js';
 import { RelationRows } from './relations.js';
 
 /** A fact as a class key: its value, or why it is missing (the missing fact's message names the failed probe). */
@@ -54,6 +54,9 @@ export interface RelationKey {
   /** The source operand's path when it is a peer fact (read per pair); null: read per host, by rows. */
   readonly peerPath: string | null;
   readonly rows: RelationRows | null;
+  /** A peer relation's part, per destination by the peer value's id (in `peerValues`). */
+  readonly peerRows: Map<number, number>[] | null;
+  readonly peerValues: ValueInterner | null;
   /** Per host: the destination operand. */
   readonly dst: unknown[];
 }
@@ -130,9 +133,17 @@ export function baseViews(probed: readonly Probed[], m: MatrixInput): PairSetup[
   });
 }
 
-export function planRule(rule: Rule, probed: readonly Probed[], base: readonly PairSetup[], m: MatrixInput, json: (i: number, side: 'src' | 'dst', path: string) => string, parts: Interner): RulePlan {
+/**
+ * A rule's plan. `hypervisors`: those of the fleet's pairs; a rule that applies to none of them is
+ * skipped on every pair whatever the facts, so it has one class (its key is the pair's state).
+ */
+export function planRule(rule: Rule, probed: readonly Probed[], base: readonly PairSetup[], m: MatrixInput, json: (i: number, side: 'src' | 'dst', path: string) => string, parts: Interner, hypervisors: ReadonlySet<'kvm' | 'xen'>): RulePlan {
   const inRun = (!rule.modes || rule.modes.includes(m.options.mode)) && (!rule.transports || rule.transports.includes(m.options.transport as never));
   const applies = { kvm: inRun && (!rule.hypervisors || rule.hypervisors.includes('kvm')), xen: inRun && (!rule.hypervisors || rule.hypervisors.includes('xen')) };
+  if (![...hypervisors].some((h) => applies[h])) {
+    const none = new Int32Array(probed.length);
+    return { rule, src: none, dst: none, srcCount: 1, dstCount: 1, peerInputs: [], memo: new Map(), perPairMemo: new Map(), relations: [], applies };
+  }
   // Distinct values of an operand over the fleet (peer facts: per pair, so many).
   const distinct = (r: FactRead): number =>
     isPeer(r.path) ? Number.POSITIVE_INFINITY : new Set(probed.map((p, i) => JSON.stringify(readPath((r.side === 'src' ? (base[i] as PairSetup).hosts.src : p.report).facts, r.path)))).size;
@@ -175,7 +186,7 @@ export function planRule(rule: Rule, probed: readonly Probed[], base: readonly P
   const relations = rels.map((x, k): RelationKey => {
     const peerPath = isPeer(x.src.path) ? x.src.path : null;
     const dst = relDst[k] as unknown[];
-    return { of: x.of, peerPath, dst, rows: peerPath ? null : new RelationRows({ of: x.of, members: x.members, src: relSrc[k] as unknown[][], dst }, parts) };
+    return { of: x.of, peerPath, dst, rows: peerPath ? null : new RelationRows({ of: x.of, members: x.members, src: relSrc[k] as unknown[][], dst }, parts), peerRows: peerPath ? [] : null, peerValues: peerPath ? new ValueInterner() : null };
   });
   return { rule, src, dst, srcCount: srcI.size, dstCount: dstI.size, peerInputs, memo: new Map(), perPairMemo: new Map(), relations, applies };
 }
@@ -195,8 +206,8 @@ export interface Group {
   readonly dst: Int32Array;
   readonly srcCount: number;
   readonly dstCount: number;
-  /** Group key -> the id of the vector of its rules' entries. */
-  readonly memo: Map<number, number>;
+  /** Group key -> the id of the vector of its rules' entries (made by the matrix, which knows the pair states). */
+  memo: NumberMemo | null;
   /**
    * Identity relations (indexed by member): a source's class holds what each relation makes of a
    * destination it shares nothing with; the destinations it does share a member with (`met`) are
@@ -215,7 +226,7 @@ function groupOf(rules: readonly number[], plans: readonly RulePlan[], n: number
     src[i] = si.id(rules.map((r) => srcKey(plans[r] as RulePlan, i)).join(','));
     dst[i] = di.id(rules.map((r) => (plans[r] as RulePlan).dst[i]).join(','));
   }
-  return { rules, src, dst, srcCount: si.size, dstCount: di.size, memo: new Map(), relational };
+  return { rules, src, dst, srcCount: si.size, dstCount: di.size, memo: null, relational };
 }
 
 /** The groups (a group whose keys could be about as many as the pairs is left out: its rules are looked up one by one). */

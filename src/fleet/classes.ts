@@ -22,7 +22,7 @@ import { pairSetup, planOf, type PairSetup } from '../pair/evaluate.js';
 import type { HostReport } from '../types.js';
 import { outcomeOf, peerPart, towards, type MatrixInput, type Probed } from './matrix.js';
 import type { FleetOutcome } from './types.js';
-import { Interner, ValueInterner, VectorInterner } from './intern.js';
+import { Interner, NumberMemo, ValueInterner, VectorInterner } from './intern.js';
 import type { RelationRows } from './relations.js';
 import { baseViews, groupsOf, hostState, keyValue, missingWhy, planRule, type Group, type RelationKey, type RulePlan } from './class-plan.js';
 
@@ -38,7 +38,6 @@ export interface ClassMatrix {
 /** Evaluates every ordered pair by classes. Pure; equal, pair by pair, to evaluateMatrix (test/unit/fleet-classes.test.ts). */
 export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): ClassMatrix {
   const n = probed.length;
-  const T0 = performance.now();
   const base = baseViews(probed, m);
   const jsonCache = new Map<string, string>();
   const json = (i: number, side: 'src' | 'dst', path: string): string => {
@@ -47,12 +46,22 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
     if (v === undefined) jsonCache.set(k, (v = JSON.stringify(keyValue(side === 'src' ? (base[i] as PairSetup).hosts.src : (probed[i] as Probed).report, path)) ?? 'u'));
     return v;
   };
-  const parts = new Interner();
-  const plans = m.ruleSet.rules.map((r) => planRule(r, probed, base, m, json, parts));
-  jsonCache.clear();
   const stateI = new Interner();
   const state = Int32Array.from(probed, (p) => stateI.id(hostState(p.report)));
   const states = stateI.size;
+  // The pair's hypervisor by the two hosts' states (of one host of each state).
+  const hvOf = new Map<number, 'kvm' | 'xen'>();
+  const hvFor = (a: number, b: number): 'kvm' | 'xen' => {
+    const ps = (state[a] as number) * states + (state[b] as number);
+    let h = hvOf.get(ps);
+    if (h === undefined) hvOf.set(ps, (h = pairHypervisor(m.options.hypervisor ?? 'auto', { src: (probed[a] as Probed).report, dst: (probed[b] as Probed).report }).hypervisor));
+    return h;
+  };
+  const first = [...new Map([...state].map((s, k) => [s, k])).values()];
+  const hypervisors = new Set<'kvm' | 'xen'>(first.length <= 200 ? first.flatMap((a) => first.map((b) => hvFor(a, b))) : ['kvm', 'xen']);
+  const parts = new Interner();
+  const plans = m.ruleSet.rules.map((r) => planRule(r, probed, base, m, json, parts, hypervisors));
+  jsonCache.clear();
   // The move's domains (their verdicts are by name) and what the run itself says (domain.selection).
   const movingI = new Interner();
   const moving = Int32Array.from(base, (b) => movingI.id(JSON.stringify([b.hosts.src.facts.migration?.domains.map((d) => d.name) ?? null, b.hosts.src.facts.migration?.missing ?? null, b.hosts.src.facts.xenMove?.names ?? null, b.hosts.src.facts.xenMove?.missing ?? null])));
@@ -67,7 +76,6 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
     return e;
   };
   const groups = groupsOf(plans, n);
-  if (process.env.MP_TIMING) process.stderr.write(`plan ${(performance.now() - T0).toFixed(0)} ms groups ${groups.map((g) => `${g.rules.length}:${g.srcCount}x${g.dstCount}`).join(" ")} own ${plans.length - groups.reduce((a, g) => a + g.rules.length, 0)}\n`);
   const groupOfRule = new Int32Array(plans.length).fill(-1);
   groups.forEach((g, k) => g.rules.forEach((r) => (groupOfRule[r] = k)));
   const own = plans.flatMap((_, r) => (groupOfRule[r] === -1 ? [r] : []));
@@ -83,7 +91,6 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
   const plan = planOf(m.options, null); // as baseViews'
   const selection = { leftOut: m.ruleSet.leftOut ?? 0, ids: new Set(m.ruleSet.rules.map((r) => r.id)) };
   const runMemo = new Map<number, number>();
-  const hvOf = new Map<number, 'kvm' | 'xen'>();
   const outcomeIds = new VectorInterner();
   const waivedI = new Interner();
   const outcomes: FleetOutcome[] = [];
@@ -125,7 +132,14 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
     const path = rel.peerPath as string;
     const v = readPath(peerFacts().facts, path);
     const d = rel.dst[j];
-    return parts.id(JSON.stringify(v === undefined ? { '?': peerWhy(path) } : d === undefined ? null : rel.of(v, d)));
+    if (v === undefined || d === undefined) return parts.id(JSON.stringify(v === undefined ? { '?': peerWhy(path) } : null));
+    // Many sources see the same value of a destination (its name resolves alike): once per destination and value.
+    const vs = rel.peerValues as ValueInterner;
+    const byValue = ((rel.peerRows as Map<number, number>[])[j] ??= new Map());
+    const vid = vs.id(v);
+    let at = byValue.get(vid);
+    if (at === undefined) byValue.set(vid, (at = parts.id(JSON.stringify(rel.of(v, d)))));
+    return at;
   };
   // What a rule reads per pair (peer facts, relations) as one id.
   const perPair = (p: RulePlan, r: number): number => {
@@ -186,9 +200,7 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
       setup = null;
       peer = null;
       peerIds.fill(-1);
-      let h = hvOf.get(pairState);
-      if (h === undefined) hvOf.set(pairState, (h = pairHypervisor(m.options.hypervisor ?? 'auto', { src: src.report, dst: dst.report }).hypervisor));
-      hv = h;
+      hv = hvFor(i, j);
       const runKey = pairState * movingI.size + (moving[i] as number);
       let run = runMemo.get(runKey);
       if (run === undefined) runMemo.set(runKey, (run = entry(fullSetup().runResults)));
@@ -196,13 +208,14 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
       for (let g = 0; g < groups.length; g++) {
         const G = groups[g] as Group;
         const gk = G.relational && met.has(j) ? -1 : (pairState * G.srcCount + (G.src[i] as number)) * G.dstCount + (G.dst[j] as number);
-        let v = G.memo.get(gk);
-        if (v === undefined) {
+        const memo = (G.memo ??= new NumberMemo(states * states * G.srcCount * G.dstCount));
+        let v = gk < 0 ? -1 : memo.get(gk);
+        if (v < 0) {
           const es = G.rules.map(ruleEntry);
           const got = groupVecs.id(es, es.length);
           if (got.fresh) groupVec.push(es);
           v = got.id;
-          if (gk >= 0) G.memo.set(gk, v);
+          if (gk >= 0) memo.set(gk, v);
         }
         key[1 + g] = v;
       }

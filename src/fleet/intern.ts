@@ -71,7 +71,8 @@ export class ValueInterner {
       if (at === undefined) this.prims.set(v, (at = this.count++));
       return at;
     }
-    const text = JSON.stringify(v);
+    // A list of one plain string (an address, a name): no JSON to build (a JSON text never starts with a NUL).
+    const text = Array.isArray(v) && v.length === 1 && typeof v[0] === 'string' && !v[0].includes('\u0000') ? `\u0000${v[0]}` : JSON.stringify(v);
     let at = this.texts.get(text);
     if (at === undefined) this.texts.set(text, (at = this.count++));
     return at;
@@ -82,5 +83,26 @@ export class ValueInterner {
     let at = this.reasons.get(why);
     if (at === undefined) this.reasons.set(why, (at = this.id({ '?': why })));
     return at;
+  }
+}
+
+/** A memo of small numbers by a key in [0, size): an array when the key space is small, a Map otherwise. */
+export class NumberMemo {
+  private readonly array: Int32Array | null;
+  private readonly map: Map<number, number> | null;
+
+  constructor(size: number) {
+    this.array = size <= 1 << 22 ? new Int32Array(size).fill(-1) : null;
+    this.map = this.array ? null : new Map();
+  }
+
+  /** The value, or -1. */
+  get(k: number): number {
+    return this.array ? (this.array[k] as number) : (this.map?.get(k) ?? -1);
+  }
+
+  set(k: number, v: number): void {
+    if (this.array) this.array[k] = v;
+    else this.map?.set(k, v);
   }
 }
