@@ -42,7 +42,10 @@ export interface RulePlan {
   readonly peerInputs: readonly string[];
   /** Results by key (by class key, then by what is read per pair), as indices into the evaluated entries. */
   readonly memo: Map<number, number>;
-  readonly perPairMemo: Map<number, Map<number, number>>;
+  /** Made by the matrix (which knows the pair states): per class key, a map by what is read per pair. */
+  perPairMemo: { readonly index: NumberMemo; readonly maps: Map<number, number>[] } | null;
+  /** Whether the rule reads something per pair (peer facts, relations). */
+  readonly perPair: boolean;
   /** Assertions keyed on what their operator's relation makes of the two operands, not on each host's value. */
   readonly relations: readonly RelationKey[];
   /** Whether the rule applies at all to a pair of this hypervisor, in this run's mode and transport. */
@@ -142,7 +145,7 @@ export function planRule(rule: Rule, probed: readonly Probed[], base: readonly P
   const applies = { kvm: inRun && (!rule.hypervisors || rule.hypervisors.includes('kvm')), xen: inRun && (!rule.hypervisors || rule.hypervisors.includes('xen')) };
   if (![...hypervisors].some((h) => applies[h])) {
     const none = new Int32Array(probed.length);
-    return { rule, src: none, dst: none, srcCount: 1, dstCount: 1, peerInputs: [], memo: new Map(), perPairMemo: new Map(), relations: [], applies };
+    return { rule, src: none, dst: none, srcCount: 1, dstCount: 1, peerInputs: [], memo: new Map(), perPairMemo: null, perPair: false, relations: [], applies };
   }
   // Distinct values of an operand over the fleet (peer facts: per pair, so many).
   const distinct = (r: FactRead): number =>
@@ -188,7 +191,7 @@ export function planRule(rule: Rule, probed: readonly Probed[], base: readonly P
     const dst = relDst[k] as unknown[];
     return { of: x.of, peerPath, dst, rows: peerPath ? null : new RelationRows({ of: x.of, members: x.members, src: relSrc[k] as unknown[][], dst }, parts), peerRows: peerPath ? [] : null, peerValues: peerPath ? new ValueInterner() : null };
   });
-  return { rule, src, dst, srcCount: srcI.size, dstCount: dstI.size, peerInputs, memo: new Map(), perPairMemo: new Map(), relations, applies };
+  return { rule, src, dst, srcCount: srcI.size, dstCount: dstI.size, peerInputs, memo: new Map(), perPairMemo: null, perPair: peerInputs.length > 0 || relations.length > 0, relations, applies };
 }
 
 /** What every result of a pair depends on besides the facts: the pair's hypervisor, which hosts were probed, the destination's SSH port. */

@@ -38,6 +38,14 @@ export interface ClassMatrix {
   readonly stats: { readonly pairs: number; readonly ruleEvaluations: number; readonly ruleCells: number };
 }
 
+/** A peer path below `peer.` (split once). */
+const SUB = new Map<string, string>();
+const peerSub = (path: string): string => {
+  let v = SUB.get(path);
+  if (v === undefined) SUB.set(path, (v = path.slice('peer.'.length)));
+  return v;
+};
+
 /** Evaluates every ordered pair by classes. Pure; equal, pair by pair, to evaluateMatrix (test/unit/fleet-classes.test.ts). */
 export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): ClassMatrix {
   const n = probed.length;
@@ -108,24 +116,29 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
   let hv: 'kvm' | 'xen' = 'kvm';
   let view: HostReport | null = null;
   let setup: PairSetup | null = null;
-  let peer: { facts: { peer?: unknown }; failures: readonly unknown[] } | null = null;
+  // The pair's peer facts alone (read without the whole view): loaded, the facts, whether the pair added a probe failure.
+  let peerLoaded = false;
+  let peerObj: unknown;
+  let peerFailed = false;
   const lightView = (): HostReport => (view ??= towards(probed[i] as Probed, j));
-  // The peer facts alone (a fact there is read without the whole view; a missing one says why from it).
-  const peerFacts = (): { facts: { peer?: unknown }; failures: readonly unknown[] } => {
-    if (peer) return peer;
-    const src = probed[i] as Probed;
-    if (!src.report.reachable) return (peer = { facts: src.report.facts, failures: [] });
-    const got = peerPart(src, j);
-    return (peer = { facts: { peer: got.peer }, failures: got.failures });
+  const peerRead = (path: string): unknown => {
+    if (!peerLoaded) {
+      peerLoaded = true;
+      const src = probed[i] as Probed;
+      const got = src.report.reachable ? peerPart(src, j) : null;
+      peerObj = got ? got.peer : src.report.facts.peer;
+      peerFailed = got !== null && got.failures.length > 0;
+    }
+    return path === 'peer' ? peerObj : readPath(peerObj, peerSub(path));
   };
   // With no failure of its own, the pair's view has the source's probe errors: the source says why a peer fact is missing.
-  const peerWhy = (path: string): object => missingWhy(peerFacts().failures.length === 0 ? (probed[i] as Probed).report : lightView(), path);
+  const peerWhy = (path: string): object => missingWhy(peerFailed ? lightView() : (probed[i] as Probed).report, path);
   const fullSetup = (): PairSetup => (setup ??= pairSetup({ src: lightView(), dst: (probed[j] as Probed).report }, m.options, plan));
   const peerId = (k: number): number => {
     let v = peerIds[k] as number;
     if (v < 0) {
       const path = peerPaths[k] as string;
-      const x = readPath(peerFacts().facts, path);
+      const x = peerRead(path);
       peerIds[k] = v = x === undefined ? (peerI[k] as ValueInterner).missing(peerWhy(path)) : (peerI[k] as ValueInterner).id(x);
     }
     return v;
@@ -133,7 +146,7 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
   const relationId = (rel: RelationKey): number => {
     if (rel.rows) return rel.rows.at(i, j);
     const path = rel.peerPath as string;
-    const v = readPath(peerFacts().facts, path);
+    const v = peerRead(path);
     const d = rel.dst[j];
     if (v === undefined || d === undefined) return parts.id(JSON.stringify(v === undefined ? { '?': peerWhy(path) } : null));
     // Many sources see the same value of a destination (its name resolves alike): once per destination and value.
@@ -154,13 +167,14 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
     const p = plans[r] as RulePlan;
     const numeric = (pairState * p.srcCount + (p.src[i] as number)) * p.dstCount + (p.dst[j] as number);
     // A rule for the other hypervisor, mode or transport is skipped whatever the facts: keyed on the pair's state alone.
-    const skipped = !p.applies[hv];
+    const skipped = !(hv === 'kvm' ? p.applies.kvm : p.applies.xen);
     let memo = p.memo;
     let k = skipped ? -1 - pairState : numeric;
-    if (!skipped && (p.peerInputs.length > 0 || p.relations.length > 0)) {
-      let inner = p.perPairMemo.get(numeric);
-      if (inner === undefined) p.perPairMemo.set(numeric, (inner = new Map()));
-      memo = inner;
+    if (!skipped && p.perPair) {
+      const pp = (p.perPairMemo ??= { index: new NumberMemo(states * states * p.srcCount * p.dstCount), maps: [] });
+      let at = pp.index.get(numeric);
+      if (at < 0) pp.index.set(numeric, (at = pp.maps.push(new Map()) - 1));
+      memo = pp.maps[at] as Map<number, number>;
       k = perPair(p, r);
     }
     let e = memo.get(k);
@@ -201,7 +215,7 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
       pairState = (state[i] as number) * states + (state[j] as number);
       view = null;
       setup = null;
-      peer = null;
+      peerLoaded = false;
       peerIds.fill(-1);
       hv = hvFor(i, j);
       const runKey = pairState * movingI.size + (moving[i] as number);
