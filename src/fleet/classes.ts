@@ -108,6 +108,8 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
   const cells = new Uint32Array(n * n);
   // A pair's outcome key: the run's results, each group's vector, each other rule's entry, the moving domains, the hosts' states, what waivers cover.
   const key = new Int32Array(1 + groups.length + own.length + 4);
+  const last = new Int32Array(key.length);
+  let lastOutcome = -1;
   let ruleEvaluations = 0;
   // The pair at hand, and what is derived of it on demand.
   let i = 0;
@@ -229,9 +231,8 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
         let v = gk < 0 ? -1 : memo.get(gk);
         if (v < 0) {
           const es = G.rules.map(ruleEntry);
-          const got = groupVecs.id(es, es.length);
-          if (got.fresh) groupVec.push(es);
-          v = got.id;
+          v = groupVecs.id(es, es.length);
+          if (v === groupVec.length) groupVec.push(es);
           if (gk >= 0) memo.set(gk, v);
         }
         key[1 + g] = v;
@@ -244,8 +245,13 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
       // Waivers name hosts, so which failures they cover is per pair.
       const waivedResults = m.waivers.length > 0 ? applyWaivers(resultsOf(), m.waivers, { src: lightView(), dst: dst.report }, m.now).results : null;
       key[at] = waivedResults ? waivedI.id(waivedResults.map((r) => (r.status === 'waived' ? 'w' : '-')).join('')) : 0;
-      const o = outcomeIds.id(key, key.length);
-      if (o.fresh) {
+      // Neighbours in a row often share an outcome: the last key is compared before any hashing.
+      let same = lastOutcome >= 0;
+      for (let k = 0; same && k < key.length; k++) same = key[k] === last[k];
+      const o = same ? lastOutcome : outcomeIds.id(key, key.length);
+      last.set(key);
+      lastOutcome = o;
+      if (o === outcomes.length) {
         // The moving domains' names are the source's own (moving[i] is in the key): its base view has them.
         const s = base[i] as PairSetup;
         const results = waivedResults ?? resultsOf();
@@ -253,7 +259,7 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
         const domains = hv === 'xen' ? xenDomainVerdicts(s.hosts.src.facts.xenMove, results, m.options.failOn) : domainVerdicts(s.hosts.src.facts.migration, results, m.options.failOn);
         outcomes.push(outcomeOf(results, summary, domains));
       }
-      cells[i * n + j] = o.id;
+      cells[i * n + j] = o;
     }
   }
   return { n, outcomes, cells, stats: { pairs: n * (n - 1), ruleEvaluations, ruleCells: n * (n - 1) * plans.length } };

@@ -23,8 +23,8 @@ export class VectorInterner {
   private readonly clashes = new Map<string, number>();
   private readonly kept: Int32Array[] = [];
 
-  /** The vector's id, and whether it is new (`fresh`). */
-  id(v: ArrayLike<number>, length: number): { id: number; fresh: boolean } {
+  /** The vector's id (a new one is `size - 1` after the call: no object made per lookup). */
+  id(v: ArrayLike<number>, length: number): number {
     let h1 = 0x811c9dc5;
     let h2 = 0x01000193;
     for (let k = 0; k < length; k++) {
@@ -35,15 +35,15 @@ export class VectorInterner {
     // 30 bits: a small integer, no number boxed per lookup (a clash is checked, and rare below a million vectors).
     const hash = (h1 ^ (h2 >>> 2)) & 0x3fffffff;
     const at = this.byHash.get(hash);
-    if (at !== undefined && this.same(at, v, length)) return { id: at, fresh: false };
+    if (at !== undefined && this.same(at, v, length)) return at;
     if (at !== undefined) {
       const text = Array.prototype.slice.call(v, 0, length).join(',');
       const c = this.clashes.get(text);
-      if (c !== undefined) return { id: c, fresh: false };
+      if (c !== undefined) return c;
       this.clashes.set(text, this.kept.length);
     } else this.byHash.set(hash, this.kept.length);
     this.kept.push(Int32Array.from({ length }, (_, k) => v[k] as number));
-    return { id: this.kept.length - 1, fresh: true };
+    return this.kept.length - 1;
   }
 
   private same(at: number, v: ArrayLike<number>, length: number): boolean {
