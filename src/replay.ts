@@ -23,28 +23,64 @@ export interface ReplayOptions extends Pick<CheckOptions, 'rules' | 'only' | 'sk
 /**
  * Each probe's stdout against the sha256 recorded when it was collected (of the raw bytes). An
  * output cut at the size limit, or one that held bytes that are not UTF-8 (stored as U+FFFD),
- * cannot be checked.
+ * cannot be checked. Probes are named `<prefix><probe id>`.
  */
-export function checkEvidence(r: Report): { altered: string[]; unverifiable: string[] } {
+export function checkHostEvidence(h: HostReport, prefix = ''): { altered: string[]; unverifiable: string[] } {
   const altered: string[] = [];
   const unverifiable: string[] = [];
-  for (const side of ['src', 'dst'] as const) {
-    for (const [id, p] of Object.entries(r.hosts[side].probes)) {
-      const name = `${side}:${id}`;
-      if (p.truncated || p.stdout.includes('\uFFFD')) unverifiable.push(name);
-      else if (createHash('sha256').update(p.stdout, 'utf8').digest('hex') !== p.sha256) altered.push(name);
-    }
+  for (const [id, p] of Object.entries(h.probes)) {
+    const name = `${prefix}${id}`;
+    if (p.truncated || p.stdout.includes('\uFFFD')) unverifiable.push(name);
+    else if (createHash('sha256').update(p.stdout, 'utf8').digest('hex') !== p.sha256) altered.push(name);
   }
   return { altered, unverifiable };
 }
 
+/** checkHostEvidence on both hosts of a pair report (`src:<probe>`, `dst:<probe>`). */
+export function checkEvidence(r: Report): { altered: string[]; unverifiable: string[] } {
+  const src = checkHostEvidence(r.hosts.src, 'src:');
+  const dst = checkHostEvidence(r.hosts.dst, 'dst:');
+  return { altered: [...src.altered, ...dst.altered], unverifiable: [...src.unverifiable, ...dst.unverifiable] };
+}
+
 /** Rebuilds a host's facts from the raw probe output kept in the report: nothing is taken on trust from its stored facts. */
-function reparse(h: HostReport): HostReport {
+export function rebuildHost(h: HostReport): HostReport {
   if (!h.reachable) return h;
   const { facts, failures } = buildFacts(h.probes, [], h.hostKey);
   // Probes that never ran have no output to re-parse; keep their recorded reason.
   const notRun = h.probeErrors.filter((e) => h.probes[e.probe] === undefined);
   return { ...h, facts, probeErrors: [...failures, ...notRun] };
+}
+
+/**
+ * The options a saved report is re-evaluated with: the saved run's (what old reports lack, as a
+ * run then had it), with today's rule selection, waivers and baseline; --fail-on and --change-id
+ * the saved ones unless given again.
+ */
+export function replayOptions(saved: ReportOptions, o: ReplayOptions): ReportOptions {
+  return {
+    ...saved,
+    // Reports from before the convergence options carry none of them: the defaults, as a run then had.
+    bandwidthMiBs: saved.bandwidthMiBs ?? null,
+    dirtyRateMiBs: saved.dirtyRateMiBs ?? null,
+    maxDowntimeMs: saved.maxDowntimeMs ?? DEFAULTS.maxDowntimeMs,
+    memoryReserveMiB: saved.memoryReserveMiB ?? DEFAULTS.memoryReserveMiB,
+    measureBandwidth: saved.measureBandwidth ?? false,
+    // Reports from before the modes checked a live migration.
+    mode: saved.mode ?? DEFAULTS.mode,
+    saveDir: saved.saveDir ?? null,
+    // Reports from before --unsafe checked a migration without it.
+    unsafe: saved.unsafe ?? false,
+    // Reports from before Xen support detected nothing: the hosts' facts decide now.
+    hypervisor: saved.hypervisor ?? 'auto',
+    rules: o.rules ?? [],
+    only: o.only ?? [],
+    skip: o.skip ?? [],
+    waivers: o.waivers ?? null,
+    baseline: o.baseline ?? null,
+    failOn: o.failOn ?? saved.failOn,
+    changeId: o.changeId ?? saved.changeId ?? null,
+  };
 }
 
 /**
@@ -61,31 +97,9 @@ export function replay(path: string, o: ReplayOptions = {}): Report {
   const waivers = o.waivers ? loadWaivers(o.waivers) : [];
   const baseline = o.baseline ? readReport(o.baseline) : null;
   const ruleSet = selectRuleSet(loadRules(o.rules ?? []), o.only ?? [], o.skip ?? []);
-  const options: ReportOptions = {
-    ...r.options,
-    // Reports from before the convergence options carry none of them: the defaults, as a run then had.
-    bandwidthMiBs: r.options.bandwidthMiBs ?? null,
-    dirtyRateMiBs: r.options.dirtyRateMiBs ?? null,
-    maxDowntimeMs: r.options.maxDowntimeMs ?? DEFAULTS.maxDowntimeMs,
-    memoryReserveMiB: r.options.memoryReserveMiB ?? DEFAULTS.memoryReserveMiB,
-    measureBandwidth: r.options.measureBandwidth ?? false,
-    // Reports from before the modes checked a live migration.
-    mode: r.options.mode ?? DEFAULTS.mode,
-    saveDir: r.options.saveDir ?? null,
-    // Reports from before --unsafe checked a migration without it.
-    unsafe: r.options.unsafe ?? false,
-    // Reports from before Xen support detected nothing: the hosts' facts decide now.
-    hypervisor: r.options.hypervisor ?? 'auto',
-    rules: o.rules ?? [],
-    only: o.only ?? [],
-    skip: o.skip ?? [],
-    waivers: o.waivers ?? null,
-    baseline: o.baseline ?? null,
-    failOn: o.failOn ?? r.options.failOn,
-    changeId: o.changeId ?? r.options.changeId ?? null,
-  };
+  const options = replayOptions(r.options, o);
   const now = o.now ?? new Date();
-  const evaluated = evaluateHosts({ hosts: { src: reparse(r.hosts.src), dst: reparse(r.hosts.dst) }, ruleSet, options, waivers, baseline, now, bandwidth: r.measurements?.bandwidth ?? null });
+  const evaluated = evaluateHosts({ hosts: { src: rebuildHost(r.hosts.src), dst: rebuildHost(r.hosts.dst) }, ruleSet, options, waivers, baseline, now, bandwidth: r.measurements?.bandwidth ?? null });
   // The collection (times, who) is that of the evidence; the verdicts are new.
   const flags = { ...(evidence.altered.length ? { altered: evidence.altered } : {}), ...(evidence.unverifiable.length ? { unverifiable: evidence.unverifiable } : {}) };
   return assembleReport(r, options, ruleSet, evaluated, { path, sha256: saved.sha256, replayedAt: now.toISOString(), ...flags });

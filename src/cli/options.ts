@@ -85,6 +85,8 @@ export interface FleetOpts extends Omit<PairOpts, 'domain' | 'measureBandwidth' 
   newHost?: string;
   json?: string;
   html?: string;
+  from?: string;
+  strict?: boolean;
 }
 
 /** The options of probeOptions(), as check() and fleet() take them. */

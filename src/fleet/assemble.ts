@@ -10,7 +10,7 @@ import type { FleetPair, FleetReport, PairVerdict } from './types.js';
 export interface FleetAssembly {
   readonly ruleSet: RuleSet;
   readonly options: ReportOptions;
-  readonly fleet: Pick<FleetReport['options'], 'inventory' | 'concurrency' | 'newHost'>;
+  readonly fleet: Pick<FleetReport['options'], 'inventory' | 'concurrency' | 'newHost' | 'from'>;
   /** --new-host's target, as in the hosts' targets (null: no gate). */
   readonly newHostTarget: string | null;
   readonly waivers: readonly Waiver[];

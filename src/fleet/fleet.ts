@@ -1,13 +1,11 @@
 import { collectSettings, DEFAULTS, reportOptions, rulesFor, type CheckOptions } from '../check.js';
 import { collectHosts, type PlannedHost } from '../collection/hosts.js';
 import { UsageError } from '../errors.js';
-import { peerPorts, type ProbeContext } from '../checks/probes/index.js';
-import type { Known } from '../checks/probes/probe.js';
 import type { RuleSet } from '../checks/rules.js';
 import { loadWaivers } from '../checks/waivers.js';
 import { loadSshConfig, resolveTarget, type ResolvedTarget, type TargetOverrides } from '../ssh/target.js';
-import { xendListening } from '../checks/xen-move.js';
-import { namesCommand, netCommand, parsePeers, spreadDelayS, type PeerFacts, type PeerQuery } from './peers.js';
+import { namesCommand, netCommand, type PeerQuery } from './peers.js';
+import { peerQueries, probedOf } from './peer-probe.js';
 import type { Probed } from './matrix.js';
 import { fleetReport } from './assemble.js';
 import { FLEET_DEFAULTS, type FleetReport } from './types.js';
@@ -25,17 +23,6 @@ export interface FleetOptions extends Omit<CheckOptions, 'src' | 'dst' | 'onProg
   readonly onHost?: (target: string, phase: 'connecting' | 'collecting' | 'done' | 'failed', detail?: string) => void;
 }
 
-/** The fleet's peer probes ask each host about every other one: its address, hostname and the ports it tries there. */
-function queries(targets: readonly ResolvedTarget[], i: number, known: Known | null, transport: ProbeContext['transport']): PeerQuery[] {
-  return targets.flatMap((p, j) => {
-    if (j === i) return [];
-    const k = known?.peers[j < i ? j : j - 1]?.facts ?? null;
-    const xend = xendListening(k);
-    // The pair probe's ports; then xend's relocation port where it listens.
-    return [{ host: p.host, hostname: k?.host?.hostname ?? null, ports: [...peerPorts(transport, p.port), ...(xend ? [xend.relocationPort] : [])], delayS: spreadDelayS(i, j, targets.length) }];
-  });
-}
-
 /**
  * Probes every host once with the one collection planner (src/collection/hosts.ts), each host a
  * source and a destination checked against every other: its own probes, and beside them, on
@@ -46,39 +33,21 @@ function queries(targets: readonly ResolvedTarget[], i: number, known: Known | n
 async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): Promise<Probed[]> {
   const transport = o.transport ?? DEFAULTS.transport;
   const hosts: PlannedHost[] = targets.map((target, i) => ({ target, role: { src: true, dst: true }, peers: targets.flatMap((_, j) => (j === i ? [] : [j])) }));
-  const asked: PeerQuery[][] = targets.map((_, i) => queries(targets, i, null, transport));
+  const asked: PeerQuery[][] = targets.map((_, i) => peerQueries(targets, i, () => null, transport));
   // fleet() refuses every mode but live: the settings say live.
   const collected = await collectHosts(hosts, collectSettings({ ...o, domains: [] }, Math.max(1, o.concurrency ?? FLEET_DEFAULTS.concurrency), false), {
     progress: (i, phase, detail) => o.onHost?.((targets[i] as ResolvedTarget).target, phase, detail),
     firstExtra: (i) => [{ id: 'fleet-net', command: netCommand(asked[i] as PeerQuery[]) }],
     secondExtra: (i, known) => {
-      const q = (asked[i] = queries(targets, i, known, transport));
+      const q = (asked[i] = peerQueries(targets, i, (j) => known.peers[j < i ? j : j - 1]?.facts ?? null, transport));
       return [{ id: 'fleet-names', command: namesCommand(q, q.map((p) => p.ports.slice(2))) }];
     },
   });
   return collected.map(({ report }, i) => {
     const t = targets[i] as ResolvedTarget;
-    if (!report.reachable) {
-      o.onHost?.(t.target, 'failed', report.error?.message);
-      return { report, peerOf: () => null, peersError: report.error?.message ?? 'not probed' };
-    }
-    const outs = [report.probes['fleet-net'], report.probes['fleet-names']];
-    let peers: (PeerFacts | null)[] = [];
-    let peersError: string | null = null;
-    const badAt = outs.findIndex((x) => x === undefined || x.exitCode !== 0);
-    if (badAt < 0) {
-      try {
-        const parsed = parsePeers(outs.map((x) => x?.stdout ?? '').join('\n'), asked[i] as PeerQuery[]);
-        peers = targets.map((_, j) => (j === i ? null : (parsed[j < i ? j : j - 1] ?? null)));
-      } catch (e) {
-        peersError = `unparsable output: ${(e as Error).message}`;
-      }
-    } else {
-      const bad = outs[badAt];
-      peersError = `${badAt === 0 ? 'fleet-net' : 'fleet-names'}: ${bad ? `exit code ${bad.exitCode ?? 'none'}: ${bad.stderr.trim().slice(0, 200)}` : 'not collected'}`;
-    }
+    const p = probedOf(report, i, asked[i] as PeerQuery[]);
     o.onHost?.(t.target, report.error ? 'failed' : 'done', report.error?.message ?? report.hostname ?? undefined);
-    return { report, peerOf: (j: number) => peers[j] ?? null, peersError };
+    return p;
   });
 }
 

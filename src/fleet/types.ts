@@ -64,7 +64,7 @@ export interface FleetReport {
   readonly phasesMs: { readonly probing: number; readonly evaluating: number };
   readonly runBy: { readonly user: string; readonly host: string };
   /** The pair options every pair was evaluated with (domains: none given = each source's running ones). */
-  readonly options: ReportOptions & { readonly inventory: string | null; readonly concurrency: number; readonly newHost: string | null };
+  readonly options: ReportOptions & { readonly inventory: string | null; readonly concurrency: number; readonly newHost: string | null; readonly from?: FleetFrom };
   readonly rulesets: readonly { path: string; sha256: string }[];
   /** Every host in inventory order, as probed (facts and raw probe output: the evidence). */
   readonly hosts: readonly HostReport[];
@@ -85,4 +85,11 @@ export interface FleetReport {
     readonly interrupted?: 'SIGINT' | 'SIGTERM';
     readonly exitCode: ExitCode;
   };
+}
+
+/** `fleet --from`: the saved fleet reports a report was re-evaluated from (no host contacted). */
+export interface FleetFrom {
+  readonly paths: readonly string[];
+  /** `host:probe` whose saved stdout no longer matches its recorded sha256 (refused with --strict). */
+  readonly altered: readonly string[];
 }

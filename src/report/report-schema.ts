@@ -279,3 +279,6 @@ export const REPORT_SCHEMA = {
     },
   },
 } as const;
+
+/** One host of a report (the fleet report's hosts are the same). */
+export const HOST_SCHEMA = host;

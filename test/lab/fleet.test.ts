@@ -72,6 +72,21 @@ describe.skipIf(why !== null)('fleet: every ordered pair of a lab fleet', () => 
     expect(page).not.toMatch(/<script/i);
   });
 
+  it('--from: the real run\'s saved report re-evaluated with no host contacted gives its pairs back; --skip changes only its pairs', async () => {
+    const json = join(dir, 'fleet.json');
+    const saved = JSON.parse(readFileSync(json, 'utf8')) as FleetReport;
+    const again = await cli(['fleet', '--from', json, '--json', '-']);
+    expect(again.code).toBe(3);
+    const rep = JSON.parse(again.stdout) as FleetReport;
+    const show = (r: FleetReport): string[] => r.pairs.map((p) => `${p.src}->${p.dst} ${p.verdict} ${p.problems.map((x) => `${x.id}${x.domain ? ` [${x.domain}]` : ''}`).join(',')}`);
+    expect(show(rep)).toEqual(show(saved));
+    expect(rep.options.from?.paths).toEqual([json]);
+    const skipped = JSON.parse((await cli(['fleet', '--from', json, '--skip', 'firewall.migration-ports', '--json', '-'])).stdout) as FleetReport;
+    const changed = skipped.pairs.filter((p, k) => p.verdict !== rep.pairs[k]?.verdict).map((p) => `${p.src}->${p.dst} ${p.verdict}`);
+    expect(changed).toEqual(rep.pairs.filter((p) => p.problems.length > 0 && p.problems.every((x) => x.id === 'firewall.migration-ports')).map((p) => `${p.src}->${p.dst} go`));
+    expect(changed).toContain('f7->f3 go');
+  });
+
   it('--concurrency below the fleet size: each host is connected to twice, and the matrix is the same', async () => {
     const json = join(dir, 'fleet-c2.json');
     const r = await cli([...base(), '--inventory', inventory, '--group', 'hypervisors', '--concurrency', '3', '--json', json]);
