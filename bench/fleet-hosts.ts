@@ -10,16 +10,20 @@
  * wrong from one rack, a host that cannot be reached. Deterministic for (n, seed). Unchanged
  * subtrees are shared between hosts, and peer facts are made on demand, so 5,000 hosts fit.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCpuinfo } from '../src/checks/probes/cpuinfo.js';
 import type { Probed } from '../src/fleet/matrix.js';
 import type { PeerFacts } from '../src/fleet/peers.js';
 import type { HostReport } from '../src/types.js';
 
-// From dist/bench/: the project root, where test/fixtures and ../shared/corpus are.
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// The project root (where test/fixtures and ../shared/corpus are), from bench/ or dist/bench/.
+const ROOT = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

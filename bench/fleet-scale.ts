@@ -9,11 +9,14 @@
  *   SIZES=100,1000 RUNS=5 npm run bench:fleet-scale
  *   CPUINFO=DIR       a folder of cpuinfo dumps instead of ../shared/corpus/cpuinfo
  *
- * Prints one line per size: hosts=N seconds=S peakMB=M (and the classes' figures beside it).
+ * Prints one line per size: hosts=N seconds=S peakMB=M (and the classes' figures beside it; reportSeconds:
+ * what the report makes of the cells: encoded matrix, compatibility groups, causes, a --new-host gate).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { rulesFor } from '../src/check.js';
+import { matrixViews } from '../src/fleet/assemble.js';
+import { newHostGate } from '../src/fleet/cells.js';
 import { evaluateByClasses } from '../src/fleet/classes.js';
 import { evaluateMatrix, type MatrixInput } from '../src/fleet/matrix.js';
 import { reportOptions } from '../src/pair/evaluate.js';
@@ -29,7 +32,12 @@ if (process.argv[2] === '--one') {
   const t0 = performance.now();
   const m = evaluateByClasses(probed, input());
   const seconds = (performance.now() - t0) / 1000;
-  const out: Record<string, unknown> = { seconds, outcomes: m.outcomes.length, evaluations: m.stats.ruleEvaluations, ruleCells: m.stats.ruleCells, go: 0 };
+  // What the report makes of the cells (encoded matrix, groups, causes, a gate), and the matrix's JSON size.
+  const t1 = performance.now();
+  const views = matrixViews(m, probed.map((p) => p.report), []);
+  newHostGate(probed[0]?.report.target ?? '', probed.map((p) => p.report.target), m);
+  const viewSeconds = (performance.now() - t1) / 1000;
+  const out: Record<string, unknown> = { seconds, viewSeconds, matrixMB: JSON.stringify(views.matrix).length / 1e6, groups: views.groups.length, largestGroup: views.groups[0]?.hosts.length ?? 0, outcomes: m.outcomes.length, evaluations: m.stats.ruleEvaluations, ruleCells: m.stats.ruleCells, go: 0 };
   let go = 0;
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j && m.outcomes[m.cells[i * n + j] as number]?.verdict === 'go') go++;
   out.go = go;
@@ -64,7 +72,8 @@ if (process.argv[2] === '--one') {
     const s = median(rows.map((x) => x.seconds as number));
     const extra = first.pairwiseSeconds !== undefined ? ` pairwiseSeconds=${first.pairwiseSeconds.toFixed(2)} speedup=${(first.pairwiseSeconds / (first.seconds as number)).toFixed(1)}x differingPairs=${first.differ}` : '';
     process.stdout.write(
-      `hosts=${n} seconds=${s.toFixed(2)} peakMB=${median(rows.map((x) => x.peakMB as number)).toFixed(0)} pairs=${n * (n - 1)} go=${first.go} outcomes=${first.outcomes} ruleEvaluations=${first.evaluations} of ${first.ruleCells}${extra} runs=${rows.map((x) => (x.seconds as number).toFixed(2)).join(',')}\n`,
+      `hosts=${n} seconds=${s.toFixed(2)} peakMB=${median(rows.map((x) => x.peakMB as number)).toFixed(0)} pairs=${n * (n - 1)} go=${first.go} outcomes=${first.outcomes} ruleEvaluations=${first.evaluations} of ${first.ruleCells}` +
+        ` reportSeconds=${median(rows.map((x) => x.viewSeconds as number)).toFixed(2)} matrixJsonMB=${(first.matrixMB as number).toFixed(1)} groups=${first.groups} largestGroup=${first.largestGroup}${extra} runs=${rows.map((x) => (x.seconds as number).toFixed(2)).join(',')}\n`,
     );
     if (first.differ) process.exitCode = 1;
   }

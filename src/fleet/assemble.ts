@@ -1,10 +1,13 @@
 import type { RuleSet } from '../checks/rules.js';
 import { runBy } from '../pair/report.js';
 import { TOOL } from '../paths.js';
-import type { ExitCode, ReportOptions, Waiver } from '../types.js';
+import type { ExitCode, HostReport, ReportOptions, Waiver } from '../types.js';
 import { evaluateByClasses } from './classes.js';
-import { cpuBaseline, newHostGate, type Probed } from './matrix.js';
-import type { FleetPair, FleetReport, PairVerdict } from './types.js';
+import { failingCauses } from './causes.js';
+import { encodeMatrix, expandPairs, newHostGate, verdictCounts, type Cells } from './cells.js';
+import { fleetGroups } from './groups.js';
+import { cpuBaseline, type Probed } from './matrix.js';
+import { FLEET_PAIRS_MAX_HOSTS, type FleetReport } from './types.js';
 
 /** What the fleet report is assembled from, besides the probed hosts. */
 export interface FleetAssembly {
@@ -21,25 +24,36 @@ export interface FleetAssembly {
   readonly interrupt: 'SIGINT' | 'SIGTERM' | null;
 }
 
+/**
+ * What the report shows of the cells: every pair (up to FLEET_PAIRS_MAX_HOSTS hosts), the
+ * run-length encoded matrix, the compatibility groups and the causes of pairs not being GO.
+ */
+export function matrixViews(m: Cells, hosts: readonly HostReport[], ignore: readonly string[]): Pick<FleetReport, 'pairs' | 'matrix' | 'groups' | 'causes'> {
+  const targets = hosts.map((h) => h.target);
+  return {
+    ...(hosts.length <= FLEET_PAIRS_MAX_HOSTS ? { pairs: expandPairs(m, targets) } : {}),
+    matrix: encodeMatrix(m),
+    groups: fleetGroups(m, hosts, ignore),
+    causes: failingCauses(m, targets),
+  };
+}
+
 /** Evaluates the matrix of probed hosts and assembles the fleet report (CPU baseline, gate, summary, exit code). */
 export function fleetReport(probed: readonly Probed[], a: FleetAssembly): FleetReport {
   const { ruleSet, options, interrupt } = a;
   const t1 = performance.now();
   // By classes (classes.ts): the same outcome for every pair as evaluating each pair on its own, a fraction of the work.
   const matrix = evaluateByClasses(probed, { ruleSet, options, waivers: a.waivers, now: a.started });
-  const pairs: FleetPair[] = [];
-  for (let i = 0; i < matrix.n; i++) {
-    for (let j = 0; j < matrix.n; j++) {
-      if (i !== j) pairs.push({ src: (probed[i] as Probed).report.target, dst: (probed[j] as Probed).report.target, ...(matrix.outcomes[matrix.cells[i * matrix.n + j] as number] as (typeof matrix.outcomes)[number]) });
-    }
-  }
-  const t2 = performance.now();
   const hosts = probed.map((p) => p.report);
+  const targets = hosts.map((h) => h.target);
   const flagsRule = ruleSet.rules.find((r) => r.id === 'cpu.flags');
   const ignore = (Array.isArray(flagsRule?.assert) ? flagsRule.assert : flagsRule ? [flagsRule.assert] : []).flatMap((x) => x.ignore ?? []);
-  const gate = a.newHostTarget !== null ? newHostGate(a.newHostTarget, hosts.map((h) => h.target), pairs) : null;
+  const views = matrixViews(matrix, hosts, ignore);
+  const t2 = performance.now();
+  // Read from the cells, never from a list of pairs (1,000 hosts: 999,000 pairs, ~50,000 outcomes).
+  const gate = a.newHostTarget !== null ? newHostGate(a.newHostTarget, targets, matrix) : null;
   const unprobedHosts = hosts.filter((h) => h.error !== null).map((h) => ({ target: h.target, code: h.error?.code ?? 'MP_COLLECT', message: h.error?.message ?? 'not probed' }));
-  const count = (v: PairVerdict): number => pairs.filter((p) => p.verdict === v).length;
+  const count = verdictCounts(matrix);
   const newHostUnprobed = gate !== null && unprobedHosts.some((u) => u.target === gate.host);
   const exitCode: ExitCode = gate
     ? newHostUnprobed
@@ -47,9 +61,9 @@ export function fleetReport(probed: readonly Probed[], a: FleetAssembly): FleetR
       : gate.ok
         ? 0
         : 1
-    : unprobedHosts.length > 0 || count('incomplete') > 0
+    : unprobedHosts.length > 0 || count.incomplete > 0
       ? 3
-      : count('no-go') > 0
+      : count['no-go'] > 0
         ? 1
         : 0;
   return {
@@ -65,16 +79,16 @@ export function fleetReport(probed: readonly Probed[], a: FleetAssembly): FleetR
     rulesets: ruleSet.files,
     hosts,
     unprobed: unprobedHosts,
-    pairs,
+    ...views,
     cpuBaseline: cpuBaseline(hosts, ignore),
     newHost: gate,
     summary: {
       hosts: hosts.length,
       probed: hosts.length - unprobedHosts.length,
-      pairs: pairs.length,
-      go: count('go'),
-      noGo: count('no-go'),
-      incomplete: count('incomplete'),
+      pairs: hosts.length * (hosts.length - 1),
+      go: count.go,
+      noGo: count['no-go'],
+      incomplete: count.incomplete,
       ...(interrupt ? { interrupted: interrupt } : {}),
       exitCode: interrupt === 'SIGTERM' ? 143 : interrupt === 'SIGINT' ? 130 : exitCode,
     },

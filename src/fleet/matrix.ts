@@ -4,7 +4,7 @@ import type { RuleSet } from '../checks/rules.js';
 import { SEVERITIES, type HostFacts, type HostReport, type ProbeFailure, type ReportOptions, type RuleResult, type Summary, type Waiver } from '../types.js';
 import { pairVerdictOfExit } from '../report/view.js';
 import type { PeerFacts } from './peers.js';
-import type { CpuBaseline, FleetOutcome, FleetPair, NewHostGate } from './types.js';
+import type { CpuBaseline, FleetOutcome, FleetPair } from './types.js';
 
 /** One host as the fleet probed it: its report, and what it found out about the others. */
 export interface Probed {
@@ -76,46 +76,30 @@ export function outcomeOf(results: readonly RuleResult[], summary: Summary, doma
 /**
  * The flags every x86 host has (less those the cpu.flags rule ignores), and for each host the
  * flags all the others have that it lacks: the hosts that hold a cluster-wide guest CPU back.
+ * Counts per flag and per model, so it is O(hosts x flags) (the fleet calls it per group too).
  */
 export function cpuBaseline(hosts: readonly HostReport[], ignore: readonly string[]): CpuBaseline {
   const skip = new Set(ignore);
   const withFlags = hosts.filter((h) => h.facts.cpu?.vendor && (h.facts.cpu.flags.length ?? 0) > 0);
-  const without = hosts.filter((h) => !withFlags.includes(h)).map((h) => ({ host: h.target, why: !h.reachable ? 'not probed' : h.facts.cpu ? 'no x86 CPU flags (not x86, or cpuinfo without flags)' : 'cpuinfo not collected' }));
+  const read = new Set(withFlags);
+  const without = hosts.filter((h) => !read.has(h)).map((h) => ({ host: h.target, why: !h.reachable ? 'not probed' : h.facts.cpu ? 'no x86 CPU flags (not x86, or cpuinfo without flags)' : 'cpuinfo not collected' }));
   const sets = withFlags.map((h) => new Set((h.facts.cpu?.flags ?? []).filter((f) => !skip.has(f))));
-  const common = sets.length === 0 ? [] : [...(sets[0] as Set<string>)].filter((f) => sets.every((s) => s.has(f))).sort();
+  const hostsWith = new Map<string, number>();
+  for (const s of sets) for (const f of s) hostsWith.set(f, (hostsWith.get(f) ?? 0) + 1);
+  const g = sets.length;
+  const common = [...hostsWith].filter(([, k]) => k === g).map(([f]) => f).sort();
+  // What every other host has and this one lacks: the flags on all hosts but one, this one lacking them.
+  const nearlyCommon = g < 2 ? [] : [...hostsWith].filter(([, k]) => k === g - 1).map(([f]) => f).sort();
   const draggers = withFlags
-    .map((h, i) => {
-      const others = sets.filter((_, k) => k !== i);
-      const lacks = others.length === 0 ? [] : [...(others[0] as Set<string>)].filter((f) => others.every((s) => s.has(f)) && !(sets[i] as Set<string>).has(f)).sort();
-      return { host: h.target, lacks };
-    })
+    .map((h, i) => ({ host: h.target, lacks: nearlyCommon.filter((f) => !(sets[i] as Set<string>).has(f)) }))
     .filter((d) => d.lacks.length > 0)
     .sort((a, b) => b.lacks.length - a.lacks.length);
   const models = withFlags.map((h) => h.facts.libvirt?.cpuSupport?.models ?? null);
-  const modelsEverywhere =
-    models.length === 0 || models.some((m) => m === null)
-      ? null
-      : [...new Set((models[0] ?? []).filter((m) => m.usable === 'yes').map((m) => m.name))].filter((name) => models.every((ms) => ms?.some((m) => m.name === name && m.usable === 'yes')));
+  let modelsEverywhere: string[] | null = null;
+  if (models.length > 0 && models.every((m) => m !== null)) {
+    const usableOn = new Map<string, number>();
+    for (const ms of models) for (const name of new Set((ms ?? []).filter((m) => m.usable === 'yes').map((m) => m.name))) usableOn.set(name, (usableOn.get(name) ?? 0) + 1);
+    modelsEverywhere = [...usableOn].filter(([, k]) => k === models.length).map(([name]) => name);
+  }
   return { hosts: withFlags.map((h) => h.target), without, common, vendors: [...new Set(withFlags.map((h) => h.facts.cpu?.vendor as string))].sort(), draggers, modelsEverywhere };
 }
-
-/** Pairs with the new host that fail while the same host works with some other one. */
-export function newHostGate(host: string, targets: readonly string[], pairs: readonly FleetPair[]): NewHostGate {
-  const at = (s: string, d: string): FleetPair | undefined => pairs.find((p) => p.src === s && p.dst === d);
-  const broken: NewHostGate['broken'][number][] = [];
-  const preExisting: { src: string; dst: string }[] = [];
-  for (const x of targets.filter((t) => t !== host)) {
-    const alternatives = targets.filter((t) => t !== host && t !== x);
-    for (const [src, dst, worksElsewhere] of [
-      [x, host, alternatives.some((y) => at(x, y)?.verdict === 'go')],
-      [host, x, alternatives.some((y) => at(y, x)?.verdict === 'go')],
-    ] as const) {
-      const p = at(src, dst);
-      if (!p || p.verdict === 'go') continue;
-      if (worksElsewhere || alternatives.length === 0) broken.push({ src, dst, problems: p.problems.map((r) => `${r.id}${r.domain ? ` [${r.domain}]` : ''}`) });
-      else preExisting.push({ src, dst });
-    }
-  }
-  return { host, broken, preExisting, ok: broken.length === 0 };
-}
-

@@ -3,11 +3,11 @@
  * came from one (and, to be safe, every string at all) goes through sanitizeForTerminal.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { CpuBaseline, FleetPair, FleetReport, NewHostGate, PairVerdict } from './types.js';
+import type { CpuBaseline, FleetCause, FleetPair, FleetReport, NewHostGate, PairVerdict } from './types.js';
 import { sanitizeForTerminal as clean } from '../report/sanitize.js';
 import { formatTime, isBlocked, lookOf, plural, resultKey, VERDICT_LOOK, verdictOfExit } from '../report/view.js';
 import { MODE_PHRASE } from '../checks/vocabulary.js';
-import { blockedPairsOf, FLEET_GLYPH, layout, modelsUnknownWhy, names, notGo, onlyBlocked, type Layout } from './render-layout.js';
+import { blockedPairsByHost, blockedPairsOf, causeLabel, causesOf, FLEET_GLYPH, groupCpu, isLarge, layout, modelsUnknownWhy, names, notGo, onlyBlocked, type Layout } from './render-layout.js';
 
 export interface FleetConsoleContext {
   readonly color: boolean;
@@ -20,6 +20,11 @@ type Problem = FleetPair['problems'][number];
 const MAX_PAIR_LINES = 40;
 /** Problem ids on one pair line before "+N more". */
 const MAX_IDS = 10;
+/** Large fleets: groups of more than one host listed before "+N more", and the hosts named per group. */
+const MAX_GROUPS = 20;
+const GROUP_HOSTS = 8;
+/** Large fleets: causes listed before "+N more". */
+const MAX_CAUSES = 25;
 /** Hosts that lack flags, one line each, before "+N more". */
 const MAX_DRAGGERS = 10;
 /** Row labels of the console matrix are cut to this many characters (the legend has them whole). */
@@ -47,7 +52,8 @@ function truncate(s: string, max: number): string {
  */
 export function renderFleetConsole(report: FleetReport, ctx: FleetConsoleContext): string {
   const c = new Chalk({ level: ctx.color ? 1 : 0 });
-  const l = layout(report);
+  const large = isLarge(report);
+  const l = large ? null : layout(report);
   const lines: string[] = [];
   const o = report.options;
   if (!ctx.quiet) {
@@ -58,19 +64,16 @@ export function renderFleetConsole(report: FleetReport, ctx: FleetConsoleContext
     lines.push(c.dim(`  started ${formatTime(report.startedAt)}, fail-on ${o.failOn}${o.newHost === null ? '' : `, new host ${clean(o.newHost)}`}`));
     if (o.inventory !== null) lines.push(c.dim(`  inventory ${clean(o.inventory)}`));
   }
+  const blocked = l ? null : blockedPairsByHost(report);
   for (const u of report.unprobed) {
-    const i = l.names.indexOf(u.target);
-    const n = i < 0 ? 0 : blockedPairsOf(l, report.pairs, i);
+    const i = l ? l.names.indexOf(u.target) : -1;
+    const n = blocked ? (blocked.get(u.target) ?? 0) : l && i >= 0 ? blockedPairsOf(l, report.pairs ?? [], i) : 0;
     lines.push(c.red(`  not probed: ${clean(u.target)}: ${clean(u.code)}: ${clean(u.message)}`) + (n > 0 ? c.dim(` (${plural(n, 'pair')} incomplete)`) : ''));
   }
-  if (!ctx.quiet) lines.push('', ...matrix(c, l));
-  const failing = notGo(report).filter((p) => !onlyBlocked(l, p));
-  if (failing.length > 0) {
-    lines.push('');
-    if (!ctx.quiet) lines.push(c.bold(`Pairs that are not GO (${failing.length}):`));
-    const shown = failing.length > MAX_PAIR_LINES ? failing.slice(0, MAX_PAIR_LINES - 1) : failing;
-    for (const p of shown) lines.push(pairLine(c, p));
-    if (shown.length < failing.length) lines.push(c.dim(`  +${failing.length - shown.length} more pairs (see the HTML or JSON report)`));
+  if (l) lines.push(...pairLines(c, report, l, ctx.quiet));
+  else {
+    if (!ctx.quiet) lines.push('', ...groupLines(c, report));
+    lines.push('', ...causeLines(c, report, ctx.quiet));
   }
   if (!ctx.quiet) lines.push('', ...baseline(c, report, report.cpuBaseline));
   if (report.newHost) lines.push('', ...gate(c, report.newHost));
@@ -85,6 +88,68 @@ export function renderFleetConsole(report: FleetReport, ctx: FleetConsoleContext
     ),
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** A fleet of up to 64 hosts: the matrix, then one line per pair that is not GO (those only blocked by a host not probed left out). */
+function pairLines(c: ChalkInstance, report: FleetReport, l: Layout, quiet: boolean): string[] {
+  const lines = quiet ? [] : ['', ...matrix(c, l)];
+  const failing = notGo(report).filter((p) => !onlyBlocked(l, p));
+  if (failing.length > 0) {
+    lines.push('');
+    if (!quiet) lines.push(c.bold(`Pairs that are not GO (${failing.length}):`));
+    const shown = failing.length > MAX_PAIR_LINES ? failing.slice(0, MAX_PAIR_LINES - 1) : failing;
+    for (const p of shown) lines.push(pairLine(c, p));
+    if (shown.length < failing.length) lines.push(c.dim(`  +${failing.length - shown.length} more pairs (see the HTML or JSON report)`));
+  }
+  return lines;
+}
+
+/** A large fleet's compatibility groups: size, hosts, and what each group's CPU baseline adds to the fleet's. */
+function groupLines(c: ChalkInstance, report: FleetReport): string[] {
+  const groups = report.groups.filter((g) => g.hosts.length > 1);
+  const alone = report.groups.filter((g) => g.hosts.length === 1).map((g) => g.hosts[0] as string);
+  const out = [c.bold(`Compatibility groups (${report.groups.length})`) + c.dim(' (every ordered pair within a group is GO; every host in one group)')];
+  const shown = groups.length > MAX_GROUPS ? groups.slice(0, MAX_GROUPS - 1) : groups;
+  const width = String(report.groups.length).length;
+  shown.forEach((g, k) => {
+    const cpu = groupCpu(report, g);
+    out.push(`  ${String(k + 1).padStart(width)}. ${c.bold(plural(g.hosts.length, 'host'))}: ${clean(names(g.hosts, GROUP_HOSTS))}`);
+    const models = cpu.models === null ? 'models unknown' : cpu.extraModels && cpu.extraModels.length > 0 ? `models beyond the fleet's: ${clean(names(cpu.extraModels, 6))}` : 'no model beyond the fleet\'s';
+    const flags = cpu.extraFlags.length > 0 ? `${plural(cpu.flags, 'common flag')} (+${cpu.extraFlags.length} beyond the fleet's: ${clean(names(cpu.extraFlags, 6))})` : plural(cpu.flags, 'common flag');
+    out.push(c.dim(`  ${' '.repeat(width + 2)}${flags}; ${models}`));
+  });
+  if (shown.length < groups.length) {
+    const rest = groups.slice(shown.length);
+    out.push(c.dim(`  +${rest.length} more groups of ${rest.reduce((a, g) => a + g.hosts.length, 0)} hosts (see the HTML or JSON report)`));
+  }
+  if (alone.length > 0) out.push(c.yellow(`  ${plural(alone.length, 'host')} in no group with another (no other host takes its guests and gives it theirs): `) + clean(names(alone, GROUP_HOSTS)));
+  return out;
+}
+
+/** A large fleet's pairs that are not GO, by cause: one line each with its counts and a first example. */
+function causeLines(c: ChalkInstance, report: FleetReport, quiet: boolean): string[] {
+  const { listed, blocked } = causesOf(report);
+  const s = report.summary;
+  const out = quiet ? [] : [c.bold(`Pairs that are not GO by cause`) + c.dim(` (${s.noGo + s.incomplete} of ${plural(s.pairs, 'pair')}; a pair counts under each of its causes)`)];
+  if (listed.length === 0 && blocked.length === 0) out.push(c.green('  none: every pair is GO'));
+  const shown = listed.length > MAX_CAUSES ? listed.slice(0, MAX_CAUSES - 1) : listed;
+  for (const x of shown) out.push(...causeLine(c, x));
+  if (shown.length < listed.length) out.push(c.dim(`  +${listed.length - shown.length} more causes (see the HTML or JSON report)`));
+  if (blocked.length > 0) {
+    const most = Math.max(...blocked.map((x) => x.pairs));
+    out.push(c.dim(`  ${plural(blocked.length, 'rule')} not evaluated on up to ${plural(most, 'pair')} with a host not probed (see "not probed" above)`));
+  }
+  return out;
+}
+
+function causeLine(c: ChalkInstance, x: FleetCause): string[] {
+  const first = x.examples[0];
+  const example = first ? `      e.g. ${clean(first.src)} -> ${clean(first.dst)}${first.domain ? ` [${clean(first.domain)}]` : ''}: ${clean(truncate(first.message, 100))}` : '';
+  return [
+    `  ${mark(c, x.status === 'fail' ? 'no-go' : 'incomplete')} ${c.bold(clean(causeLabel(x)))} (${x.severity}${x.status === 'fail' ? '' : ', error'}): ` +
+      `${plural(x.pairs, 'pair')}, ${plural(x.sources, 'source')}, ${plural(x.destinations, 'destination')}`,
+    ...(example ? [c.dim(example)] : []),
+  ];
 }
 
 function mark(c: ChalkInstance, v: PairVerdict | 'self' | 'none'): string {

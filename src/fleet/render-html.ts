@@ -25,7 +25,8 @@ import {
 } from '../report/html-kit.js';
 import { MODE_PHRASE } from '../checks/vocabulary.js';
 import { HYPERVISOR_NAME } from '../checks/probes/hypervisor.js';
-import { FLEET_GLYPH, layout, modelsUnknownWhy, notGo, type Layout } from './render-layout.js';
+import { FLEET_GLYPH, isLarge, layout, modelsUnknownWhy, notGo, pairsOf, type Layout } from './render-layout.js';
+import { htmlCauses, htmlGroups } from './render-html-groups.js';
 
 const FLEET_CSS = `
 table.matrix{width:auto;border-collapse:separate;border-spacing:2px;margin:8px 0 4px}
@@ -62,15 +63,17 @@ const cellClass = (v: PairVerdict): string => `c-${lookOf(v).tone}`;
 
 const pairId = (i: number, j: number): string => `pair-${i}-${j}`;
 
-/** A link to a pair's section when it is in the matrix, else its names as text. */
-function pairRef(l: Layout, report: FleetReport, src: string, dst: string): string {
-  const p = report.pairs.find((x) => x.src === src && x.dst === dst);
-  const ij = p ? l.at.get(p) : undefined;
+/** A link to a pair's section when the page has the matrix, else its names as text. */
+function pairRef(l: Layout | null, src: string, dst: string): string {
+  const i = l ? l.names.indexOf(src) : -1;
+  const j = l ? l.names.indexOf(dst) : -1;
+  const p = l && i >= 0 && j >= 0 ? l.cells[i]?.[j] : undefined;
+  const ij = p ? l?.at.get(p) : undefined;
   const text = `${e(src)} → ${e(dst)}`;
   return ij ? `<a href="#${pairId(ij[0], ij[1])}">${text}</a>` : text;
 }
 
-function htmlHeader(report: FleetReport, l: Layout): string {
+function htmlHeader(report: FleetReport): string {
   const s = report.summary;
   const o = report.options;
   const notes: string[] = [];
@@ -92,7 +95,7 @@ function htmlHeader(report: FleetReport, l: Layout): string {
   out.push(
     `<div class="meta"><div><h3>Run</h3>` +
       kv([
-        ['Hosts', `${report.hosts.length} <span class="muted">(${s.probed} probed, ${l.down.size} not)</span>`],
+        ['Hosts', `${report.hosts.length} <span class="muted">(${s.probed} probed, ${s.hosts - s.probed} not)</span>`],
         ['Inventory', codeOr(o.inventory, 'none (hosts on the command line)')],
         ['Change', changeCell(o.changeId)],
         ...timingRows(report),
@@ -187,7 +190,7 @@ function htmlPairs(report: FleetReport, l: Layout): string {
     if (ij) out.push(pairSection(p, ij[0], ij[1]));
   }
   // GO pairs get one row each, so that every cell of the matrix leads somewhere.
-  const go = report.pairs.filter((p) => p.verdict === 'go' && l.at.has(p));
+  const go = pairsOf(report).filter((p) => p.verdict === 'go' && l.at.has(p));
   if (go.length > 0) {
     const rows = go.map((p) => {
       const [i, j] = l.at.get(p) ?? [0, 0];
@@ -233,13 +236,13 @@ function htmlBaseline(report: FleetReport): string {
   return out.join('');
 }
 
-function htmlGate(report: FleetReport, l: Layout): string {
+function htmlGate(report: FleetReport, l: Layout | null): string {
   const g = report.newHost;
   if (!g) return '';
   // The gate's box wears the verdict's colours: OK as GO, BLOCKED as NO-GO.
   const cls = verdictClass(g.ok ? 'GO' : 'NO-GO');
-  const rows = g.broken.map((x) => `<tr class="row-fail"><td>${pairRef(l, report, x.src, x.dst)}</td><td>${codeList(x.problems)}</td></tr>`);
-  const pre = g.preExisting.map((x) => `<li>${pairRef(l, report, x.src, x.dst)}</li>`);
+  const rows = g.broken.map((x) => `<tr class="row-fail"><td>${pairRef(l, x.src, x.dst)}</td><td>${codeList(x.problems)}</td></tr>`);
+  const pre = g.preExisting.map((x) => `<li>${pairRef(l, x.src, x.dst)}</li>`);
   return (
     `<section id="new-host"><h2>New host gate: <span class="mono">${e(g.host)}</span></h2>` +
     `<div class="verdict ${cls}"><div class="word">${g.ok ? 'OK' : 'BLOCKED'}</div><div class="why">${
@@ -280,16 +283,17 @@ function htmlHosts(report: FleetReport): string {
 /**
  * The fleet for people: one self-contained HTML5 page (inline CSS, no script, nothing fetched,
  * the pair report's CSP) with the verdict, the heatmap (cells link to #pair-<i>-<j>, by index so
- * a host name never makes an id), a section per pair that is not GO, the CPU baseline, the
+ * a host name never makes an id), a section per pair that is not GO (a fleet of more than 64
+ * hosts: its compatibility groups and its causes instead), the CPU baseline, the
  * --new-host gate, the hosts not probed and a hosts table. Every string is escaped.
  */
 export function renderFleetHtml(report: FleetReport): string {
-  const l = layout(report);
+  // Beyond FLEET_PAIRS_MAX_HOSTS hosts: the groups and the causes instead of the heatmap and the pairs.
+  const l = isLarge(report) ? null : layout(report);
   const v = verdictOfExit(report.summary.exitCode);
   const body = [
-    htmlHeader(report, l),
-    htmlMatrix(l),
-    htmlPairs(report, l),
+    htmlHeader(report),
+    ...(l ? [htmlMatrix(l), htmlPairs(report, l)] : [htmlGroups(report), htmlCauses(report)]),
     htmlBaseline(report),
     htmlGate(report, l),
     htmlUnprobed(report),

@@ -2,8 +2,9 @@
  * What the fleet renderers (render-console.ts, render-html.ts) share: where each pair sits in the
  * N x N matrix, which pairs are not GO, and the lists both print. Pure.
  */
-import type { FleetPair, FleetReport, PairVerdict } from './types.js';
+import { FLEET_PAIRS_MAX_HOSTS, type FleetCause, type FleetGroup, type FleetPair, type FleetReport, type PairVerdict } from './types.js';
 import { hostLabel, isBlocked } from '../report/view.js';
+import { decodeMatrix, expandPairs } from './cells.js';
 
 /** One matrix cell's mark, the same with colour on or off. */
 export const FLEET_GLYPH: Record<PairVerdict | 'self', string> = { go: '✓', 'no-go': '✗', incomplete: '?', self: '·' };
@@ -38,7 +39,7 @@ export function layout(report: FleetReport): Layout {
   });
   const cells: (FleetPair | undefined)[][] = names.map(() => names.map(() => undefined));
   const at = new Map<FleetPair, readonly [number, number]>();
-  report.pairs.forEach((p, k) => {
+  pairsOf(report).forEach((p, k) => {
     let i = index.get(p.src);
     let j = index.get(p.dst);
     if (i === undefined || j === undefined || i === j) {
@@ -53,12 +54,59 @@ export function layout(report: FleetReport): Layout {
     row[j] = p;
     at.set(p, [i, j]);
   });
+  return { names, labels: report.hosts.map((h) => hostLabel(h)), cells, at, down: downOf(report) };
+}
+
+/** Hosts that were not probed, by index. */
+function downOf(report: FleetReport): Set<number> {
   const unprobed = new Set(report.unprobed.map((u) => u.target));
   const down = new Set<number>();
   report.hosts.forEach((h, i) => {
     if (!h.reachable || unprobed.has(h.target)) down.add(i);
   });
-  return { names, labels: report.hosts.map((h) => hostLabel(h)), cells, at, down };
+  return down;
+}
+
+/** A fleet too large to list pair by pair: the renderers show its groups and causes instead of the matrix. */
+export const isLarge = (report: FleetReport): boolean => report.hosts.length > FLEET_PAIRS_MAX_HOSTS;
+
+/** Every pair: the report's list, else (a large fleet) expanded from its matrix. */
+export function pairsOf(report: FleetReport): readonly FleetPair[] {
+  return report.pairs ?? expandPairs(decodeMatrix(report.matrix), report.hosts.map((h) => h.target));
+}
+
+/** Per host not probed (by target): its pairs that say only that, read from the matrix without expanding it. */
+export function blockedPairsByHost(report: FleetReport): Map<string, number> {
+  const m = decodeMatrix(report.matrix);
+  const only = m.outcomes.map((o) => o.verdict === 'incomplete' && o.problems.every(isBlocked));
+  const out = new Map<string, number>();
+  for (const i of downOf(report)) {
+    let k = 0;
+    for (let j = 0; j < m.n; j++) if (j !== i) k += (only[m.cells[i * m.n + j] as number] ? 1 : 0) + (only[m.cells[j * m.n + i] as number] ? 1 : 0);
+    out.set(report.hosts[i]?.target ?? '', k);
+  }
+  return out;
+}
+
+/** The causes to list one by one, and those that say only that a host was not probed (shown as one line). */
+export function causesOf(report: FleetReport): { readonly listed: readonly FleetCause[]; readonly blocked: readonly FleetCause[] } {
+  return { listed: report.causes.filter((x) => !isBlocked(x)), blocked: report.causes.filter(isBlocked) };
+}
+
+/** "cpu.flags: flags.missing", the cause's words. */
+export const causeLabel = (x: FleetCause): string => `${x.id}: ${x.messageId}`;
+
+/** What a group's CPU baseline adds to the fleet's: flags and named models beyond those every host has. */
+export function groupCpu(report: FleetReport, g: FleetGroup): { readonly flags: number; readonly extraFlags: readonly string[]; readonly models: readonly string[] | null; readonly extraModels: readonly string[] | null } {
+  const fleetFlags = new Set(report.cpuBaseline.common);
+  const fleetModels = new Set(report.cpuBaseline.modelsEverywhere ?? []);
+  const b = g.cpuBaseline;
+  return {
+    flags: b.common.length,
+    extraFlags: b.common.filter((f) => !fleetFlags.has(f)),
+    models: b.modelsEverywhere,
+    extraModels: b.modelsEverywhere?.filter((x) => !fleetModels.has(x)) ?? null,
+  };
 }
 
 /** A pair that says nothing beyond "a host was not probed": one of its hosts is down and every problem says only that. */
@@ -78,7 +126,8 @@ export function blockedPairsOf(l: Layout, pairs: readonly FleetPair[], i: number
 
 /** Failing pairs first, then incomplete ones, each in inventory order. */
 export function notGo(report: FleetReport): FleetPair[] {
-  return [...report.pairs.filter((p) => p.verdict === 'no-go'), ...report.pairs.filter((p) => p.verdict === 'incomplete')];
+  const pairs = pairsOf(report);
+  return [...pairs.filter((p) => p.verdict === 'no-go'), ...pairs.filter((p) => p.verdict === 'incomplete')];
 }
 
 /** Names joined by ", ", at most `max` of them, then "... (+N more)". */

@@ -1,7 +1,14 @@
-import type { ExitCode, HostReport, ReportOptions, RuleResult, Summary } from '../types.js';
+import type { ExitCode, HostReport, ReportOptions, RuleResult, Severity, Summary } from '../types.js';
 
 /** Defaults of the fleet command (kept here, a module with no imports, so the CLI can show them without loading the fleet code). */
 export const FLEET_DEFAULTS = { concurrency: 32 } as const;
+
+/**
+ * Up to this many hosts the fleet report lists every pair (`pairs`, N x (N-1) objects) and the
+ * renderers draw the matrix; above it `pairs` is left out (read `matrix`) and the renderers show
+ * the compatibility groups and the causes instead.
+ */
+export const FLEET_PAIRS_MAX_HOSTS = 64;
 
 /** A pair's answer: go (exit 0), no-go (a failure at or above --fail-on), incomplete (a host not probed, or an error). */
 export type PairVerdict = 'go' | 'no-go' | 'incomplete';
@@ -41,6 +48,49 @@ export interface CpuBaseline {
   readonly modelsEverywhere: readonly string[] | null;
 }
 
+/**
+ * Every ordered pair's outcome, compactly: always in the report, whatever the fleet's size.
+ *
+ * `outcomes` holds each distinct outcome once, in the order the rows first use them. `rows[i]` is
+ * source `hosts[i]`'s row: its N-1 destinations in host order with the diagonal skipped (the k-th
+ * cell of row i is destination k when k < i, k + 1 when k >= i: the order of `pairs`), run-length
+ * encoded as one flat list `[outcome, run, outcome, run, ...]`: `run` (>= 1) consecutive
+ * destinations whose outcome is `outcomes[outcome]`. A row's runs add up to N-1; two consecutive
+ * runs never share an outcome. Decoding: src/fleet/cells.ts `decodeMatrix`.
+ */
+export interface FleetMatrix {
+  readonly outcomes: readonly FleetOutcome[];
+  readonly rows: readonly (readonly number[])[];
+}
+
+/**
+ * Hosts that can all take each other's guests: every ordered pair within the group is go. A greedy
+ * clique cover of the pairs that are go both ways, largest group first; every host is in exactly
+ * one group (a group of one: a host no other host exchanges guests with, e.g. one not probed).
+ */
+export interface FleetGroup {
+  /** Targets, as in FleetReport.hosts[].target, in host order. */
+  readonly hosts: readonly string[];
+  /** The CPU baseline of the group's hosts alone (as the fleet's cpuBaseline): a guest CPU from it runs on every host of the group. */
+  readonly cpuBaseline: CpuBaseline;
+}
+
+/** One cause of pairs not being GO: a rule and what it said (whatever the domain), over the pairs it holds for. */
+export interface FleetCause {
+  readonly id: string;
+  readonly messageId: string;
+  readonly status: 'fail' | 'error';
+  /** The most severe it was on any of its pairs (escalation can differ per pair). */
+  readonly severity: Severity;
+  /** Pairs that are not go with this problem (a pair counts once, however many of its domains have it). */
+  readonly pairs: number;
+  /** Distinct sources and destinations among those pairs. */
+  readonly sources: number;
+  readonly destinations: number;
+  /** The first pairs with it (in matrix order), at most one per source and three in all. */
+  readonly examples: readonly { readonly src: string; readonly dst: string; readonly domain: string | null; readonly message: string }[];
+}
+
 /** --new-host: pairs the new host breaks, that work without it. */
 export interface NewHostGate {
   readonly host: string;
@@ -70,8 +120,17 @@ export interface FleetReport {
   readonly hosts: readonly HostReport[];
   /** Hosts that could not be (fully) probed: unreachable, or reached with a collection error (a subset of hosts). */
   readonly unprobed: readonly { readonly target: string; readonly code: string; readonly message: string }[];
-  /** N x (N-1) ordered pairs, by source then destination in inventory order. */
-  readonly pairs: readonly FleetPair[];
+  /**
+   * N x (N-1) ordered pairs, by source then destination in inventory order: only when the fleet has
+   * at most FLEET_PAIRS_MAX_HOSTS (64) hosts. Absent above it: every pair is in `matrix`.
+   */
+  readonly pairs?: readonly FleetPair[];
+  /** Every pair's outcome, run-length encoded by source (always present). */
+  readonly matrix: FleetMatrix;
+  /** Compatibility groups, largest first: each host in exactly one. */
+  readonly groups: readonly FleetGroup[];
+  /** Why pairs are not GO: one entry per (rule id, messageId, status), the most pairs first. */
+  readonly causes: readonly FleetCause[];
   readonly cpuBaseline: CpuBaseline;
   readonly newHost: NewHostGate | null;
   readonly summary: {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pairsOf } from '../../src/fleet/render-layout.js';
 import type { FleetReport } from '../../src/fleet/types.js';
 import { expectedVerdict, fleetScenario } from './fleet-scenario.js';
 import { cli, labGate } from './helpers.js';
@@ -38,15 +39,17 @@ describe.skipIf(why !== null)('fleet: every ordered pair of a lab fleet', () => 
     const rep = JSON.parse(readFileSync(json, 'utf8')) as FleetReport;
     const hosts = Array.from({ length: N }, (_, i) => `f${i + 1}`);
     expect(rep.hosts.map((h) => h.target)).toEqual(hosts);
+    // Eight hosts: the report lists every pair (up to 64 hosts), and the matrix holds them all too.
     expect(rep.pairs).toHaveLength(N * (N - 1));
+    expect(rep.matrix.rows).toHaveLength(N);
     // The change it is evidence for, with the board's sign-off fields on the page.
     expect(rep.options.changeId).toBe('CHG0042');
     expect(readFileSync(html, 'utf8')).toContain('<section id="sign-off" class="signoff"><h2>Sign-off: change <code>CHG0042</code></h2>');
-    const got = rep.pairs.map((p) => `${p.src}->${p.dst} ${p.verdict}`);
+    const got = pairsOf(rep).map((p) => `${p.src}->${p.dst} ${p.verdict}`);
     const want = hosts.flatMap((s, i) => hosts.filter((d) => d !== s).map((d) => `${s}->${d} ${expectedVerdict(i + 1, Number(d.slice(1)))}`));
     expect(got).toEqual(want);
     // Each refusal for its own reason.
-    const problems = (s: string, d: string): string[] => rep.pairs.find((p) => p.src === s && p.dst === d)?.problems.map((x) => `${x.id}${x.domain ? ` [${x.domain}]` : ''}`) ?? [];
+    const problems = (s: string, d: string): string[] => pairsOf(rep).find((p) => p.src === s && p.dst === d)?.problems.map((x) => `${x.id}${x.domain ? ` [${x.domain}]` : ''}`) ?? [];
     expect(problems('f1', 'f2')).toEqual(['network.bridges [f1-vm]', 'network.bridges [dup-vm]']);
     expect(problems('f7', 'f3')).toEqual(['firewall.migration-ports']);
     expect(problems('f7', 'f4')).toEqual(['network.hostname-resolution']);
@@ -78,12 +81,12 @@ describe.skipIf(why !== null)('fleet: every ordered pair of a lab fleet', () => 
     const again = await cli(['fleet', '--from', json, '--json', '-']);
     expect(again.code).toBe(3);
     const rep = JSON.parse(again.stdout) as FleetReport;
-    const show = (r: FleetReport): string[] => r.pairs.map((p) => `${p.src}->${p.dst} ${p.verdict} ${p.problems.map((x) => `${x.id}${x.domain ? ` [${x.domain}]` : ''}`).join(',')}`);
+    const show = (r: FleetReport): string[] => pairsOf(r).map((p) => `${p.src}->${p.dst} ${p.verdict} ${p.problems.map((x) => `${x.id}${x.domain ? ` [${x.domain}]` : ''}`).join(',')}`);
     expect(show(rep)).toEqual(show(saved));
     expect(rep.options.from?.paths).toEqual([json]);
     const skipped = JSON.parse((await cli(['fleet', '--from', json, '--skip', 'firewall.migration-ports', '--json', '-'])).stdout) as FleetReport;
-    const changed = skipped.pairs.filter((p, k) => p.verdict !== rep.pairs[k]?.verdict).map((p) => `${p.src}->${p.dst} ${p.verdict}`);
-    expect(changed).toEqual(rep.pairs.filter((p) => p.problems.length > 0 && p.problems.every((x) => x.id === 'firewall.migration-ports')).map((p) => `${p.src}->${p.dst} go`));
+    const changed = pairsOf(skipped).filter((p, k) => p.verdict !== pairsOf(rep)[k]?.verdict).map((p) => `${p.src}->${p.dst} ${p.verdict}`);
+    expect(changed).toEqual(pairsOf(rep).filter((p) => p.problems.length > 0 && p.problems.every((x) => x.id === 'firewall.migration-ports')).map((p) => `${p.src}->${p.dst} go`));
     expect(changed).toContain('f7->f3 go');
   });
 
@@ -94,7 +97,7 @@ describe.skipIf(why !== null)('fleet: every ordered pair of a lab fleet', () => 
     const rep = JSON.parse(readFileSync(json, 'utf8')) as FleetReport;
     const hosts = Array.from({ length: N }, (_, i) => `f${i + 1}`);
     const want = hosts.flatMap((s, i) => hosts.filter((d) => d !== s).map((d) => `${s}->${d} ${expectedVerdict(i + 1, Number(d.slice(1)))}`));
-    expect(rep.pairs.map((p) => `${p.src}->${p.dst} ${p.verdict}`)).toEqual(want);
+    expect(pairsOf(rep).map((p) => `${p.src}->${p.dst} ${p.verdict}`)).toEqual(want);
     // The second round came down the second connection: hostnames resolved, disks sized.
     for (const h of rep.hosts.filter((x) => x.target !== 'f5')) expect(Object.keys(h.probes)).toEqual(expect.arrayContaining(['fleet-net', 'fleet-names', 'disk-sizes']));
     expect(rep.options.concurrency).toBe(3);

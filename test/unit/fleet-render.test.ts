@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { reportOptions } from '../../src/check.js';
+import { matrixViews } from '../../src/fleet/assemble.js';
+import { cellsOfPairs } from '../../src/fleet/cells.js';
 import { renderFleetConsole, renderFleetHtml, renderFleetJson } from '../../src/fleet/render.js';
+import { pairsOf } from '../../src/fleet/render-layout.js';
 import type { CpuBaseline, FleetPair, FleetReport, NewHostGate, PairVerdict } from '../../src/fleet/types.js';
 import type { ExitCode, HostReport, Severity, Status } from '../../src/types.js';
 
@@ -83,6 +86,8 @@ function fleet(hosts: HostReport[], pairs: FleetPair[], extra: { baseline?: CpuB
     rulesets: [{ path: 'rules/libvirt.yaml', sha256: 'a'.repeat(64) }],
     hosts,
     unprobed: down.map((h) => ({ target: h.target, code: h.error?.code ?? 'ssh.connect', message: extra.unprobedMessage ?? h.error?.message ?? 'unreachable' })),
+    // The matrix as assemble.ts makes it, from the pairs in their order (named as the pairs name their hosts).
+    ...matrixViews(cellsOfPairs(hosts.map((h, i) => pairs[i * (hosts.length - 1)]?.src ?? h.target), pairs), hosts, []),
     pairs,
     cpuBaseline: extra.baseline ?? NO_BASELINE,
     newHost: extra.newHost ?? null,
@@ -221,7 +226,7 @@ describe('renderFleetConsole', () => {
 
   it('still lists a pair with a host not probed when it says more than that', () => {
     const r = sample();
-    const pairs = r.pairs.map((p) => (p.src === 'hv4' && p.dst === 'hv1' ? { ...p, problems: [...p.problems, problem('clock.skew', 'major', 'error', 'clock unreadable')] } : p));
+    const pairs = pairsOf(r).map((p) => (p.src === 'hv4' && p.dst === 'hv1' ? { ...p, problems: [...p.problems, problem('clock.skew', 'major', 'error', 'clock unreadable')] } : p));
     const o = renderFleetConsole({ ...r, pairs }, { color: false, quiet: true });
     expect(o).toContain('  ? hv4 -> hv1: clock.skew (major, error), 3 rules not evaluated (a host was not probed)\n');
     expect(o).toContain('(5 pairs incomplete)');

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { cpuBaseline, newHostGate } from '../../src/fleet/matrix.js';
+import { cellsOfPairs, newHostGate } from '../../src/fleet/cells.js';
+import { cpuBaseline } from '../../src/fleet/matrix.js';
 import { parsePeers, peersCommand, type PeerQuery } from '../../src/fleet/peers.js';
 import type { FleetPair } from '../../src/fleet/types.js';
 import type { HostReport } from '../../src/types.js';
@@ -135,11 +136,11 @@ describe('--new-host gate', () => {
     const hosts = ['a', 'b', 'c', 'new'];
     // new cannot take guests (bad bridges); c cannot take guests from anyone (full): not the new host's fault.
     const pairs = all(hosts, (_s, d) => (d === 'new' || d === 'c' ? 'no-go' : 'go'));
-    const g = newHostGate('new', hosts, pairs);
+    const g = newHostGate('new', hosts, cellsOfPairs(hosts, pairs));
     expect(g.ok).toBe(false);
     expect(g.broken.map((b) => `${b.src}->${b.dst}`)).toEqual(['a->new', 'b->new', 'c->new']);
     expect(g.broken[0]?.problems).toEqual(['network.bridges [vm]']);
     expect(g.preExisting).toEqual([{ src: 'new', dst: 'c' }]);
-    expect(newHostGate('b', hosts, pairs)).toMatchObject({ ok: true, broken: [] });
+    expect(newHostGate('b', hosts, cellsOfPairs(hosts, pairs))).toMatchObject({ ok: true, broken: [] });
   });
 });
