@@ -55,7 +55,7 @@ async function runFleet(args: readonly string[], o: FleetOpts, cmd: Command, io:
   const render = await import('../fleet/render.js');
   const color = colorWanted(o, io) && toStdout.length === 0;
   (toStdout.length > 0 ? io.stderr : io.stdout).write(render.renderFleetConsole(report, { color, quiet: o.quiet ?? false }));
-  if (o.json !== undefined) writeReport(o.json, render.renderFleetJson(report), io);
+  if (o.json !== undefined) writeReport(o.json, render.fleetJsonChunks(report), io);
   if (o.html !== undefined) writeReport(o.html, render.renderFleetHtml(report), io);
   return report.summary.exitCode;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, constants as fsConstants, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, basename, resolve } from 'node:path';
 import { formatError, ReportWriteError, UsageError } from '../errors.js';
 import { FILE_FORMATS, REPORTERS, type ReportContext } from '../report/index.js';
@@ -41,19 +41,41 @@ export function checkOutputs<F extends string>(o: { readonly [K in F]?: string |
 }
 
 /** Writes a report file atomically (temp file + rename), or to stdout for '-'. */
-export function writeReport(path: string, text: string, io: Io): void {
+export function writeReport(path: string, text: string | Iterable<string>, io: Io): void {
   if (path === '-') {
-    io.stdout.write(text);
+    for (const piece of batched(text)) io.stdout.write(piece);
     return;
   }
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    writeFileSync(tmp, text, { mode: 0o644 });
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      for (const piece of batched(text)) writeSync(fd, piece);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw new ReportWriteError(`cannot write report ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+}
+
+/** A text, or its pieces joined into writes of about a MiB (a large fleet's JSON is longer than one string can be). */
+function* batched(text: string | Iterable<string>): Generator<string> {
+  if (typeof text === 'string') return void (yield text);
+  let buf: string[] = [];
+  let size = 0;
+  for (const piece of text) {
+    buf.push(piece);
+    size += piece.length;
+    if (size >= 1 << 20) {
+      yield buf.join('');
+      buf = [];
+      size = 0;
+    }
+  }
+  if (buf.length > 0) yield buf.join('');
 }
 
 /**
