@@ -14,7 +14,7 @@
  * Per pair, then: one lookup per group of rules keyed on classes alone (class-plan.ts groupsOf),
  * one per rule that reads peer facts, and the outcome (verdict, problems, domain verdicts),
  * interned as the vector of result ids it is made of (intern.ts). bench/fleet-scale.ts: 1,000
- * hosts, 999,000 pairs, about 50,000 outcomes, ~5-7 µs a pair on one core.
+ * hosts, 999,000 pairs, about 50,000 outcomes, ~3-5 µs a pair on one core.
  */
 import { evaluateScoped, readPath, summarize } from '../checks/evaluate.js';
 import type { RuleResult } from '../types.js';
