@@ -234,7 +234,7 @@ function groupOf(rules: readonly number[], plans: readonly RulePlan[], n: number
 
 /** The groups (a group whose keys could be about as many as the pairs is left out: its rules are looked up one by one). */
 export function groupsOf(plans: readonly RulePlan[], n: number): Group[] {
-  const classOnly = (p: RulePlan): boolean => p.peerInputs.length === 0 && p.relations.length === 0;
+  const classOnly = (p: RulePlan): boolean => !p.perPair;
   const fewDst = plans.flatMap((p, r) => (classOnly(p) && p.dstCount <= GROUP_CLASSES ? [r] : []));
   const fewSrc = plans.flatMap((p, r) => (classOnly(p) && p.dstCount > GROUP_CLASSES && p.srcCount <= GROUP_CLASSES ? [r] : []));
   const rest = plans.flatMap((p, r) => (classOnly(p) && p.dstCount > GROUP_CLASSES && p.srcCount > GROUP_CLASSES ? [r] : []));
