@@ -124,17 +124,19 @@ export function syntheticFleet(n: number, shape: FleetShape = {}): Probed[] {
     { port: 22, state: 'open' },
     { port: 49152, state: 'timeout' },
   ];
+  // Each host's address once (flat strings, as parsed answers are; built per pair they would be hashed per pair).
+  const addrs = Array.from({ length: n }, (_, i) => addr(i));
   const firewalled = Math.min(n - 1, 12);
   const misresolved = Math.min(n - 1, 30);
   return reports.map((report, i) => {
     if (!report.reachable) return { report, peerOf: () => null, peersError: report.error?.message ?? 'not probed' };
-    const src = addr(i);
+    const src = addrs[i] as string;
     return {
       report,
       peersError: null,
       peerOf: (j: number): PeerFacts | null => {
         if (j === i) return null;
-        const d = addr(j);
+        const d = addrs[j] as string;
         if (j === unreachable) return { route: { type: 'unicast', dst: d, dev: 'eth0', src, via: null }, routeError: null, tcp: [{ port: 22, state: 'closed' }, { port: 49152, state: 'closed' }], resolution: [d] };
         // hv31's name resolves to a stale address from rack 0.
         const resolution = j === misresolved && i < 40 ? ['10.99.0.1'] : [d];

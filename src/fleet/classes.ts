@@ -23,7 +23,8 @@ import { applyWaivers } from '../checks/waivers.js';
 import { pairHypervisor } from '../checks/hypervisor-pair.js';
 import { pairSetup, planOf, type PairSetup } from '../pair/evaluate.js';
 import type { HostReport } from '../types.js';
-import { outcomeOf, peerPart, towards, type MatrixInput, type Probed } from './matrix.js';
+import { outcomeOf, peerIncomplete, peerInputOf, towards, type MatrixInput, type Probed } from './matrix.js';
+import { peerFactsOf, peerFieldOf, type PeerInput } from '../checks/probes/index.js';
 import type { FleetOutcome } from './types.js';
 import { Interner, NumberMemo, ValueInterner, VectorInterner } from './intern.js';
 import type { RelationRows } from './relations.js';
@@ -38,11 +39,15 @@ export interface ClassMatrix {
   readonly stats: { readonly pairs: number; readonly ruleEvaluations: number; readonly ruleCells: number };
 }
 
-/** A peer path below `peer.` (split once). */
-const SUB = new Map<string, string>();
-const peerSub = (path: string): string => {
+/** A peer path below `peer.` (split once): the path below, its first field and the rest (null: none). */
+const SUB = new Map<string, { readonly sub: string; readonly field: string; readonly rest: string | null }>();
+const peerSub = (path: string): { readonly sub: string; readonly field: string; readonly rest: string | null } => {
   let v = SUB.get(path);
-  if (v === undefined) SUB.set(path, (v = path.slice('peer.'.length)));
+  if (v === undefined) {
+    const sub = path.slice('peer.'.length);
+    const dot = sub.indexOf('.');
+    SUB.set(path, (v = { sub, field: dot < 0 ? sub : sub.slice(0, dot), rest: dot < 0 ? null : sub.slice(dot + 1) }));
+  }
   return v;
 };
 
@@ -61,12 +66,12 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
   const state = Int32Array.from(probed, (p) => stateI.id(hostState(p.report)));
   const states = stateI.size;
   // The pair's hypervisor by the two hosts' states (of one host of each state).
-  const hvOf = new Map<number, 'kvm' | 'xen'>();
+  const hvOf = new NumberMemo(states * states); // 0: kvm, 1: xen
   const hvFor = (a: number, b: number): 'kvm' | 'xen' => {
     const ps = (state[a] as number) * states + (state[b] as number);
     let h = hvOf.get(ps);
-    if (h === undefined) hvOf.set(ps, (h = pairHypervisor(m.options.hypervisor ?? 'auto', { src: (probed[a] as Probed).report, dst: (probed[b] as Probed).report }).hypervisor));
-    return h;
+    if (h < 0) hvOf.set(ps, (h = pairHypervisor(m.options.hypervisor ?? 'auto', { src: (probed[a] as Probed).report, dst: (probed[b] as Probed).report }).hypervisor === 'xen' ? 1 : 0));
+    return h === 1 ? 'xen' : 'kvm';
   };
   const first = [...new Map([...state].map((s, k) => [s, k])).values()];
   const hypervisors = new Set<'kvm' | 'xen'>(first.length <= 200 ? first.flatMap((a) => first.map((b) => hvFor(a, b))) : ['kvm', 'xen']);
@@ -101,7 +106,6 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
   const combos = new Interner();
   const plan = planOf(m.options, null); // as baseViews'
   const selection = { leftOut: m.ruleSet.leftOut ?? 0, ids: new Set(m.ruleSet.rules.map((r) => r.id)) };
-  const runMemo = new Map<number, number>();
   const outcomeIds = new VectorInterner();
   const waivedI = new Interner();
   const outcomes: FleetOutcome[] = [];
@@ -118,20 +122,25 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
   let hv: 'kvm' | 'xen' = 'kvm';
   let view: HostReport | null = null;
   let setup: PairSetup | null = null;
-  // The pair's peer facts alone (read without the whole view): loaded, the facts, whether the pair added a probe failure.
+  // The pair's peer facts, read field by field (no pair view, no peer object): loaded, the fleet's
+  // answers about the destination (null: an unreachable source, whose own peer facts are read), whether the pair added a probe failure.
   let peerLoaded = false;
-  let peerObj: unknown;
+  let peerIn: PeerInput | null = null;
   let peerFailed = false;
   const lightView = (): HostReport => (view ??= towards(probed[i] as Probed, j));
   const peerRead = (path: string): unknown => {
+    const src = probed[i] as Probed;
     if (!peerLoaded) {
       peerLoaded = true;
-      const src = probed[i] as Probed;
-      const got = src.report.reachable ? peerPart(src, j) : null;
-      peerObj = got ? got.peer : src.report.facts.peer;
-      peerFailed = got !== null && got.failures.length > 0;
+      const pf = src.report.reachable ? src.peerOf(j) : null;
+      peerIn = !src.report.reachable ? null : pf === null ? {} : peerInputOf(pf);
+      peerFailed = src.report.reachable && peerIncomplete(pf);
     }
-    return path === 'peer' ? peerObj : readPath(peerObj, peerSub(path));
+    if (peerIn === null) return path === 'peer' ? src.report.facts.peer : readPath(src.report.facts.peer, peerSub(path).sub);
+    if (path === 'peer') return peerFactsOf(peerIn);
+    const { field, rest } = peerSub(path);
+    const v = peerFieldOf(peerIn, field);
+    return rest === null || v === undefined ? v : readPath(v, rest);
   };
   // With no failure of its own, the pair's view has the source's probe errors: the source says why a peer fact is missing.
   const peerWhy = (path: string): object => missingWhy(peerFailed ? lightView() : (probed[i] as Probed).report, path);
@@ -205,12 +214,23 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
     return out;
   };
   const relational = groups.filter((g) => g.relational);
-  const met = new Set<number>();
+  const runMemo = new NumberMemo(states * states * movingI.size);
+  // The destinations met by this source (marked), and the list to unmark them.
+  const met = new Uint8Array(n);
+  const metList: number[] = [];
   for (i = 0; i < n; i++) {
     const src = probed[i] as Probed;
     // The destinations that share an identity with this source: looked up rule by rule.
-    met.clear();
-    for (const g of relational) for (const r of g.rules) for (const rel of (plans[r] as RulePlan).relations) for (const j of (rel.rows as RelationRows).met(i).keys()) met.add(j);
+    for (const j of metList) met[j] = 0;
+    metList.length = 0;
+    for (const g of relational)
+      for (const r of g.rules)
+        for (const rel of (plans[r] as RulePlan).relations)
+          for (const j of (rel.rows as RelationRows).met(i).keys())
+            if (met[j] === 0) {
+              met[j] = 1;
+              metList.push(j);
+            }
     for (j = 0; j < n; j++) {
       if (i === j) continue;
       const dst = probed[j] as Probed;
@@ -222,11 +242,11 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
       hv = hvFor(i, j);
       const runKey = pairState * movingI.size + (moving[i] as number);
       let run = runMemo.get(runKey);
-      if (run === undefined) runMemo.set(runKey, (run = entry(fullSetup().runResults)));
+      if (run < 0) runMemo.set(runKey, (run = entry(fullSetup().runResults)));
       key[0] = run;
       for (let g = 0; g < groups.length; g++) {
         const G = groups[g] as Group;
-        const gk = G.relational && met.has(j) ? -1 : (pairState * G.srcCount + (G.src[i] as number)) * G.dstCount + (G.dst[j] as number);
+        const gk = G.relational && met[j] === 1 ? -1 : (pairState * G.srcCount + (G.src[i] as number)) * G.dstCount + (G.dst[j] as number);
         const memo = (G.memo ??= new NumberMemo(states * states * G.srcCount * G.dstCount));
         let v = gk < 0 ? -1 : memo.get(gk);
         if (v < 0) {

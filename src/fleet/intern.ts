@@ -62,6 +62,7 @@ export class VectorInterner {
 export class ValueInterner {
   private readonly prims = new Map<unknown, number>();
   private readonly texts = new Map<string, number>();
+  private readonly singles = new Map<string, number>();
   private readonly reasons = new WeakMap<object, number>();
   private count = 0;
 
@@ -71,8 +72,13 @@ export class ValueInterner {
       if (at === undefined) this.prims.set(v, (at = this.count++));
       return at;
     }
-    // A list of one plain string (an address, a name): no JSON to build (a JSON text never starts with a NUL).
-    const text = Array.isArray(v) && v.length === 1 && typeof v[0] === 'string' && !v[0].includes('\u0000') ? `\u0000${v[0]}` : JSON.stringify(v);
+    // A list of one string (an address, a name): by the string, no text built.
+    if (Array.isArray(v) && v.length === 1 && typeof v[0] === 'string') {
+      let at = this.singles.get(v[0]);
+      if (at === undefined) this.singles.set(v[0], (at = this.count++));
+      return at;
+    }
+    const text = JSON.stringify(v);
     let at = this.texts.get(text);
     if (at === undefined) this.texts.set(text, (at = this.count++));
     return at;

@@ -1,5 +1,5 @@
 import { evaluateHosts } from '../pair/evaluate.js';
-import { peerFactsOf } from '../checks/probes/index.js';
+import { peerFactsOf, type PeerInput } from '../checks/probes/index.js';
 import type { RuleSet } from '../checks/rules.js';
 import { SEVERITIES, type HostFacts, type HostReport, type ProbeFailure, type ReportOptions, type RuleResult, type Summary, type Waiver } from '../types.js';
 import { pairVerdictOfExit } from '../report/view.js';
@@ -49,15 +49,25 @@ export function towards(src: Probed, j: number): HostReport {
 /** A reachable source's peer facts towards host j, and the probe failures that left some out. */
 export function peerPart(src: Probed, j: number): { peer: NonNullable<HostFacts['peer']>; failures: ProbeFailure[] } {
   const pf = src.peerOf(j);
+  return { peer: pf === null ? {} : peerFactsOf(peerInputOf(pf)), failures: peerFailures(src, pf) };
+}
+
+/** What the fleet's answers about a peer give the peer facts: the control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens. */
+export function peerInputOf(pf: PeerFacts): PeerInput {
+  const tcp = pf.tcp;
+  return { route: pf.route, tcp: tcp.length === 0 ? null : tcp.length <= 2 ? tcp : tcp.slice(0, 2), resolution: pf.resolution, xendTcp: tcp.length > 2 ? tcp.slice(2) : null };
+}
+
+/** Whether the source's answers about a peer (null: none) add a probe failure to the pair (peerFailures is not empty). */
+export const peerIncomplete = (pf: PeerFacts | null): boolean => pf === null || !pf.route || !pf.resolution;
+
+/** The probe failures a source's answers about a peer (`pf`; null: none) add to the pair. */
+export function peerFailures(src: Probed, pf: PeerFacts | null): ProbeFailure[] {
+  if (pf === null) return [{ probe: 'peer-route', reason: src.peersError ?? 'no answer for this host' }];
   const failures: ProbeFailure[] = [];
-  if (pf === null) {
-    failures.push({ probe: 'peer-route', reason: src.peersError ?? 'no answer for this host' });
-    return { peer: {}, failures };
-  }
   if (!pf.route) failures.push({ probe: 'peer-route', reason: `fleet-net: ${pf.routeError ?? 'no route'}` });
   if (!pf.resolution) failures.push({ probe: 'peer-resolve', reason: `fleet-names: the destination's hostname was not known` });
-  // The control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens.
-  return { peer: peerFactsOf({ route: pf.route, tcp: pf.tcp.length > 0 ? pf.tcp.slice(0, 2) : null, resolution: pf.resolution, xendTcp: pf.tcp.length > 2 ? pf.tcp.slice(2) : null }), failures };
+  return failures;
 }
 
 function pairOf(src: string, dst: string, ev: ReturnType<typeof evaluateHosts>): FleetPair {

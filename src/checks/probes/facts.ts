@@ -32,25 +32,47 @@ export function bitsOf(arch: string): number {
 
 type TcpResult = { readonly port: number; readonly state: string };
 
+/** What the peer facts are made of: the pair's probes' outputs, or the fleet's answers about a peer. */
+export interface PeerInput {
+  readonly route?: RouteGetFacts | null;
+  readonly tcp?: readonly TcpResult[] | null;
+  readonly resolution?: readonly string[] | null;
+  readonly xendTcp?: readonly TcpResult[] | null;
+  readonly link?: PeerLink | null;
+}
+
+type Peer = NonNullable<HostFacts['peer']>;
+
 /**
- * The source's way to the destination as the rules read it (peer.*), from the pair's probes or the
- * fleet's: the route and the source address the destination will see, TCP to the control port
- * (first) and the migration port, how the destination's hostname resolves, xend's port.
+ * The source's way to the destination as the rules read it (peer.*), field by field, in the
+ * facts' order: the probe link, the route and the source address the destination will see, TCP
+ * to the control port (first) and the migration port, how the destination's hostname resolves,
+ * xend's port. undefined: the field is absent.
  */
-export function peerFactsOf(p: {
-  route?: RouteGetFacts | null;
-  tcp?: readonly TcpResult[] | null;
-  resolution?: readonly string[] | null;
-  xendTcp?: readonly TcpResult[] | null;
-  link?: PeerLink | null;
-}): NonNullable<HostFacts['peer']> {
-  const peer: NonNullable<HostFacts['peer']> = {};
-  if (p.link) peer.link = p.link;
-  if (p.route) Object.assign(peer, { route: p.route, srcAddr: p.route.src });
-  if (p.tcp) Object.assign(peer, { tcp: p.tcp, controlReachable: p.tcp[0]?.state === 'open' });
-  if (p.resolution) peer.dstHostnameResolution = p.resolution;
-  if (p.xendTcp) peer.xendTcp = p.xendTcp;
-  return peer;
+const PEER_FIELDS: { readonly [K in keyof Peer]-?: (p: PeerInput) => Peer[K] | undefined } = {
+  link: (p) => p.link || undefined,
+  route: (p) => p.route || undefined,
+  srcAddr: (p) => (p.route ? p.route.src : undefined),
+  tcp: (p) => p.tcp || undefined,
+  controlReachable: (p) => (p.tcp ? p.tcp[0]?.state === 'open' : undefined),
+  dstHostnameResolution: (p) => p.resolution || undefined,
+  xendTcp: (p) => p.xendTcp || undefined,
+};
+const PEER_FIELD_NAMES = Object.keys(PEER_FIELDS) as (keyof Peer)[];
+
+/** The peer facts of a pair, from the pair's probes or the fleet's. */
+export function peerFactsOf(p: PeerInput): Peer {
+  const peer: Record<string, unknown> = {};
+  for (const k of PEER_FIELD_NAMES) {
+    const v = PEER_FIELDS[k](p);
+    if (v !== undefined) peer[k] = v;
+  }
+  return peer as Peer;
+}
+
+/** One field of peerFactsOf(p), without building the rest (the fleet reads a pair's peer facts field by field). */
+export function peerFieldOf(p: PeerInput, field: string): unknown {
+  return Object.hasOwn(PEER_FIELDS, field) ? PEER_FIELDS[field as keyof Peer](p) : undefined;
 }
 
 type ParseResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: ParseError };
