@@ -132,9 +132,14 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
     const src = probed[i] as Probed;
     if (!peerLoaded) {
       peerLoaded = true;
-      const pf = src.report.reachable ? src.peerOf(j) : null;
-      peerIn = !src.report.reachable ? null : pf === null ? {} : peerInputOf(pf);
-      peerFailed = src.report.reachable && peerIncomplete(pf);
+      if (src.report.reachable) {
+        const pf = src.peerOf(j);
+        peerIn = pf === null ? {} : peerInputOf(pf);
+        peerFailed = peerIncomplete(pf);
+      } else {
+        peerIn = null;
+        peerFailed = false;
+      }
     }
     if (peerIn === null) return path === 'peer' ? src.report.facts.peer : readPath(src.report.facts.peer, peerSub(path).sub);
     if (path === 'peer') return peerFactsOf(peerIn);
