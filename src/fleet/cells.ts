@@ -4,7 +4,7 @@
  * pairs per outcome, verdict counts, and the --new-host gate, each in O(N^2) or less.
  */
 import type { ClassMatrix } from './classes.js';
-import type { FleetMatrix, FleetOutcome, FleetPair, NewHostGate, PairVerdict } from './types.js';
+import type { FleetMatrix, FleetOutcome, FleetPair, FleetProblem, MatrixOutcome, NewHostGate, PairVerdict } from './types.js';
 
 /** What these functions read of a ClassMatrix: `outcomes[cells[i * n + j]]` is the pair i -> j (the diagonal unused). */
 export type Cells = Pick<ClassMatrix, 'n' | 'outcomes' | 'cells'>;
@@ -12,11 +12,19 @@ export type Cells = Pick<ClassMatrix, 'n' | 'outcomes' | 'cells'>;
 /** The k-th cell of row i (the diagonal skipped) is destination k, or k + 1 from the diagonal on. */
 const destination = (i: number, k: number): number => (k < i ? k : k + 1);
 
-/** The report's form: the outcomes the cells use, in order of first use, and each row's runs (FleetMatrix). */
+/** The report's form: the problems and outcomes the cells use, in order of first use, and each row's runs (FleetMatrix). */
 export function encodeMatrix(m: Cells): FleetMatrix {
   const { n, cells } = m;
   const index = new Int32Array(m.outcomes.length).fill(-1);
-  const outcomes: FleetOutcome[] = [];
+  const problems: FleetProblem[] = [];
+  const problemIds = new Map<string, number>();
+  const problemId = (p: FleetProblem): number => {
+    const k = JSON.stringify([p.id, p.domain, p.severity, p.status, p.message, p.messageId]);
+    let x = problemIds.get(k);
+    if (x === undefined) problemIds.set(k, (x = problems.push(p) - 1));
+    return x;
+  };
+  const outcomes: MatrixOutcome[] = [];
   const rows: number[][] = [];
   for (let i = 0; i < n; i++) {
     const row: number[] = [];
@@ -26,7 +34,8 @@ export function encodeMatrix(m: Cells): FleetMatrix {
       let x = index[o] as number;
       if (x < 0) {
         x = index[o] = outcomes.length;
-        outcomes.push(m.outcomes[o] as FleetOutcome);
+        const { problems: ps, ...rest } = m.outcomes[o] as FleetOutcome;
+        outcomes.push({ ...rest, problems: ps.map(problemId) });
       }
       if (x === last) row[row.length - 1] = (row[row.length - 1] as number) + 1;
       else row.push(x, 1);
@@ -34,12 +43,20 @@ export function encodeMatrix(m: Cells): FleetMatrix {
     }
     rows.push(row);
   }
-  return { outcomes, rows };
+  return { problems, outcomes, rows };
 }
 
-/** The cells of a report's matrix (n = its rows); throws on rows that do not cover n - 1 destinations or name no outcome. */
+/** The cells of a report's matrix (n = its rows); throws on rows that do not cover n - 1 destinations or name no outcome, and on outcomes that name no problem. */
 export function decodeMatrix(matrix: FleetMatrix): Cells {
   const n = matrix.rows.length;
+  const outcomes = matrix.outcomes.map((o, k): FleetOutcome => ({
+    ...o,
+    problems: o.problems.map((p) => {
+      const x = matrix.problems[p];
+      if (x === undefined) throw new Error(`fleet matrix outcome ${k}: no problem ${p}`);
+      return x;
+    }),
+  }));
   const cells = new Uint32Array(n * n);
   matrix.rows.forEach((row, i) => {
     let k = 0;
@@ -51,7 +68,7 @@ export function decodeMatrix(matrix: FleetMatrix): Cells {
     }
     if (k !== n - 1 || row.length % 2 !== 0) throw new Error(`fleet matrix row ${i}: covers ${k} of ${n - 1} destinations`);
   });
-  return { n, outcomes: matrix.outcomes, cells };
+  return { n, outcomes, cells };
 }
 
 /** Every pair, as the report lists them for small fleets: by source then destination. */

@@ -20,12 +20,15 @@ export interface FleetPair extends FleetOutcome {
   readonly dst: string;
 }
 
+/** A failure, error or waived failure of a pair (the pair report's result, trimmed to what the matrix shows). */
+export type FleetProblem = Pick<RuleResult, 'id' | 'domain' | 'severity' | 'status' | 'message' | 'messageId'>;
+
 /** A pair's outcome without the pair: many pairs share one (fleet/classes.ts). */
 export interface FleetOutcome {
   readonly verdict: PairVerdict;
   readonly summary: Summary;
-  /** Failures, errors and waived failures, most severe first (the pair report's, trimmed to what the matrix shows). */
-  readonly problems: readonly Pick<RuleResult, 'id' | 'domain' | 'severity' | 'status' | 'message' | 'messageId'>[];
+  /** Failures, errors and waived failures, most severe first. */
+  readonly problems: readonly FleetProblem[];
   /** Moving domains and their verdicts (every running domain of the source). */
   readonly domains: readonly { readonly name: string; readonly verdict: 'go' | 'no-go' | 'unknown' }[];
 }
@@ -48,10 +51,17 @@ export interface CpuBaseline {
   readonly modelsEverywhere: readonly string[] | null;
 }
 
+/** An outcome in the matrix: its problems as indices into FleetMatrix.problems. */
+export interface MatrixOutcome extends Omit<FleetOutcome, 'problems'> {
+  readonly problems: readonly number[];
+}
+
 /**
  * Every ordered pair's outcome, compactly: always in the report, whatever the fleet's size.
  *
- * `outcomes` holds each distinct outcome once, in the order the rows first use them. `rows[i]` is
+ * `problems` holds each distinct problem once (outcomes share them: 5,000 hosts' 320,000 outcomes
+ * have a few thousand), in the order the outcomes first use them. `outcomes` holds each distinct
+ * outcome once, in the order the rows first use them, its problems as indices into `problems`. `rows[i]` is
  * source `hosts[i]`'s row: its N-1 destinations in host order with the diagonal skipped (the k-th
  * cell of row i is destination k when k < i, k + 1 when k >= i: the order of `pairs`), run-length
  * encoded as one flat list `[outcome, run, outcome, run, ...]`: `run` (>= 1) consecutive
@@ -59,7 +69,8 @@ export interface CpuBaseline {
  * runs never share an outcome. Decoding: src/fleet/cells.ts `decodeMatrix`.
  */
 export interface FleetMatrix {
-  readonly outcomes: readonly FleetOutcome[];
+  readonly problems: readonly FleetProblem[];
+  readonly outcomes: readonly MatrixOutcome[];
   readonly rows: readonly (readonly number[])[];
 }
 

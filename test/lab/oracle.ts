@@ -73,6 +73,14 @@ export interface MigrateResult {
   readonly ms: number;
   /** The guest's state on the destination afterwards. */
   readonly dstState: string;
+  /** On failure: the last lines of QEMU's log for the guest on each side ('' when it worked), to tell a refusal from a crash. */
+  readonly qemuLog: string;
+}
+
+/** The last lines of libvirt's QEMU log of a guest on a host. */
+async function qemuLogTail(lab: Lab, host: string, guest: string): Promise<string> {
+  const r = await onHost(lab, host, `tail -n 8 ${q(`/var/log/libvirt/qemu/${guest}.log`)} 2>&1`);
+  return `${host}: ${r.stdout.trim().split('\n').join(' | ')}`;
 }
 
 /**
@@ -87,7 +95,8 @@ export async function migrate(lab: Lab, src: string, dst: string, guest: string,
     .map((l) => l.replace(/^error: /, '').trim())
     .filter((l) => l && !/^Failed to (start|create)|^operation failed: migration out job: canceled by client$/.test(l))
     .join(' / ');
-  return { ok: r.code === 0, error: r.code === 0 ? '' : error || `exit ${r.code}${r.code === 124 ? ' (timed out)' : ''}`, ms: r.ms, dstState: state.stdout.trim() };
+  const qemuLog = r.code === 0 ? '' : `${await qemuLogTail(lab, src, guest)} // ${await qemuLogTail(lab, dst, guest)}`;
+  return { ok: r.code === 0, error: r.code === 0 ? '' : error || `exit ${r.code}${r.code === 124 ? ' (timed out)' : ''}`, ms: r.ms, dstState: state.stdout.trim(), qemuLog };
 }
 
 /** `virsh domjobinfo --completed` on the source after a migration: QEMU's own figures. */

@@ -15,7 +15,7 @@ import { failingCauses } from '../../src/fleet/causes.js';
 import { compatibilityGroups } from '../../src/fleet/groups.js';
 import type { Probed } from '../../src/fleet/matrix.js';
 import { renderFleetConsole, renderFleetHtml, renderFleetJson } from '../../src/fleet/render.js';
-import type { FleetPair, FleetReport } from '../../src/fleet/types.js';
+import type { FleetPair, FleetReport, MatrixOutcome } from '../../src/fleet/types.js';
 
 const CPUINFO = fileURLToPath(new URL('../fixtures/cpuinfo/', import.meta.url));
 const N = 100;
@@ -40,16 +40,20 @@ describe('a region of 100 hosts: the forms that scale', () => {
     expect([...verdicts].sort()).toEqual(['go', 'incomplete', 'no-go']);
   });
 
-  it('the encoded matrix decodes to every pair\'s outcome, runs merged, outcomes listed once', () => {
+  it('the encoded matrix decodes to every pair\'s outcome, runs merged, outcomes and problems listed once', () => {
     const enc = encodeMatrix(m);
     expect(enc.rows).toHaveLength(N);
     for (const row of enc.rows) {
       expect(row.filter((_, k) => k % 2 === 1).reduce((a, b) => a + b, 0)).toBe(N - 1);
       for (let k = 2; k < row.length; k += 2) expect(row[k]).not.toBe(row[k - 2]);
     }
-    expect(new Set(enc.outcomes).size).toBe(enc.outcomes.length);
+    expect(new Set(enc.outcomes.map((o) => JSON.stringify(o))).size).toBe(enc.outcomes.length);
+    expect(new Set(enc.problems.map((p) => JSON.stringify(p))).size).toBe(enc.problems.length);
+    // Outcomes share problems: the table is shorter than the problems the outcomes list.
+    expect(enc.problems.length).toBeLessThan(enc.outcomes.reduce((a, o) => a + o.problems.length, 0));
     expect(expandPairs(decodeMatrix(JSON.parse(JSON.stringify(enc))), targets)).toEqual(pairs);
-    expect(() => decodeMatrix({ outcomes: enc.outcomes, rows: [[0, N], ...enc.rows.slice(1)] })).toThrow(/row 0/);
+    expect(() => decodeMatrix({ ...enc, rows: [[0, N], ...enc.rows.slice(1)] })).toThrow(/row 0/);
+    expect(() => decodeMatrix({ ...enc, outcomes: [{ ...(enc.outcomes[0] as MatrixOutcome), problems: [enc.problems.length] }, ...enc.outcomes.slice(1)] })).toThrow(/outcome 0: no problem/);
   });
 
   it('groups: every host in exactly one, every ordered pair inside a group GO, largest first', () => {
