@@ -71,12 +71,18 @@ interface ReadMode {
   /** Some part of the rule reads the value itself. */
   value: boolean;
   /** Per-host operators whose message says only what they decided: keyed on their decision. */
-  readonly evals: ((v: unknown) => unknown)[];
+  readonly evals: ((v: unknown) => HostDecision)[];
+  /** One of them names the value in its message ({src}, {dst}): then a value it refuses is keyed on too. */
+  shownOnFailure: boolean;
 }
+
+type HostDecision = { readonly ok: boolean; readonly undecided?: string };
+const HOST_PLACEHOLDERS = new Set(['failed', 'details', 'src', 'dst']);
 
 /**
  * How a rule's facts are keyed. By value, unless only per-host operators whose message names
- * nothing but their decision (`{failed}`) read a fact (keyed on the decision), or a cross
+ * nothing but their decision (`{failed}`) read a fact (keyed on the decision; one whose message
+ * names the value of its one operand, `{dst}`, on the value too where it is refused), or a cross
  * operator with a relation whose message names only what the relation decides (keyed on the
  * relation per pair, and per host on the operand being there).
  */
@@ -88,7 +94,7 @@ function readModes(rule: Rule, many: (c: { src: FactRead; dst: FactRead }) => bo
   const mode = (r: FactRead): ReadMode => {
     const k = `${r.side}\u0000${r.path}`;
     let m = modes.get(k);
-    if (!m) modes.set(k, (m = { value: false, evals: [] }));
+    if (!m) modes.set(k, (m = { value: false, evals: [], shownOnFailure: false }));
     return m;
   };
   const byValue = (rs: readonly FactRead[]): void => rs.forEach((r) => (mode(r).value = true));
@@ -98,8 +104,15 @@ function readModes(rule: Rule, many: (c: { src: FactRead; dst: FactRead }) => bo
     const def = operatorNamed(a.op);
     const template = a.message ?? (all.length === 1 ? rule.message : undefined);
     const names = placeholders(template);
-    if (def?.kind === 'host' && names.every((f) => f === 'failed' || f === 'details')) {
-      for (const r of hostOperands(a)) mode(r).evals.push((v) => def.evaluate(v, a));
+    const operands = def?.kind === 'host' ? hostOperands(a) : [];
+    // A message may name the value ({src}, {dst}) of an assertion on one host: it shows only when the value is refused.
+    const shown = names.filter((f) => f === 'src' || f === 'dst');
+    if (def?.kind === 'host' && names.every((f) => HOST_PLACEHOLDERS.has(f)) && (shown.length === 0 || (operands.length === 1 && shown.every((f) => f === operands[0]?.side)))) {
+      for (const r of operands) {
+        const m = mode(r);
+        m.evals.push((v) => def.evaluate(v, a));
+        if (shown.length > 0) m.shownOnFailure = true;
+      }
     } else if (def?.kind === 'cross' && def.relation && !(def.factParams && Object.keys(def.factParams).length > 0) && names.every((f) => def.relation?.fields.includes(f))) {
       const rel = def.relation as { of: (s: unknown, d: unknown, p: unknown) => unknown };
       const c = { ...crossOperands(a), of: (s: unknown, d: unknown) => rel.of(s, d, a), members: def.relation.members ?? null };
@@ -162,7 +175,9 @@ export function planRule(rule: Rule, probed: readonly Probed[], base: readonly P
     const m = modes.get(`${side}\u0000${path}`);
     if (!m || m.value) return i === null ? JSON.stringify(keyValue(h, path)) ?? 'u' : json(i, side, path);
     const v = readPath(h.facts, path);
-    return JSON.stringify([presence(h, path), ...m.evals.map((f) => (v === undefined ? null : f(v)))]);
+    const decided = m.evals.map((f) => (v === undefined ? null : f(v)));
+    const refused = m.shownOnFailure && decided.some((d) => d !== null && (!d.ok || d.undecided !== undefined));
+    return JSON.stringify([presence(h, path), ...decided, refused ? v : null]);
   };
   const srcI = new Interner();
   const dstI = new Interner();

@@ -179,19 +179,26 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
     if (slots.length + p.relations.length === 1) return slots.length === 1 ? peerId(slots[0] as number) : relationId(p.relations[0] as RelationKey);
     return combos.id(`${r}:${[...slots.map(peerId), ...p.relations.map(relationId)].join(',')}`);
   };
+  // Per rule, the keys of its last lookup and what it gave: neighbours in a row often have the same.
+  const lastClass = new Float64Array(plans.length).fill(-1);
+  const lastRead = new Float64Array(plans.length).fill(-1);
+  const lastEntry = new Int32Array(plans.length);
   const ruleEntry = (r: number): number => {
     const p = plans[r] as RulePlan;
     const numeric = (pairState * p.srcCount + (p.src[i] as number)) * p.dstCount + (p.dst[j] as number);
     // A rule for the other hypervisor, mode or transport is skipped whatever the facts: keyed on the pair's state alone.
     const skipped = !(hv === 'kvm' ? p.applies.kvm : p.applies.xen);
+    const byClass = skipped ? -2 - pairState : numeric;
+    const read = !skipped && p.perPair ? perPair(p, r) : -1;
+    if (lastClass[r] === byClass && lastRead[r] === read) return lastEntry[r] as number;
     let memo = p.memo;
-    let k = skipped ? -1 - pairState : numeric;
-    if (!skipped && p.perPair) {
+    let k = byClass;
+    if (read >= 0) {
       const pp = (p.perPairMemo ??= { index: new NumberMemo(states * states * p.srcCount * p.dstCount), maps: [] });
       let at = pp.index.get(numeric);
       if (at < 0) pp.index.set(numeric, (at = pp.maps.push(new Map()) - 1));
       memo = pp.maps[at] as Map<number, number>;
-      k = perPair(p, r);
+      k = read;
     }
     let e = memo.get(k);
     if (e === undefined) {
@@ -199,6 +206,9 @@ export function evaluateByClasses(probed: readonly Probed[], m: MatrixInput): Cl
       ruleEvaluations++;
       memo.set(k, (e = entry(evaluateScoped(p.rule, s.hosts, s.ctx))));
     }
+    lastClass[r] = byClass;
+    lastRead[r] = read;
+    lastEntry[r] = e;
     return e;
   };
   // The pair's results in rule order, from the key.

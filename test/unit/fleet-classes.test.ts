@@ -109,6 +109,19 @@ describe('fleet matrix by classes', () => {
     expect(problem(4, 3)).not.toContain('network.hostname-resolution');
   });
 
+  it('keys a host assertion that names its value on the value where it refuses: two localhost names, two messages', () => {
+    const named = (h: HostReport, name: string): HostReport => {
+      (h.facts as Record<string, any>).host.hostname = name;
+      return h;
+    };
+    const fleet = [variant(clean.src, 1), variant(clean.dst, 2), named(variant(clean.dst, 3), 'localhost'), named(variant(clean.dst, 4), 'localhost.localdomain')];
+    const r = expectSame(peersOf(fleet), input());
+    const message = (j: number): string | undefined => r.outcomes[r.cells[j] as number]?.problems.find((p) => p.id === 'network.hostname-resolution')?.message;
+    expect(message(1)).toBeUndefined();
+    expect(message(2)).toContain('hostname is localhost:');
+    expect(message(3)).toContain('hostname is localhost.localdomain:');
+  });
+
   it('applies waivers per pair (they name hosts)', () => {
     const waivers: Waiver[] = [{ rule: 'domain.names-unique', hosts: 'hv-8', domain: null, reason: 'renamed at the move', expires: '2027-01-01', approvedBy: 'cab' } as unknown as Waiver];
     const r = expectSame(peersOf(hosts), input(waivers));
