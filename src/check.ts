@@ -8,16 +8,12 @@ import type { HostReport, Report } from './types.js';
 import type { CheckOptions } from './pair/options.js';
 import { signalName } from './pair/sessions.js';
 import { probePair } from './pair/probe.js';
-import { evaluateHosts, reportOptions } from './pair/evaluate.js';
-import { assembleReport, runBy } from './pair/report.js';
 
 export { DEFAULTS, type CheckOptions } from './pair/options.js';
 export { open, unprobed } from './pair/sessions.js';
 export { collection, type Collection, type Round } from './pair/collection.js';
 export { collectSettings, probeHost } from './pair/probe.js';
 export { hostReport } from './collection/hosts.js';
-export { evaluateHosts, planOf, reportOptions, type EvaluateInput } from './pair/evaluate.js';
-export { assembleReport, runBy } from './pair/report.js';
 
 /** Loads the rule set a check would use (built-ins, then -r files), applying --only/--skip. */
 export function rulesFor(o: Pick<CheckOptions, 'rules' | 'only' | 'skip'>): RuleSet {
@@ -46,7 +42,11 @@ export async function check(o: CheckOptions, ruleSet: RuleSet = rulesFor(o)): Pr
   const targets = { src: resolveTarget(o.src, config, overrides), dst: resolveTarget(o.dst, config, overrides) };
   const via = (t: ResolvedTarget): string => [...t.jump.map(via), `${t.host}:${t.port}`].join(' -> ');
   if (via(targets.src) === via(targets.dst)) throw new UsageError(`${o.src} and ${o.dst} both reach ${via(targets.src)}: the same host twice (a migration needs two)`);
-  const collected = await probePair(targets, o, (side, phase, detail) => o.onProgress?.(side, phase, detail));
+  const probing = probePair(targets, o, (side, phase, detail) => o.onProgress?.(side, phase, detail));
+  // Evaluation and the report load while the hosts answer: they are not needed before.
+  const loading = Promise.all([import('./pair/evaluate.js'), import('./pair/report.js')]);
+  const collected = await probing;
+  const [{ evaluateHosts, reportOptions }, { assembleReport, runBy }] = await loading;
   const interrupt = o.signal?.aborted ? signalName(o.signal) : null;
   // Interrupted: a host cut short says so (its connection was closed by us, not dropped).
   const cut = (h: HostReport): HostReport =>

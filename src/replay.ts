@@ -3,9 +3,10 @@ import { buildFacts } from './checks/probes/index.js';
 import { ReportReadError } from './errors.js';
 import { loadRules, selectRuleSet } from './checks/rules.js';
 import { loadWaivers } from './checks/waivers.js';
-import { assembleReport, DEFAULTS, evaluateHosts } from './check.js';
+import { evaluateHosts } from './pair/evaluate.js';
+import { assembleReport } from './pair/report.js';
 import { readReport } from './report/read.js';
-import type { CheckOptions } from './pair/options.js';
+import { DEFAULTS, type CheckOptions } from './pair/options.js';
 import type { FailOn, HostReport, Report, ReportOptions } from './types.js';
 
 /** The rule selection, waivers and baseline as a live check takes them (built-in rules always loaded). */

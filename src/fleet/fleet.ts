@@ -1,4 +1,5 @@
-import { collectSettings, DEFAULTS, reportOptions, rulesFor, type CheckOptions } from '../check.js';
+import { collectSettings, DEFAULTS, rulesFor, type CheckOptions } from '../check.js';
+import { reportOptions } from '../pair/evaluate.js';
 import { collectHosts, type PlannedHost } from '../collection/hosts.js';
 import { UsageError } from '../errors.js';
 import type { RuleSet } from '../checks/rules.js';

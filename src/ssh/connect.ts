@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect as dialTcp, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import ssh2 from 'ssh2';
 import type { AgentAuthMethod, Client as ClientType, ClientChannel, ConnectConfig, PublicKeyAuthMethod } from 'ssh2';
 type AuthMethod = AgentAuthMethod | PublicKeyAuthMethod;
 import { HostKeyError, SshAuthError, SshConfigError, SshConnectError } from '../errors.js';
@@ -9,7 +9,43 @@ import { fingerprint, keyTypeOf, knownKeyTypes, parseKnownHosts, verifyHostKey, 
 import type { ResolvedTarget } from './target.js';
 import type { Chunk } from '../checks/collect.js';
 
-const { Client, utils } = ssh2;
+type Ssh2 = typeof import('ssh2');
+/**
+ * ssh2, loaded at the first connection (~35 ms of start-up): a direct connection's TCP socket is
+ * opened first, so sshd accepts it and sends its banner while the library loads.
+ */
+let ssh2: Promise<Ssh2> | null = null;
+const loadSsh2 = (): Promise<Ssh2> => (ssh2 ??= import('ssh2').then((m) => (m as unknown as { default: Ssh2 }).default ?? m));
+
+/**
+ * A TCP connection to a host reached straight (no ProxyCommand, no jump host), opened before ssh2
+ * takes it over; an error before that is kept and handed over with it (`failed`).
+ */
+interface Dialed {
+  readonly sock: Socket;
+  /** Detaches the early error listener: returns the error the socket had before, if any. */
+  handOver(): Error | null;
+}
+
+function dial(t: ResolvedTarget): Dialed {
+  const sock = dialTcp({ host: t.host, port: t.port });
+  // No Nagle: the handshake, the auth exchange and the channel requests are small packets that
+  // each waited for the previous one's ACK (the peer's delayed ACK, ~40 ms): ~45 ms per host on
+  // the lab, as OpenSSH sets TCP_NODELAY too.
+  sock.setNoDelay(true);
+  let early: Error | null = null;
+  const keep = (e: Error): void => {
+    early ??= e;
+  };
+  sock.on('error', keep);
+  return {
+    sock,
+    handOver() {
+      sock.off('error', keep);
+      return early;
+    },
+  };
+}
 
 export interface ConnectOptions {
   readonly connectTimeoutMs: number;
@@ -86,7 +122,7 @@ function loadKnownHosts(files: readonly string[]): KnownHostEntry[] {
 }
 
 /** Private keys to offer, in order; encrypted keys are skipped (no prompts: use ssh-agent for them). */
-function authMethods(t: ResolvedTarget, agentSocket: string | undefined): { methods: AuthMethod[]; notes: string[] } {
+function authMethods(utils: Ssh2['utils'], t: ResolvedTarget, agentSocket: string | undefined): { methods: AuthMethod[]; notes: string[] } {
   const methods: AuthMethod[] = [];
   const notes: string[] = [];
   if (agentSocket && !t.identitiesOnly) methods.push({ type: 'agent', username: t.user, agent: agentSocket });
@@ -116,18 +152,17 @@ function describe(t: ResolvedTarget): string {
   return t.target === t.host ? where : `${t.target} (${where})`;
 }
 
-function connectOne(
-  t: ResolvedTarget,
-  o: ConnectOptions,
-  sock: NodeJS.ReadableStream | undefined,
-): Promise<{ client: ClientType; hostKey: HostKeyInfo }> {
+/** The way to one hop: a TCP connection of ours (direct), or a ProxyCommand's or jump host's stream. */
+type Way = { readonly direct: Dialed } | { readonly stream: NodeJS.ReadableStream };
+
+function connectOne(lib: Ssh2, t: ResolvedTarget, o: ConnectOptions, way: Way): Promise<{ client: ClientType; hostKey: HostKeyInfo }> {
   const known = loadKnownHosts([...t.knownHostsFiles, ...t.globalKnownHostsFiles]);
-  const { methods, notes } = authMethods(t, o.agentSocket ?? process.env.SSH_AUTH_SOCK);
+  const { methods, notes } = authMethods(lib.utils, t, o.agentSocket ?? process.env.SSH_AUTH_SOCK);
   const preferred = knownKeyTypes(known, t.host, t.port).flatMap(hostKeyAlgorithms);
   const timeoutMs = t.connectTimeoutS !== null ? Math.min(o.connectTimeoutMs, t.connectTimeoutS * 1000) : o.connectTimeoutMs;
 
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new lib.Client();
     let hostKeyError: HostKeyError | null = null;
     let hostKey: HostKeyInfo | null = null;
     let settled = false;
@@ -139,7 +174,7 @@ function connectOne(
       client.destroy();
       reject(e);
     };
-    // ssh2's readyTimeout starts after the TCP connect; this one covers the whole way to "ready".
+    // ssh2's readyTimeout starts when it takes the socket over; this one covers the whole way to "ready".
     const timer = setTimeout(() => fail(new SshConnectError(`${describe(t)}: connection timed out after ${timeoutMs} ms`)), timeoutMs);
 
     const config: ConnectConfig = {
@@ -185,7 +220,7 @@ function connectOne(
         return false;
       },
     };
-    if (sock) config.sock = sock as ConnectConfig['sock'];
+    config.sock = ('direct' in way ? way.direct.sock : way.stream) as ConnectConfig['sock'];
 
     let handshaken = false;
     client.on('handshake', () => {
@@ -197,7 +232,7 @@ function connectOne(
       clearTimeout(timer);
       resolve({ client, hostKey: hostKey ?? { type: 'unknown', fingerprint: 'unknown', status: 'known' } });
     });
-    client.on('error', (err: Error & { level?: string; code?: string }) => {
+    const onError = (err: Error & { level?: string; code?: string }): void => {
       if (hostKeyError) return fail(hostKeyError);
       if (err.level === 'client-authentication') {
         const why = methods.length === 0 ? 'no identity to offer (give -i, an IdentityFile, or run ssh-agent)' : 'every key was rejected';
@@ -208,16 +243,16 @@ function connectOne(
       // key exchange: sshd past MaxStartups drops new connections so, as a close before its banner or,
       // when our banner was already on the way, as a reset.
       const dropped = err.message === 'Connection lost before handshake' || (err.code === 'ECONNRESET' && !handshaken);
-      if (dropped && sock === undefined) return fail(new PreBannerClose(`${describe(t)}: the server closed the connection before its SSH banner (sshd's MaxStartups?)`, { cause: err }));
+      if (dropped && 'direct' in way) return fail(new PreBannerClose(`${describe(t)}: the server closed the connection before its SSH banner (sshd's MaxStartups?)`, { cause: err }));
       const code = err.code ? `${err.code} ` : '';
       fail(new SshConnectError(`${describe(t)}: cannot connect: ${code}${err.message.replace(/^connect \S+ /, '')}`, { cause: err }));
-    });
+    };
+    client.on('error', onError);
     client.on('close', () => fail(hostKeyError ?? new SshConnectError(`${describe(t)}: connection closed during the handshake`)));
     client.connect(config);
-    // No Nagle: the handshake, the auth exchange and the channel requests are small packets that
-    // each waited for the previous one's ACK (the peer's delayed ACK, ~40 ms): ~45 ms per host on
-    // the lab, as OpenSSH sets TCP_NODELAY too. A no-op on a jump host's forwarded channel.
-    client.setNoDelay(true);
+    // The TCP connection failed before ssh2 had it (refused, unreachable): as ssh2 reports a socket error.
+    const early = 'direct' in way ? way.direct.handOver() : null;
+    if (early) onError(early);
   });
 }
 
@@ -281,29 +316,40 @@ export async function connect(t: ResolvedTarget, o: ConnectOptions): Promise<Ssh
     for (const c of chain.reverse()) c.end();
     kill();
   };
+  // The first hop reached straight is dialled before ssh2 is loaded (the library's start-up overlaps sshd's).
+  const head = t.jump[0] ?? t;
+  let dialed: Dialed | null = head.proxyCommand === null ? dial(head) : null;
   try {
-    let sock: NodeJS.ReadableStream | undefined;
+    const lib = await loadSsh2();
+    let stream: NodeJS.ReadableStream | null = null;
     for (const hop of [...t.jump, t]) {
       // Only the first host can have a ProxyCommand: later ones are reached through the hosts before them.
       if (chain.length === 0 && hop.proxyCommand !== null) {
         const proxy = proxyCommandSocket(hop, hop.proxyCommand);
-        sock = proxy.sock;
+        stream = proxy.sock;
         kill = proxy.kill;
       } else if (chain.length > 0) {
         const via = chain[chain.length - 1] as ClientType;
         try {
-          sock = await forward(via, hop.host, hop.port);
+          stream = await forward(via, hop.host, hop.port);
         } catch (e) {
           throw new SshConnectError(`${describe(hop)}: jump host could not reach it: ${(e as Error).message}`);
         }
       }
-      // Only a direct connection ends in PreBannerClose (connectOne): a ProxyCommand's or jump host's socket is never tried twice.
-      const { client, hostKey } = await retryPreBanner(() => connectOne(hop, o, sock));
+      // Only a direct connection ends in PreBannerClose (connectOne): a ProxyCommand's or jump host's stream is never tried twice.
+      const through = stream;
+      const { client, hostKey } = await retryPreBanner(() => {
+        if (through !== null) return connectOne(lib, hop, o, { stream: through });
+        const d = dialed ?? dial(hop);
+        dialed = null;
+        return connectOne(lib, hop, o, { direct: d });
+      });
       chain.push(client);
       if (hop === t) return session(client, hostKey, closeAll);
     }
     throw new Error('unreachable');
   } catch (e) {
+    dialed?.sock.destroy();
     closeAll();
     throw e;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reportOptions } from '../../src/check.js';
+import { reportOptions } from '../../src/pair/evaluate.js';
 import { matrixViews } from '../../src/fleet/assemble.js';
 import { cellsOfPairs } from '../../src/fleet/cells.js';
 import { renderFleetConsole, renderFleetHtml, renderFleetJson } from '../../src/fleet/render.js';

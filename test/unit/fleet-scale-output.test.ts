@@ -7,7 +7,8 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticFleet } from '../../bench/fleet-hosts.js';
-import { reportOptions, rulesFor } from '../../src/check.js';
+import { rulesFor } from '../../src/check.js';
+import { reportOptions } from '../../src/pair/evaluate.js';
 import { fleetReport } from '../../src/fleet/assemble.js';
 import { decodeMatrix, encodeMatrix, expandPairs, newHostGate, type Cells } from '../../src/fleet/cells.js';
 import { evaluateByClasses } from '../../src/fleet/classes.js';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { evaluateHosts, reportOptions } from '../../src/check.js';
+import { evaluateHosts, reportOptions } from '../../src/pair/evaluate.js';
 import { libvirtCountsShared, libvirtRefusals } from '../../src/checks/libvirt-safety.js';
 import { buildFacts } from '../../src/checks/probes/index.js';
 import { parseCapabilities, parseDomainXmlList, parseDomCapabilities } from '../../src/checks/probes/libvirt-xml.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { evaluateHosts, reportOptions } from '../../src/check.js';
+import { evaluateHosts, reportOptions } from '../../src/pair/evaluate.js';
 import { pairHypervisor } from '../../src/checks/hypervisor-pair.js';
 import { detectHypervisor, parseHvDetect } from '../../src/checks/probes/hypervisor.js';
 import type { HvSigns } from '../../src/model/system.js';
