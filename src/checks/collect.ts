@@ -9,6 +9,8 @@ export interface ScriptProbe {
   readonly command: string;
   /** Its share of the host's one virsh run (virsh-batch.ts); `command` runs instead when the run cannot take it. */
   readonly virsh?: VirshPart;
+  /** Cannot block and prints what the kernel holds (Probe.bounded): run as it is, with no timeout or cap process around it. */
+  readonly bounded?: boolean;
 }
 
 /** Per-probe cap on stdout kept as evidence; the rest is dropped and the output marked truncated. */
@@ -42,8 +44,9 @@ export function lastFrame(probes: readonly ScriptProbe[]): string {
  * probe can read the rest of the script, and the whole body is one compound command, parsed
  * before anything runs. Markers go to both stdout and stderr so each stream can be split. Each
  * probe's stdout is capped on the host, so a runaway or hostile command cannot flood the link or
- * this process's memory. The libvirt probes share one virsh run (virsh-batch.ts), printed where
- * the first of them stands.
+ * this process's memory, and each runs under `timeout`; a bounded probe (kernel facts, a fixed
+ * command) runs bare, a process or two fewer each. The libvirt probes share one virsh run
+ * (virsh-batch.ts), printed where the first of them stands.
  */
 export function buildScript(probes: readonly ScriptProbe[], boundary: string, probeTimeoutS: number, cap: number = DEFAULT_PROBE_OUTPUT_CAP): string {
   if (!/^MPB[0-9a-f]{32}$/.test(boundary)) throw new Error(`bad boundary ${boundary}`);
@@ -60,6 +63,10 @@ export function buildScript(probes: readonly ScriptProbe[], boundary: string, pr
   ];
   const frame = (p: ScriptProbe, exec?: string): string[] => {
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(p.id) || p.id.startsWith('mp.')) throw new Error(`bad probe id ${p.id}`);
+    const begin = `printf '%s B %s\n' ${boundary} ${p.id}; printf '%s B %s\n' ${boundary} ${p.id} >&2`;
+    const end = `printf '\n%s E %s %s\n' ${boundary} ${p.id} "$_mp_rc"; printf '\n%s E %s\n' ${boundary} ${p.id} >&2`;
+    // One process (a plain command), or a subshell: no timeout, no head, no command substitution for the exit code.
+    if (p.bounded && exec === undefined) return [begin, `${PLAIN.test(p.command) ? p.command : `( ${p.command} )`} </dev/null 4>&-; _mp_rc=$?`, end];
     const program = p.command.split(' ')[0] as string;
     const run =
       exec !== undefined
@@ -68,10 +75,10 @@ export function buildScript(probes: readonly ScriptProbe[], boundary: string, pr
           ? `if command -v ${program} >/dev/null 2>&1; then $_mp_to ${p.command}; else $_mp_to sh -c ${shq(p.command)}; fi`
           : `$_mp_to sh -c ${shq(p.command)}`;
     return [
-      `printf '%s B %s\n' ${boundary} ${p.id}; printf '%s B %s\n' ${boundary} ${p.id} >&2`,
+      begin,
       // At most cap+1 bytes leave the host per probe (one more than the cap marks it truncated).
       `_mp_rc=$( { { ${run} </dev/null 4>&- 5>&-; echo $? >&5; } | head -c ${cap + 1} >&4; } 5>&1 )`,
-      `printf '\n%s E %s %s\n' ${boundary} ${p.id} "$_mp_rc"; printf '\n%s E %s\n' ${boundary} ${p.id} >&2`,
+      end,
     ];
   };
   const group = virshGroup(probes);

@@ -58,7 +58,7 @@ export function collection(session: SshSession, t: ResolvedTarget, o: SessionOpt
   return {
     async round(ids, ctx, extra = []) {
       // The libvirt probes share one virsh run on the host (checks/virsh-batch.ts).
-      const probes: ScriptProbe[] = [...ids.map((id): ScriptProbe => ({ id, command: PROBES[id].command(ctx), ...(VIRSH_PARTS[id] ? { virsh: VIRSH_PARTS[id](ctx) } : {}) })), ...extra];
+      const probes: ScriptProbe[] = [...ids.map((id): ScriptProbe => ({ id, command: PROBES[id].command(ctx), ...(VIRSH_PARTS[id] ? { virsh: VIRSH_PARTS[id](ctx) } : {}), ...(PROBES[id].bounded ? { bounded: true } : {}) })), ...extra];
       const boundary = newBoundary();
       const script = buildScript(probes, boundary, Math.max(1, Math.floor(probeTimeoutMs / 1000)));
       const cmd = (run ??= session.run(o.sudo ? 'sudo -n /bin/sh -s' : '/bin/sh -s'));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildScript, capture, lastFrame, newBoundary, probeEnded, splitOutput, type Chunk, type ScriptProbe } from '../../src/checks/collect.js';
+import { PROBES } from '../../src/checks/probes/index.js';
 import { LIBVIRT_PROBES, VIRSH_PARTS } from '../../src/checks/probes/table/libvirt.js';
 import { shq } from '../../src/checks/shell.js';
 
@@ -78,6 +79,46 @@ describe('collection script (run by a real /bin/sh)', () => {
     expect(Date.now() - t0).toBeLessThan(8000);
     expect(r.outputs.hang?.exitCode).toBe(124);
     expect(r.outputs.next).toMatchObject({ stdout: 'ok\n', exitCode: 0 });
+  });
+
+  it('runs a bounded probe bare (no timeout, no cap process): same split, exit codes, stdin and isolation', () => {
+    const bare = (id: string, command: string): ScriptProbe => ({ id, command, bounded: true });
+    const probes = [bare('plain', 'uname -s'), bare('compound', "_mp_rc=99; d=x; printf 'one\\ntwo'; echo err >&2; exit 3"), bare('missing', 'no-such-command-mp'), bare('reader', 'cat; echo read-done'), { id: 'after', command: 'echo "${d:-unset}"' }];
+    const script = buildScript(probes, newBoundary(), 10);
+    // Only the unbounded probe has a timeout and a head around it.
+    expect(script.match(/\$_mp_to /g)).toHaveLength(1);
+    expect(script.match(/head -c/g)).toHaveLength(1);
+    const r = runLocally(probes, { cap: 1000 });
+    expect(r.missing).toEqual([]);
+    expect(r.outputs.plain).toMatchObject({ stdout: 'Linux\n', exitCode: 0 });
+    expect(r.outputs.compound).toMatchObject({ stdout: 'one\ntwo', stderr: 'err\n', exitCode: 3 });
+    expect(r.outputs.missing?.exitCode).toBe(127);
+    expect(r.outputs.missing?.stderr).toMatch(/not found/);
+    expect(r.outputs.reader?.stdout).toBe('read-done\n');
+    // A compound bounded command runs in a subshell: what it sets stays there.
+    expect(r.outputs.after?.stdout).toBe('unset\n');
+  });
+
+  it("the built-in bounded probes: fixed commands, and this machine's real outputs split and parsed through bare frames", () => {
+    const bounded = Object.values(PROBES).filter((p) => 'bounded' in p && p.bounded);
+    expect(bounded.length).toBeGreaterThan(5);
+    const a = { libvirtUri: 'qemu:///system', transport: 'ssh', domains: [] } as const;
+    const b = { libvirtUri: 'xen:///', transport: 'tls', domains: ['x'], peer: { host: 'h', sshPort: 2 }, peerHostname: 'h' } as const;
+    for (const p of bounded) expect(p.command(b), p.id).toBe(p.command(a));
+    const r = runLocally(bounded.map((p) => ({ id: p.id, command: p.command(a), bounded: true })));
+    expect(r.missing).toEqual([]);
+    for (const p of bounded) {
+      const out = r.outputs[p.id];
+      expect(out?.exitCode, p.id).not.toBeNull();
+      // What this Linux machine prints parses (a missing `ip` would fail with 127 instead).
+      if (out?.exitCode === 0) expect(() => p.parse(out.stdout), p.id).not.toThrow();
+    }
+  });
+
+  it("a bounded probe's output is capped by the client", () => {
+    const r = runLocally([{ id: 'big', command: 'head -c 5000 /dev/zero', bounded: true }], { cap: 1000, hostCap: 1000 });
+    expect(r.outputs.big?.truncated).toBe(true);
+    expect(r.outputs.big?.stdout).toHaveLength(1000);
   });
 
   it('marks stdout beyond the cap as truncated', () => {

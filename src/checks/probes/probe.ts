@@ -58,6 +58,13 @@ export interface Probe<T = unknown> {
   plan?(known: Known): Partial<ProbeContext> | null;
   /** Only for hosts of this hypervisor: left out when --hypervisor names the other one. */
   readonly hypervisor?: Hypervisor;
+  /**
+   * Asks only the kernel or local files (/proc, /sys, uname, ip, a shell test): cannot block on a
+   * disk, a mount, the network or a daemon, and prints what the kernel holds. Runs without the
+   * per-probe timeout and the host-side output cap (each a process or two per probe); the
+   * collection's own timeout and the client's cap still hold. Its command is fixed (reads no context).
+   */
+  readonly bounded?: true;
   /** The shell command, every value quoted with shq(). */
   command(ctx: ProbeContext): string;
   parse(stdout: string): T;
