@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildScript, capture, lastFrame, newBoundary, probeEnded, splitOutput, type Chunk, type ScriptProbe } from '../../src/checks/collect.js';
-import { PROBES } from '../../src/checks/probes/index.js';
+import { onSecondChannel, PROBE_IDS, PROBES } from '../../src/checks/probes/index.js';
 import { LIBVIRT_PROBES, VIRSH_PARTS } from '../../src/checks/probes/table/libvirt.js';
 import { shq } from '../../src/checks/shell.js';
 
@@ -113,6 +113,10 @@ describe('collection script (run by a real /bin/sh)', () => {
       // What this Linux machine prints parses (a missing `ip` would fail with 127 instead).
       if (out?.exitCode === 0) expect(() => p.parse(out.stdout), p.id).not.toThrow();
     }
+  });
+
+  it('round 1 puts the libvirt probes on a channel of their own, and only them (Probe.channel)', () => {
+    expect(PROBE_IDS.filter(onSecondChannel).sort()).toEqual(Object.keys(LIBVIRT_PROBES).sort());
   });
 
   it("a bounded probe's output is capped by the client", () => {

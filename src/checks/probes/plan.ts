@@ -70,5 +70,5 @@ export function secondRound(role: HostRole, s: PlanSettings, base: ProbeContext,
   return { ids, ctx };
 }
 
-/** Probes that run on a second SSH channel of the session in round 1: the libvirt ones (a dozen virsh runs, half the script's time). */
-export const onSecondChannel = (id: ProbeId): boolean => id.startsWith('virsh-') || id === 'dirty-rate';
+/** Probes that run on a second SSH channel of the session in round 1: those that declare one (Probe.channel). */
+export const onSecondChannel = (id: ProbeId): boolean => (PROBES[id] as Probe).channel !== undefined;

@@ -59,6 +59,11 @@ export interface Probe<T = unknown> {
   /** Only for hosts of this hypervisor: left out when --hypervisor names the other one. */
   readonly hypervisor?: Hypervisor;
   /**
+   * Round 1 runs on two SSH channels of one session at once: the probes of a channel named here
+   * (`libvirt`: a dozen virsh runs, half the script's time, waiting on libvirtd) on one, the rest on the other.
+   */
+  readonly channel?: 'libvirt';
+  /**
    * Asks only the kernel or local files (/proc, /sys, uname, ip, a shell test): cannot block on a
    * disk, a mount, the network or a daemon, and prints what the kernel holds. Runs without the
    * per-probe timeout and the host-side output cap (each a process or two per probe); the

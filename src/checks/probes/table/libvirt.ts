@@ -52,24 +52,27 @@ export const VIRSH_PARTS: Readonly<Record<string, (c: ProbeContext) => VirshPart
   'virsh-snapshots': (c) => ({ uri: c.libvirtUri, work: { kind: 'snapshots' } }),
 };
 
+/** A libvirt probe: in round 1 on the libvirt channel, beside the host's other probes (it waits on libvirtd). */
+const libvirtProbe = <T>(p: Omit<Probe<T>, 'channel'>): Probe<T> => probe({ ...p, channel: 'libvirt' });
+
 /** libvirt's probes (virsh): version, domains and their definitions, snapshots, networks, pools, capabilities, dirty rates. */
 export const LIBVIRT_PROBES = {
-  'virsh-version': probe({ id: 'virsh-version', hypervisor: 'kvm', provides: ['libvirt.version', 'libvirt.hypervisor'], command: simple('virsh-version'), parse: parseVirshVersion }),
-  'virsh-list': probe({
+  'virsh-version': libvirtProbe({ id: 'virsh-version', hypervisor: 'kvm', provides: ['libvirt.version', 'libvirt.hypervisor'], command: simple('virsh-version'), parse: parseVirshVersion }),
+  'virsh-list': libvirtProbe({
     id: 'virsh-list',
     hypervisor: 'kvm',
     provides: ['libvirt.domains', 'migration'],
     command: simple('virsh-list'),
     parse: parseVirshList,
   }),
-  'virsh-uuids': probe({
+  'virsh-uuids': libvirtProbe({
     id: 'virsh-uuids',
     hypervisor: 'kvm',
     provides: ['libvirt.domains.uuid', 'migration.domains.uuid'],
     command: simple('virsh-uuids'),
     parse: parseVirshUuids,
   }),
-  'virsh-domxml': probe({
+  'virsh-domxml': libvirtProbe({
     id: 'virsh-domxml',
     hypervisor: 'kvm',
     provides: ['libvirt.domains.xml', 'migration.domains.xml', 'migration.bridges', 'migration.networks', 'migration.pools', 'migration.cpuModes', 'migration.virtTypes'],
@@ -77,7 +80,7 @@ export const LIBVIRT_PROBES = {
     command: each('virsh-domxml'),
     parse: parseDomainXmlList,
   }),
-  'virsh-snapshots': probe({
+  'virsh-snapshots': libvirtProbe({
     id: 'virsh-snapshots',
     hypervisor: 'kvm',
     side: 'src',
@@ -93,19 +96,19 @@ export const LIBVIRT_PROBES = {
     },
     parse: parseSnapshotCounts,
   }),
-  'virsh-nets': probe({ id: 'virsh-nets', hypervisor: 'kvm', provides: ['libvirt.networks', 'migration.networks', 'migration.bridges'], command: each('virsh-nets'), parse: parseNetworkXmlList }),
-  'virsh-pools': probe({ id: 'virsh-pools', hypervisor: 'kvm', provides: ['libvirt.pools', 'migration.pools'], command: each('virsh-pools'), parse: parsePoolXmlList }),
-  'virsh-caps': probe({ id: 'virsh-caps', hypervisor: 'kvm', provides: ['libvirt.machineTypes', 'libvirt.virtTypes'], command: simple('virsh-caps'), parse: parseCapabilities }),
-  'virsh-domcaps': probe({ id: 'virsh-domcaps', hypervisor: 'kvm', provides: ['libvirt.cpuSupport.models'], command: simple('virsh-domcaps'), parse: parseDomCapabilities }),
+  'virsh-nets': libvirtProbe({ id: 'virsh-nets', hypervisor: 'kvm', provides: ['libvirt.networks', 'migration.networks', 'migration.bridges'], command: each('virsh-nets'), parse: parseNetworkXmlList }),
+  'virsh-pools': libvirtProbe({ id: 'virsh-pools', hypervisor: 'kvm', provides: ['libvirt.pools', 'migration.pools'], command: each('virsh-pools'), parse: parsePoolXmlList }),
+  'virsh-caps': libvirtProbe({ id: 'virsh-caps', hypervisor: 'kvm', provides: ['libvirt.machineTypes', 'libvirt.virtTypes'], command: simple('virsh-caps'), parse: parseCapabilities }),
+  'virsh-domcaps': libvirtProbe({ id: 'virsh-domcaps', hypervisor: 'kvm', provides: ['libvirt.cpuSupport.models'], command: simple('virsh-domcaps'), parse: parseDomCapabilities }),
   // TCG guests (domain type qemu) get QEMU's emulated CPU, whose usable models differ from KVM's.
-  'virsh-domcaps-tcg': probe({
+  'virsh-domcaps-tcg': libvirtProbe({
     id: 'virsh-domcaps-tcg',
     hypervisor: 'kvm',
     provides: ['libvirt.cpuSupport.tcg'],
     command: simple('virsh-domcaps-tcg'),
     parse: parseDomCapabilities,
   }),
-  'dirty-rate': probe({
+  'dirty-rate': libvirtProbe({
     id: 'dirty-rate',
     hypervisor: 'kvm',
     side: 'src',
