@@ -137,10 +137,10 @@ export function syntheticFleet(n: number, shape: FleetShape = {}): Probed[] {
       peerOf: (j: number): PeerFacts | null => {
         if (j === i) return null;
         const d = addrs[j] as string;
-        if (j === unreachable) return { route: { type: 'unicast', dst: d, dev: 'eth0', src, via: null }, routeError: null, tcp: [{ port: 22, state: 'closed' }, { port: 49152, state: 'closed' }], resolution: [d] };
+        if (j === unreachable) return { route: { type: 'unicast', dst: d, dev: 'eth0', src, via: null }, routeError: null, tcp: [{ port: 22, state: 'closed' }, { port: 49152, state: 'closed' }], xendTcp: [], resolution: [d] };
         // hv31's name resolves to a stale address from rack 0.
         const resolution = j === misresolved && i < 40 ? ['10.99.0.1'] : [d];
-        return { route: { type: 'unicast', dst: d, dev: 'eth0', src, via: null }, routeError: null, tcp: j === firewalled ? dropped : open, resolution };
+        return { route: { type: 'unicast', dst: d, dev: 'eth0', src, via: null }, routeError: null, tcp: j === firewalled ? dropped : open, xendTcp: [], resolution };
       },
     };
   });

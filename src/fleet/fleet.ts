@@ -41,7 +41,7 @@ async function probeFleet(targets: readonly ResolvedTarget[], o: FleetOptions): 
     firstExtra: (i) => [{ id: 'fleet-net', command: netCommand(asked[i] as PeerQuery[]) }],
     secondExtra: (i, known) => {
       const q = (asked[i] = peerQueries(targets, i, (j) => known.peers[j < i ? j : j - 1]?.facts ?? null, transport));
-      return [{ id: 'fleet-names', command: namesCommand(q, q.map((p) => p.ports.slice(2))) }];
+      return [{ id: 'fleet-names', command: namesCommand(q) }];
     },
   });
   return collected.map(({ report }, i) => {

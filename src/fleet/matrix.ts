@@ -52,10 +52,9 @@ export function peerPart(src: Probed, j: number): { peer: NonNullable<HostFacts[
   return { peer: pf === null ? {} : peerFactsOf(peerInputOf(pf)), failures: peerFailures(src, pf) };
 }
 
-/** What the fleet's answers about a peer give the peer facts: the control port and QEMU's first migration port, as the pair probe tries them; then xend's relocation port where it listens. */
+/** What the fleet's answers about a peer give the peer facts: the pair probe's ports (peer-tcp) and xend's relocation port (xend-tcp), each where it was tried. */
 export function peerInputOf(pf: PeerFacts): PeerInput {
-  const tcp = pf.tcp;
-  return { route: pf.route, tcp: tcp.length === 0 ? null : tcp.length <= 2 ? tcp : tcp.slice(0, 2), resolution: pf.resolution, xendTcp: tcp.length > 2 ? tcp.slice(2) : null };
+  return { route: pf.route, tcp: pf.tcp.length === 0 ? null : pf.tcp, resolution: pf.resolution, xendTcp: pf.xendTcp.length === 0 ? null : pf.xendTcp };
 }
 
 /** Whether the source's answers about a peer (null: none) add a probe failure to the pair (peerFailures is not empty). */

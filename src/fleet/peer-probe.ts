@@ -26,7 +26,7 @@ export function peerQueries(hosts: readonly PeerAddress[], i: number, facts: (j:
     if (j === i) return [];
     const k = facts(j);
     const xend = xendListening(k);
-    return [{ host: p.host, hostname: k?.host?.hostname ?? null, ports: [...peerPorts(transport, p.port), ...(xend ? [xend.relocationPort] : [])], delayS: spreadDelayS(i, j, hosts.length) }];
+    return [{ host: p.host, hostname: k?.host?.hostname ?? null, ports: peerPorts(transport, p.port), xendPort: xend ? xend.relocationPort : null, delayS: spreadDelayS(i, j, hosts.length) }];
   });
 }
 

@@ -10,8 +10,10 @@ export interface PeerQuery {
   readonly host: string;
   /** Its own hostname (uname -n, learnt in the first round): libvirt sends migration data there. */
   readonly hostname: string | null;
-  /** TCP ports to try: the control port, QEMU's first migration port, xend's relocation port where it listens. */
+  /** TCP ports the pair probe tries (peer-tcp): the control port first, then QEMU's first migration port. */
   readonly ports: readonly number[];
+  /** xend's relocation port where the peer's xend listens (xend-tcp; known in the second round), else null. */
+  readonly xendPort: number | null;
   /** Seconds to wait before connecting to it (spreadDelayS: so that the hosts of a fleet do not all knock on one sshd at once). */
   readonly delayS?: number;
 }
@@ -31,12 +33,17 @@ export function spreadDelayS(i: number, j: number, n: number): number {
   return Number(((((j - i - 1) % n) + n) % n * CONNECT_SPREAD_S).toFixed(3));
 }
 
+type TcpState = { readonly port: number; readonly state: 'open' | 'closed' | 'timeout' | 'untested' };
+
 /** What one host found out about one peer. */
 export interface PeerFacts {
   readonly route: RouteGetFacts | null;
   /** Why there is no route (the peer's name does not resolve here, or no route to it). */
   readonly routeError: string | null;
-  readonly tcp: readonly { port: number; state: 'open' | 'closed' | 'timeout' | 'untested' }[];
+  /** The connects to the query's `ports`, in their order. */
+  readonly tcp: readonly TcpState[];
+  /** The connect to its `xendPort` ([] when it has none). */
+  readonly xendTcp: readonly TcpState[];
   /** Addresses the peer's hostname resolves to here; [] when it does not resolve; null when not asked. */
   readonly resolution: readonly string[] | null;
 }
@@ -88,11 +95,12 @@ function tcpCommand(args: string): string {
 
 /**
  * The second half, once every host's hostname is known: how each peer's hostname resolves here
- * (libvirt sends migration data to it), and TCP connects to ports learnt in the first round
- * (xend's relocation port). Lines: `<i> resolve-rc N`, `<i> resolve <getent line>`, `<i> tcp ...`.
+ * (libvirt sends migration data to it), and a TCP connect to xend's relocation port where the
+ * first round found one (unless the first round tried that port already). Lines: `<i> resolve-rc N`,
+ * `<i> resolve <getent line>`, `<i> tcp ...`.
  */
-export function namesCommand(peers: readonly PeerQuery[], extraPorts: readonly (readonly number[])[] = []): string {
-  const tcpArgs = peers.flatMap((p, i) => (extraPorts[i] ?? []).map((port) => tcpArg(i, p.host, port, 0))).join(' ');
+export function namesCommand(peers: readonly PeerQuery[]): string {
+  const tcpArgs = peers.flatMap((p, i) => (p.xendPort === null || p.ports.includes(p.xendPort) ? [] : [tcpArg(i, p.host, p.xendPort, 0)])).join(' ');
   return [
     `set -- ${peers.map((p, i) => `${i} ${shq(p.hostname ?? '')}`).join(' ')}`,
     // Split on newlines with the shell's own loop (no sed per peer), globbing off.
@@ -109,7 +117,8 @@ export function peersCommand(peers: readonly PeerQuery[]): string {
 
 /**
  * Parses the peers probe's lines into one PeerFacts per query, in the queries' order; each
- * peer's TCP results in the order of its ports (the jobs finish in any order).
+ * peer's TCP results taken by port (the jobs finish in any order): its `ports` in their order,
+ * and its `xendPort`.
  * @throws ParseError ('fleet-peers') on a line that is not `<index> <kind> ...` for a known index and kind.
  */
 export function parsePeers(text: string, queries: readonly PeerQuery[]): PeerFacts[] {
@@ -133,12 +142,15 @@ export function parsePeers(text: string, queries: readonly PeerQuery[]): PeerFac
     else a.resolve.push(rest);
   }
   return acc.map((a, i) => {
-    const order = queries[i]?.ports ?? [];
-    const rank = (port: number): number => (order.includes(port) ? order.indexOf(port) : order.length);
+    const q = queries[i];
+    const byPort = new Map<number, TcpState>();
+    if (a.tcp.length > 0) for (const t of parsePeerTcp(a.tcp.join('\n'))) if (!byPort.has(t.port)) byPort.set(t.port, t);
+    const at = (port: number): TcpState[] => { const t = byPort.get(port); return t ? [t] : []; };
     return {
       route: (a.addr && routes.get(a.addr)) || null,
-      routeError: a.addr === null ? `cannot resolve ${queries[i]?.host ?? '?'} on this host` : routes.has(a.addr) ? null : `no route to ${a.addr}`,
-      tcp: a.tcp.length > 0 ? parsePeerTcp(a.tcp.join('\n')).sort((x, y) => rank(x.port) - rank(y.port)) : [],
+      routeError: a.addr === null ? `cannot resolve ${q?.host ?? '?'} on this host` : routes.has(a.addr) ? null : `no route to ${a.addr}`,
+      tcp: (q?.ports ?? []).flatMap(at),
+      xendTcp: q?.xendPort == null ? [] : at(q.xendPort),
       // getent exits 2 for a name it cannot find: that resolves to nothing, which the rule reports.
       resolution: a.resolveRc === null ? null : a.resolveRc === 0 || a.resolveRc === 2 ? parseGetentAhosts(a.resolve.join('\n')) : null,
     };

@@ -47,7 +47,7 @@ function peersOf(hosts: readonly HostReport[], faults: (i: number, j: number) =>
       i === j || !d.reachable
         ? i === j
           ? null
-          : { route: null, routeError: `cannot resolve ${addr(d)} on this host`, tcp: [], resolution: null }
+          : { route: null, routeError: `cannot resolve ${addr(d)} on this host`, tcp: [], xendTcp: [], resolution: null }
         : {
             route: { type: 'unicast', dst: addr(d), dev: 'eth0', src: own, via: null },
             routeError: null,
@@ -55,6 +55,7 @@ function peersOf(hosts: readonly HostReport[], faults: (i: number, j: number) =>
               { port: 22, state: 'open' },
               { port: 49152, state: 'open' },
             ],
+            xendTcp: [],
             resolution: [addr(d)],
             ...faults(i, j),
           },

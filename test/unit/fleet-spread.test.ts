@@ -28,8 +28,8 @@ describe('fleet: peer connects spread so that no sshd sees the whole fleet at on
     const port = (server.address() as AddressInfo).port;
     try {
       const q: PeerQuery[] = [
-        { host: '127.0.0.1', hostname: null, ports: [port], delayS: 0 },
-        { host: '127.0.0.1', hostname: null, ports: [port], delayS: 0.4 },
+        { host: '127.0.0.1', hostname: null, ports: [port], xendPort: null, delayS: 0 },
+        { host: '127.0.0.1', hostname: null, ports: [port], xendPort: null, delayS: 0.4 },
       ];
       const t0 = performance.now();
       const { stdout } = await promisify(execFile)('sh', ['-c', netCommand(q)], { encoding: 'utf8', timeout: 20_000 });

@@ -8,9 +8,9 @@ import type { HostReport } from '../../src/types.js';
 import { parseErrorOf } from './parse-error-of.js';
 
 const Q: PeerQuery[] = [
-  { host: '10.0.0.2', hostname: 'hv2', ports: [22, 49152] },
-  { host: 'hv3.example', hostname: 'hv3', ports: [22, 49152, 8002] },
-  { host: 'gone.example', hostname: null, ports: [22, 49152] },
+  { host: '10.0.0.2', hostname: 'hv2', ports: [22, 49152], xendPort: null },
+  { host: 'hv3.example', hostname: 'hv3', ports: [22, 49152], xendPort: 8002 },
+  { host: 'gone.example', hostname: null, ports: [22, 49152], xendPort: null },
 ];
 
 describe('fleet peers probe', () => {
@@ -42,10 +42,13 @@ describe('fleet peers probe', () => {
         { port: 22, state: 'open' },
         { port: 49152, state: 'timeout' },
       ],
+      xendTcp: [],
       resolution: ['10.0.0.2'],
     });
     expect(b?.route?.via).toBe('10.0.0.254');
-    expect(b?.tcp.map((t) => t.port)).toEqual([22, 49152, 8002]);
+    // The pair probe's ports in their order; xend's by its port, wherever its line came.
+    expect(b?.tcp.map((t) => t.port)).toEqual([22, 49152]);
+    expect(b?.xendTcp).toEqual([{ port: 8002, state: 'closed' }]);
     // getent's exit 2: the name does not resolve here (the rule says so), not an unknown.
     expect(b?.resolution).toEqual([]);
     expect(c).toMatchObject({ route: null, routeError: 'cannot resolve gone.example on this host', resolution: null });
@@ -58,8 +61,8 @@ describe('fleet peers probe', () => {
 
   it('quotes every host and hostname, and runs as POSIX sh on this machine (real getent, ip, bash)', () => {
     const evil: PeerQuery[] = [
-      { host: "127.0.0.1'; touch /tmp/mp-pwned-peer; '", hostname: '$(touch /tmp/mp-pwned-peer2)', ports: [9] },
-      { host: '127.0.0.1', hostname: 'localhost', ports: [9, 1] },
+      { host: "127.0.0.1'; touch /tmp/mp-pwned-peer; '", hostname: '$(touch /tmp/mp-pwned-peer2)', ports: [9], xendPort: null },
+      { host: '127.0.0.1', hostname: 'localhost', ports: [9, 1], xendPort: 2 },
     ];
     const cmd = peersCommand(evil);
     const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 20_000 });
@@ -67,6 +70,7 @@ describe('fleet peers probe', () => {
     const facts = parsePeers(r.stdout, evil);
     expect(facts[1]?.route?.dst).toBe('127.0.0.1');
     expect(facts[1]?.tcp.map((t) => `${t.port}:${t.state}`)).toEqual(['9:closed', '1:closed']);
+    expect(facts[1]?.xendTcp.map((t) => `${t.port}:${t.state}`)).toEqual(['2:closed']);
     expect(facts[1]?.resolution).toEqual(expect.arrayContaining(['127.0.0.1']));
     expect(facts[0]?.routeError).toMatch(/^cannot resolve/);
     expect(spawnSync('ls', ['/tmp/mp-pwned-peer', '/tmp/mp-pwned-peer2']).status).not.toBe(0);
