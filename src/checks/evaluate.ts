@@ -219,7 +219,7 @@ export function evaluateRule(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): Ru
         if (!(e instanceof OperandError)) throw e;
         o = { status: 'error', message: `operator ${a.op} cannot compare these facts: ${e.message}`, messageId: 'error.operand', data: {}, evidence: {} };
       }
-      mergeEvidence(evidence, o.evidence, asserts.length > 1 ? { src: a.path ?? a.src ?? a.op, dst: a.path ?? a.dst ?? a.op } : null);
+      mergeEvidence(evidence, o.evidence, asserts.length > 1 ? { src: readLabel('src', a.path ?? a.src, a.op), dst: readLabel('dst', a.path ?? a.dst, a.op) } : null);
       Object.assign(data, o.data);
       if (o.status === 'fail') failures.push(o);
       if (o.status === 'error' && !errored) errored = o;
@@ -254,6 +254,9 @@ export function evaluateScoped(rule: RuleSpec, hosts: Hosts, ctx: EvalContext): 
   const narrow = ctx.narrow;
   return m.domains.map((d) => ({ ...evaluateRule(rule, { src: narrow(d.name), dst: hosts.dst }, ctx), domain: d.name }));
 }
+
+/** What a side's evidence is keyed by when a rule has several assertions: the plain fact path it read there (a qualified one without its qualifier), or the operator. */
+const readLabel = (side: Side, path: string | undefined, op: string): string => (path === undefined ? op : onSide(side, path).path);
 
 /** One assertion's evidence goes in as is; several go in side by side, keyed by the fact path each side read. */
 function mergeEvidence(into: Record<string, unknown>, from: Record<string, unknown>, labels: Record<Side, string> | null): void {
