@@ -33,6 +33,11 @@ function virshGroup(probes: readonly ScriptProbe[]): BatchedProbe[] {
   return probes.filter((p): p is BatchedProbe => p.virsh !== undefined && p.virsh.uri === uri);
 }
 
+/** The frame a probe's output has ended with once its end line is in: its own, or the virsh run's end for a probe of the host's virsh run. */
+export function frameOf(probes: readonly ScriptProbe[], id: string): string {
+  return virshGroup(probes).some((p) => p.id === id) ? END_FRAME : id;
+}
+
 /** The id of the last frame the script prints: a round is over once it has ended on both streams. */
 export function lastFrame(probes: readonly ScriptProbe[]): string {
   return virshGroup(probes).length > 0 ? END_FRAME : (probes[probes.length - 1]?.id ?? '');

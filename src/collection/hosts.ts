@@ -7,7 +7,7 @@
  */
 import { CollectError, PreflightError } from '../errors.js';
 import type { ScriptProbe } from '../checks/collect.js';
-import { buildFacts, onSecondChannel, probesOf, secondRound, type HostRole, type PlanSettings, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
+import { buildFacts, onSecondChannel, peerProbesRead, probesOf, secondRound, type HostRole, type PlanSettings, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
 import type { Known } from '../checks/probes/probe.js';
 import type { Mode } from '../checks/vocabulary.js';
 import type { SshSession } from '../ssh/connect.js';
@@ -74,6 +74,9 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: n
   return out;
 }
 
+/** Some of a host's round-1 outputs, each as soon as it is in (Collection.outputsOf). */
+type OutputsOf = (ids: readonly string[]) => Promise<Record<string, ProbeOutput>>;
+
 /** Round 1's outcome on one host: the session (when kept), the main collection, the finished rounds, and the facts for planning. */
 interface First {
   readonly s: SshSession;
@@ -114,13 +117,19 @@ export async function collectHosts(hosts: readonly PlannedHost[], o: CollectSett
     return { ...o.base, domains: o.domains, ...(one ? { peer: { host: one.host, sshPort: one.port } } : {}) };
   };
   const firsts = hosts.map(() => deferred<First | PreflightError>());
+  // A host's round-1 outputs as they come in (null: not reached), for the peers that plan their round 2 on some of them.
+  const early = hosts.map(() => deferred<OutputsOf | null>());
+  // The pair plans round 2 once the peer's probes its plans read are in; the fleet's own round-2 probes read all of them.
+  const streamed = keepOpen && hooks.secondExtra === undefined;
 
   const first = async (h: PlannedHost, i: number): Promise<First | PreflightError> => {
     const s = track(await open(h.target, o, progress(i)));
     if (s instanceof PreflightError) return s;
     const ids = probesOf(roleOf(h), 1, o.plan);
     progress(i)('collecting', `${ids.length} probes`);
-    const r = await firstRound(s, h.target, ids, firstCtx(h), o, hooks.firstExtra?.(i) ?? []);
+    const started = firstRound(s, h.target, ids, firstCtx(h), o, hooks.firstExtra?.(i) ?? []);
+    early[i]?.resolve(started.outputsOf);
+    const r = await started.finished;
     const facts = buildFacts(r.round.outputs).facts;
     if (keepOpen) return { s, c: r.c, done: r.done, error: r.round.error, facts };
     const done = [...r.done, ...(await r.c.finish())];
@@ -135,9 +144,14 @@ export async function collectHosts(hosts: readonly PlannedHost[], o: CollectSett
     let c = f.c;
     try {
       if (f.error === null) {
+        const reads = streamed ? peerProbesRead(roleOf(h), o.plan) : [];
         const peers = await Promise.all(h.peers.map(async (j) => {
-          const p = await (firsts[j] as { promise: Promise<First | PreflightError> }).promise;
           const t = (hosts[j] as PlannedHost).target;
+          if (streamed) {
+            const outputsOf = await (early[j] as { promise: Promise<OutputsOf | null> }).promise;
+            return { host: t.host, sshPort: t.port, facts: outputsOf === null ? null : buildFacts(await outputsOf(reads)).facts };
+          }
+          const p = await (firsts[j] as { promise: Promise<First | PreflightError> }).promise;
           return { host: t.host, sshPort: t.port, facts: p instanceof PreflightError ? null : p.facts };
         }));
         const known: Known = { self: f.facts, peers, mode: o.mode, domains: o.domains };
@@ -166,9 +180,11 @@ export async function collectHosts(hosts: readonly PlannedHost[], o: CollectSett
       return await Promise.all(
         hosts.map(async (h, i) => {
           const f = await first(h, i).catch((e: unknown) => {
+            early[i]?.resolve(null);
             firsts[i]?.resolve(e instanceof PreflightError ? e : new CollectError(String(e)));
             throw e;
           });
+          early[i]?.resolve(null);
           firsts[i]?.resolve(f);
           return second(h, i, f);
         }),
@@ -191,15 +207,20 @@ export async function collectHosts(hosts: readonly PlannedHost[], o: CollectSett
  * wait on the network) on a third, so the host works on all together. Returns the main collection
  * (round 2 goes down it), round 1 merged for planning, and the finished rounds of the others.
  */
-async function firstRound(s: SshSession, t: ResolvedTarget, ids: readonly ProbeId[], ctx: ProbeContext, o: SessionOptions, extra: readonly ScriptProbe[]): Promise<{ c: Collection; round: Round; done: Round[] }> {
+function firstRound(s: SshSession, t: ResolvedTarget, ids: readonly ProbeId[], ctx: ProbeContext, o: SessionOptions, extra: readonly ScriptProbe[]): { outputsOf: OutputsOf; finished: Promise<{ c: Collection; round: Round; done: Round[] }> } {
   const heavy = ids.filter(onSecondChannel);
   const light = ids.filter((id) => !onSecondChannel(id));
   const split = heavy.length > 0 && light.length > 0;
   const c = collection(s, t, o);
   const lv = split ? collection(s, t, o) : null;
   const x = extra.length > 0 ? collection(s, t, o) : null;
-  const [a, b] = await Promise.all([c.round(split ? light : ids, ctx), lv?.round(heavy, ctx), x?.round([], ctx, extra)]);
-  const done = [...(lv ? await lv.finish() : []), ...(x ? await x.finish() : [])];
-  const round: Round = b ? { outputs: { ...a.outputs, ...b.outputs }, missing: [...a.missing, ...b.missing], error: a.error ?? b.error } : a;
-  return { c, round, done };
+  const rounds = Promise.all([c.round(split ? light : ids, ctx), lv?.round(heavy, ctx), x?.round([], ctx, extra)]);
+  const outputsOf: OutputsOf = async (want) => Object.assign({}, ...(await Promise.all([c.outputsOf(want), lv?.outputsOf(want) ?? {}])));
+  const finished = (async () => {
+    const [a, b] = await rounds;
+    const done = [...(lv ? await lv.finish() : []), ...(x ? await x.finish() : [])];
+    const round: Round = b ? { outputs: { ...a.outputs, ...b.outputs }, missing: [...a.missing, ...b.missing], error: a.error ?? b.error } : a;
+    return { c, round, done };
+  })();
+  return { outputsOf, finished };
 }

@@ -1,5 +1,5 @@
 import { CollectError } from '../errors.js';
-import { buildScript, capture, lastFrame, newBoundary, probeEnded, splitOutput, type ScriptProbe } from '../checks/collect.js';
+import { buildScript, capture, frameOf, lastFrame, newBoundary, probeEnded, splitOutput, type ScriptProbe } from '../checks/collect.js';
 import { PROBES, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
 import { VIRSH_PARTS } from '../checks/probes/table/libvirt.js';
 import type { RunningCommand, SshSession } from '../ssh/connect.js';
@@ -25,6 +25,12 @@ export interface Collection {
   /** Runs a round; resolves once its last probe has ended (or the command did), split for planning the next round. */
   /** `extra`: probes of the caller's own (fleet), after the built-in ones. */
   round(ids: readonly ProbeId[], ctx: ProbeContext, extra?: readonly ScriptProbe[]): Promise<Round>;
+  /**
+   * Some probes of the round running now, each once its output has ended on both streams (so a
+   * peer's second round can be planned before this round is over); those not in the round, or not
+   * ended when the command did, are left out.
+   */
+  outputsOf(ids: readonly string[]): Promise<Record<string, ProbeOutput>>;
   /** No more rounds: ends stdin, waits for the shell to exit and splits every round from the complete streams. */
   finish(): Promise<Round[]>;
 }
@@ -76,6 +82,22 @@ export function collection(session: SshSession, t: ResolvedTarget, o: SessionOpt
       }
       const res = await cmd.result;
       return split(rounds.length - 1, cmd, res.interrupted, res.exitCode);
+    },
+    async outputsOf(ids) {
+      const cmd = run;
+      if (!cmd) return {};
+      // Each from the round that ran it (a later round may have started since).
+      const parts = await Promise.all(
+        rounds.map(async (r, i) => {
+          const wanted = ids.filter((id) => r.probes.some((p) => p.id === id));
+          if (wanted.length === 0) return {};
+          const ended = [...new Set(wanted.map((id) => frameOf(r.probes, id)))].flatMap((f) => [probeEnded(cmd.stdout, r.from.out, r.boundary, f, 'stdout'), probeEnded(cmd.stderr, r.from.err, r.boundary, f, 'stderr')]);
+          await cmd.until(() => ended.every((e) => e()));
+          const { outputs } = split(i, cmd, null, null);
+          return Object.fromEntries(wanted.flatMap((id) => (outputs[id] ? [[id, outputs[id]]] : [])));
+        }),
+      );
+      return Object.assign({}, ...parts) as Record<string, ProbeOutput>;
     },
     async finish() {
       if (!run) return [];

@@ -72,3 +72,15 @@ export function secondRound(role: HostRole, s: PlanSettings, base: ProbeContext,
 
 /** Probes that run on a second SSH channel of the session in round 1: those that declare one (Probe.channel). */
 export const onSecondChannel = (id: ProbeId): boolean => (PROBES[id] as Probe).channel !== undefined;
+
+/** Whether a fact path and a probe's provided path name overlapping facts (one is the other, or under it). */
+const overlaps = (a: string, b: string): boolean => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+
+/**
+ * The peers' round-1 probes a host's round 2 plans read (Probe.peerReads, through what each probe
+ * provides): round 2 can be planned once these are in on the peers.
+ */
+export function peerProbesRead(role: HostRole, s: PlanSettings): ProbeId[] {
+  const paths = probesOf(role, 2, s).flatMap((id) => (PROBES[id] as Probe).peerReads ?? []);
+  return PROBE_IDS.filter((id) => (PROBES[id].round ?? 1) === 1 && PROBES[id].provides.some((p) => paths.some((r) => overlaps(r, p))));
+}

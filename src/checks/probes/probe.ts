@@ -56,6 +56,11 @@ export interface Probe<T = unknown> {
    * peers); null when there is nothing to ask (the probe does not run).
    */
   plan?(known: Known): Partial<ProbeContext> | null;
+  /**
+   * Round 2: the facts `plan` reads of the peers (fact paths, as in `provides`). The host's round 2
+   * waits for the peers' probes that provide them, not for the peers' whole first round.
+   */
+  readonly peerReads?: readonly string[];
   /** Only for hosts of this hypervisor: left out when --hypervisor names the other one. */
   readonly hypervisor?: Hypervisor;
   /**

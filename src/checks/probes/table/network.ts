@@ -76,6 +76,8 @@ export const NETWORK_PROBES = {
     peer: 'one',
     hypervisor: 'xen',
     provides: ['peer.xendTcp', 'xenMove.relocation.tcp'],
+    // xendListening: the toolstack (hv-detect, xl info, libvirt's driver) and xend's configuration.
+    peerReads: ['hypervisor', 'libvirt.hypervisor', 'xen.xend'],
     // Runs when the destination's xend-config.sxp turns the relocation server on: its port, from the source.
     plan: (k) => {
       const x = xendListening(k.peers[0]?.facts);
@@ -90,6 +92,7 @@ export const NETWORK_PROBES = {
     round: 2,
     peer: 'one',
     provides: ['peer.dstHostnameResolution'],
+    peerReads: ['host.hostname'],
     // The destination's own hostname (uname -n, its first round): libvirt sends the migration data there.
     plan: (k) => {
       const name = k.peers[0]?.facts?.host?.hostname;

@@ -45,6 +45,8 @@ export const STORAGE_PROBES = {
     round: 2,
     peer: 'one',
     provides: ['storage.landing'],
+    // The source's moving disks (domains, their XML, the mounts and pools that classify them) and its Xen guests.
+    peerReads: ['libvirt.domains', 'libvirt.pools', 'storage.mounts', 'hypervisor', 'libvirt.hypervisor', 'xen.domains', 'xen.configs'],
     // From the source's first round: where its disks would land in the copying modes; in any mode a Xen guest's host block devices (they must exist here).
     plan: (k) => {
       const src = k.peers[0]?.facts;
