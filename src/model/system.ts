@@ -97,7 +97,7 @@ export interface MeminfoFacts {
 export interface LsmFacts {
   /** Active LSMs in call order; [] when unknown (kernel < 4.15, or securityfs not mounted). */
   readonly lsms: readonly string[];
-  /** null: cannot tell (no /sys/fs/selinux/enforce and no LSM list to rule SELinux out). */
+  /** disabled also when no selinuxfs is mounted (libvirt's is_selinux_enabled() is false then); null: cannot tell (a saved output of the probe before it said so, with no LSM list to rule SELinux out). */
   readonly selinux: 'enforcing' | 'permissive' | 'disabled' | null;
   readonly apparmor: 'enabled' | 'disabled' | null;
 }

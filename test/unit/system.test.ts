@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { cpus, networkInterfaces, release, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROBES, type ProbeContext } from '../../src/checks/probes/index.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
 import {
   parseGetentAhosts,
@@ -64,8 +65,7 @@ const expectParseError = (fn: () => unknown, probe: string): void => {
 };
 
 /** The probe scripts exactly as collected on a host (see parseLsm / parseHostIds). */
-const LSM_SCRIPT =
-  `printf 'lsm=%s\\n' "$(cat /sys/kernel/security/lsm 2>/dev/null)"; printf 'selinux=%s\\n' "$(cat /sys/fs/selinux/enforce 2>/dev/null)"; printf 'apparmor=%s\\n' "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)"`;
+const LSM_SCRIPT = PROBES.lsm.command({} as ProbeContext);
 const HOST_IDS_SCRIPT = `printf 'product_uuid=%s\\n' "$(cat /sys/class/dmi/id/product_uuid 2>/dev/null)"; printf 'machine_id=%s\\n' "$(cat /etc/machine-id 2>/dev/null)"`;
 
 const readOr = (path: string): string | null => {
@@ -360,16 +360,16 @@ describe('lsm probe script', () => {
     expect(out.split('\n')).toHaveLength(4); // three lines and the final newline
     const lsmFile = readOr('/sys/kernel/security/lsm');
     const lsms = lsmFile ? lsmFile.split(',') : [];
-    const enforce = readOr('/sys/fs/selinux/enforce');
+    const enforce = readOr('/sys/fs/selinux/enforce') ?? readOr('/selinux/enforce');
     const aa = readOr('/sys/module/apparmor/parameters/enabled');
     const parsed = parseLsm(out);
     expect(parsed.lsms).toEqual(lsms);
-    expect(parsed.selinux).toBe(enforce === '1' ? 'enforcing' : enforce === '0' ? 'permissive' : lsms.length > 0 && !lsms.includes('selinux') ? 'disabled' : null);
-    expect(parsed.apparmor).toBe(aa === 'Y' ? 'enabled' : aa === 'N' ? 'disabled' : lsms.length > 0 && !lsms.includes('apparmor') ? 'disabled' : null);
-    if (lsmFile === null) {
-      // This machine: no securityfs mounted, no selinuxfs, no AppArmor module: every value empty, nothing known.
-      expect(out).toBe('lsm=\nselinux=\napparmor=\n');
-      expect(parsed).toEqual({ lsms: [], selinux: null, apparmor: null });
+    expect(parsed.selinux).toBe(enforce === '1' ? 'enforcing' : enforce === '0' ? 'permissive' : 'disabled');
+    expect(parsed.apparmor).toBe(aa === 'Y' ? 'enabled' : 'disabled');
+    if (lsmFile === null && enforce === null && aa === null) {
+      // This machine: no securityfs mounted, no selinuxfs, no AppArmor module: neither is on, as libvirt sees it.
+      expect(out).toBe('lsm=\nselinux=-\napparmor=-\n');
+      expect(parsed).toEqual({ lsms: [], selinux: 'disabled', apparmor: 'disabled' });
     }
   });
 
@@ -381,7 +381,9 @@ describe('lsm probe script', () => {
     ['EL9, SELinux enforcing, no AppArmor module', 'lsm=lockdown,capability,landlock,yama,selinux,bpf\nselinux=1\napparmor=\n', { selinux: 'enforcing', apparmor: 'disabled' }],
     ['EL8, SELinux permissive', 'lsm=capability,yama,selinux,bpf\nselinux=0\napparmor=\n', { selinux: 'permissive', apparmor: 'disabled' }],
     ['Debian, AppArmor built in but booted apparmor=0', 'lsm=lockdown,capability,landlock,yama,tomoyo,bpf\nselinux=\napparmor=N\n', { selinux: 'disabled', apparmor: 'disabled' }],
-    ['RHEL 7 (3.10: no lsm file), SELinux enforcing', 'lsm=\nselinux=1\napparmor=\n', { selinux: 'enforcing', apparmor: null }],
+    ['RHEL 7 (3.10: no lsm file), SELinux enforcing, as the probe printed it before "-"', 'lsm=\nselinux=1\napparmor=\n', { selinux: 'enforcing', apparmor: null }],
+    ['RHEL 7, SELinux enforcing, no AppArmor module', 'lsm=\nselinux=1\napparmor=-\n', { selinux: 'enforcing', apparmor: 'disabled' }],
+    ['RHEL 6 booted selinux=0: no selinuxfs anywhere', 'lsm=\nselinux=-\napparmor=-\n', { selinux: 'disabled', apparmor: 'disabled' }],
   ] as const)('%s', (_name, text, want) => {
     const f = parseLsm(text);
     expect({ selinux: f.selinux, apparmor: f.apparmor }).toEqual(want);

@@ -98,8 +98,10 @@ export function parseLsm(text: string): LsmFacts {
   const lsms = kv.lsm === '' ? [] : kv.lsm.split(',');
   if (lsms.some((l) => !/^[a-z0-9_]+$/.test(l))) throw new ParseError('lsm', `not an LSM list: ${show(kv.lsm)}`);
   const absent = (name: string): 'disabled' | null => (lsms.length > 0 && !lsms.includes(name) ? 'disabled' : null);
-  const selinux = kv.selinux === '1' ? 'enforcing' : kv.selinux === '0' ? 'permissive' : kv.selinux === '' ? absent('selinux') : undefined;
-  const apparmor = kv.apparmor === 'Y' ? 'enabled' : kv.apparmor === 'N' ? 'disabled' : kv.apparmor === '' ? absent('apparmor') : undefined;
+  // '-': the file is not there (no selinuxfs mounted, no AppArmor in the kernel), so libvirt finds neither on; '' (outputs of the
+  // probe before it said so): ruled out only by an LSM list without it.
+  const selinux = kv.selinux === '1' ? 'enforcing' : kv.selinux === '0' ? 'permissive' : kv.selinux === '-' ? 'disabled' : kv.selinux === '' ? absent('selinux') : undefined;
+  const apparmor = kv.apparmor === 'Y' ? 'enabled' : kv.apparmor === 'N' ? 'disabled' : kv.apparmor === '-' ? 'disabled' : kv.apparmor === '' ? absent('apparmor') : undefined;
   if (selinux === undefined) throw new ParseError('lsm', `selinux enforce is 0 or 1, got ${show(kv.selinux)}`);
   if (apparmor === undefined) throw new ParseError('lsm', `apparmor enabled is Y or N, got ${show(kv.apparmor)}`);
   return { lsms, selinux, apparmor };

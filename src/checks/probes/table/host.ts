@@ -46,7 +46,8 @@ export const HOST_PROBES = {
     bounded: true,
     provides: ['security'],
     command: () =>
-      `printf 'lsm=%s\\n' "$(cat /sys/kernel/security/lsm 2>/dev/null)"; printf 'selinux=%s\\n' "$(cat /sys/fs/selinux/enforce 2>/dev/null)"; printf 'apparmor=%s\\n' "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)"`,
+      // selinuxfs at /sys/fs/selinux, or /selinux before 3.0 (RHEL 6); '-': no selinuxfs, no AppArmor module (neither is on).
+      `printf 'lsm=%s\\n' "$(cat /sys/kernel/security/lsm 2>/dev/null)"; printf 'selinux=%s\\n' "$(cat /sys/fs/selinux/enforce 2>/dev/null || cat /selinux/enforce 2>/dev/null || echo -)"; printf 'apparmor=%s\\n' "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null || echo -)"`,
     parse: parseLsm,
   }),
   clock: probe({ id: 'clock', bounded: true, provides: ['clock'], command: () => 'date +%s.%N', parse: parseClock }),
