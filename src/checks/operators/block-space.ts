@@ -5,16 +5,19 @@ import { human } from '../units.js';
 import { defineOperator, type OpContext, type OpResult } from './define.js';
 import { diskLabel as name, list } from './values.js';
 
-/** Whether the mode copies this disk to the destination (the others are shared, or empty). */
-function copied(d: MigrationDisk, mode: OpContext['mode'], landing: Landing): boolean {
+/**
+ * Whether the mode copies this disk to the destination, or (block mode, read-only) needs it there.
+ * Cold and save moves copy what is not on shared storage. A block migration copies every writable,
+ * non-shareable disk with a source, wherever it lives (libvirt's qemuMigrationAnyCopyDisk does not
+ * look at the storage): a file on a network filesystem lands in whatever the destination has at
+ * that path, the same export (the file is there: storage.disk-paths reports the self-copy), another
+ * one, its own disk, or nothing. Network disks and shared-pool volumes are not created there
+ * (qemuMigrationDstPrecreateDisk skips them or finds the volume): nothing to land.
+ */
+function copied(d: MigrationDisk, mode: OpContext['mode']): boolean {
   if (d.source === null || d.storage === 'empty' || d.shareable) return false;
   if (d.storage === 'local' || d.storage === 'block') return true;
-  // Block mode copies a disk on a network filesystem the destination does not mount: it lands on the destination's own disk.
-  if (mode === 'block' && d.storage === 'shared-fs' && d.type === 'file') {
-    const dir = landing.dirs.find((x) => x.path === dirname(d.source ?? ''));
-    return dir !== undefined && dir.exists && dir.mountpoint !== d.mount?.mountpoint;
-  }
-  return false;
+  return mode === 'block' && d.storage === 'shared-fs' && d.type === 'file';
 }
 
 interface Need {
@@ -46,7 +49,7 @@ function blockSpace(src: unknown, dst: unknown, ctx: OpContext): OpResult {
   };
   let copyBytes = 0;
   for (const d of list<MigrationDisk>(src)) {
-    if (!copied(d, ctx.mode, landing)) continue;
+    if (!copied(d, ctx.mode)) continue;
     const path = d.source ?? '';
     const bytes = landingBytes(d);
     const label = `${name(d)}${bytes !== null ? `, ${human(bytes)}` : ''}`;
@@ -64,7 +67,7 @@ function blockSpace(src: unknown, dst: unknown, ctx: OpContext): OpResult {
     }
     if (d.type === 'volume') {
       const pool = landing.pools?.find((p) => p.name === d.pool);
-      if (!landing.pools) unknown.push(`${name(d)}: the destination's storage pools are unknown`);
+      if (!landing.pools) unknown.push(`${name(d)}: the destination's storage pools are unknown (the virsh-pools probe gave none)`);
       else if (!pool) problems.push(`${name(d)}: the destination has no storage pool ${d.pool ?? '?'} for volume ${d.volume ?? '?'}`);
       else need(`pool:${pool.name}`, `pool ${pool.name}`, pool.availableBytes, bytes, label);
       copyBytes += bytes;
@@ -81,7 +84,10 @@ function blockSpace(src: unknown, dst: unknown, ctx: OpContext): OpResult {
       problems.push(`${name(d)}: ${dir} does not exist on the destination`);
       continue;
     }
-    if (ctx.mode === 'block' && landing.pools && !landing.pools.some((p) => p.targetPath !== null && trimSlash(p.targetPath) === dir)) {
+    // Unknown pools leave the pool check open, not passed; the room is still checked (a shortage fails whatever the pools).
+    if (ctx.mode === 'block' && !landing.pools) {
+      unknown.push(`${name(d)}: libvirt creates the missing image through a storage pool whose target is ${dir}, and the destination's storage pools are unknown (the virsh-pools probe gave none)`);
+    } else if (ctx.mode === 'block' && landing.pools && !landing.pools.some((p) => p.targetPath !== null && trimSlash(p.targetPath) === dir)) {
       problems.push(
         `${name(d)}: libvirt creates the missing image through a storage pool whose target is ${dir}, and the destination has none ` +
           `("no storage pool with matching target path"): define one (virsh pool-define-as NAME dir --target ${dir}; virsh pool-start NAME) or create the image there first`,

@@ -3,13 +3,19 @@ import { defineOperator, type OpContext, type OpResult } from './define.js';
 import { diskLabel as disk, list } from './values.js';
 import { human } from '../units.js';
 
+/** Whether a block migration copies the disk by default: writable, not shareable, with a source (libvirt's qemuMigrationAnyCopyDisk). */
+const blockCopied = (d: MigrationDisk): boolean => !d.readonly && !d.shareable && d.source !== null;
+
 /**
  * src: migration.disks; dst: storage.networkMounts. Whether each disk is where the mode needs it.
  * live: reachable from the destination without copying (a network filesystem mounted at the same
  * path from the same export there, a network disk, a shared-pool volume); local disks need a
  * block migration (the message gives the bytes), host block devices cannot be judged from here.
  * block: local disks are copied; a shared disk the copy would include (libvirt copies every
- * writable, non-shareable disk unless told otherwise) would be mirrored onto itself.
+ * writable, non-shareable disk unless told otherwise) would be mirrored onto itself. A host block
+ * device is included too (qemuMigrationAnyCopyDisk does not look at the storage), so whether it is
+ * a LUN both hosts see (a self-copy) or a local one (copied; storage.block-space checks it exists)
+ * cannot be judged from here either.
  * cold and save: local disks and devices are copied by the operator (storage.block-space checks
  * the room); shared ones must be mounted identically, as for live.
  */
@@ -31,7 +37,8 @@ function disksShared(src: unknown, dst: unknown, ctx: OpContext): OpResult {
       else bytesToCopy += d.bytes;
     } else if (ctx.mode === 'block') {
       const shared = identical || d.storage === 'network' || d.storage === 'shared-pool';
-      if (shared && !d.readonly && !d.shareable && d.source !== null) selfCopy.push(disk(d));
+      if (shared && blockCopied(d)) selfCopy.push(disk(d));
+      else if (d.storage === 'block') unknown.push(disk(d));
     } else if (d.storage === 'shared-fs' && d.mount) {
       if (!there) unmounted.push(`${disk(d)}: ${d.mount.fstype} ${d.mount.export ?? '?'} at ${d.mount.mountpoint} is not mounted there on the destination`);
       else if (!identical) unmounted.push(`${disk(d)}: ${d.mount.mountpoint} comes from ${d.mount.export ?? '?'} on the source but from ${there.export ?? '?'} on the destination`);
@@ -58,9 +65,12 @@ function disksShared(src: unknown, dst: unknown, ctx: OpContext): OpResult {
   if (unmounted.length > 0) parts.push(`shared storage not mounted identically: ${unmounted.join('; ')}`);
   if (parts.length > 0) return { ok: false, messageId: local.length > 0 && ctx.mode === 'live' ? 'disks.local' : 'disks.unmounted', data, defaultMessage: parts.join('; ') };
   if (unknown.length > 0) {
+    const copiedLun = ctx.mode === 'block' && disks.some((d) => d.storage === 'block' && blockCopied(d));
     return {
       ok: false,
-      undecided: `host block device(s) ${unknown.join('; ')}: cannot tell from here whether the destination sees the same LUN (check the multipath/WWN there)`,
+      undecided:
+        `host block device(s) ${unknown.join('; ')}: cannot tell from here whether the destination sees the same LUN (check the multipath/WWN there)` +
+        (copiedLun ? '; if it does, the block copy would mirror it onto itself (leave it out: --migrate-disks with the other disks, or no block copy); if not, the copy writes into the device at that path there (storage.block-space checks it exists)' : ''),
       messageId: 'disks.block-unknown',
       data,
       defaultMessage: '',
