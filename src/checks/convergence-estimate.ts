@@ -19,6 +19,7 @@ import type { ConvergenceEstimate, DomainFact, HostFacts } from '../types.js';
 import { DEFAULT_MAX_PRECOPY_ROUNDS, predictPrecopy } from './convergence.js';
 import type { MigrationPlan } from './migration-plan.js';
 import type { DomainXmlFacts } from '../model/libvirt.js';
+import { DEFINITION_SOURCE } from './moving.js';
 import { human, MiB, mibs } from './units.js';
 
 /**
@@ -92,8 +93,9 @@ function dirtyRanges(dom: DomainFact, src: HostFacts, plan: MigrationPlan): { di
   return sampledRanges(dom, src);
 }
 
-/** Round 0's bytes: the guest's memory, or the QEMU process's resident memory where that is less. */
-function roundZero(dom: DomainFact, x: DomainXmlFacts, src: HostFacts): { bytes: number; note: string | null } {
+/** Round 0's bytes: the guest's memory, or the QEMU process's resident memory where that is less; 0 when its definition is unknown. */
+function roundZero(dom: DomainFact, x: DomainXmlFacts | null, src: HostFacts): { bytes: number; note: string | null } {
+  if (x === null) return { bytes: 0, note: null };
   const memory = x.currentMemoryKiB * 1024;
   const rss = (src.libvirt?.dirtyRates?.find((r) => r.domain === dom.name)?.rssKiB ?? Number.POSITIVE_INFINITY) * 1024;
   if (!(rss < memory) || rss <= 0) return { bytes: memory, note: null };
@@ -117,8 +119,12 @@ function bandwidthRange(src: HostFacts, plan: MigrationPlan): (Range & { source:
   };
 }
 
-/** The estimate for one running (or paused) domain, or what is missing for one. */
-export function convergenceOf(dom: DomainFact, x: DomainXmlFacts, src: HostFacts, plan: MigrationPlan): ConvergenceEstimate {
+/**
+ * The estimate for one running (or paused) domain, or what is missing for one. A domain whose
+ * definition is unknown (x null) has an unknown memory size: no estimate, and `missing` says why
+ * (memoryBytes is then 0), so the rule ends in error for it rather than finding nothing to predict.
+ */
+export function convergenceOf(dom: DomainFact, x: DomainXmlFacts | null, src: HostFacts, plan: MigrationPlan): ConvergenceEstimate {
   const zero = roundZero(dom, x, src);
   const rates = dirtyRanges(dom, src, plan);
   const dirty = rates?.dirty ?? null;
@@ -127,7 +133,7 @@ export function convergenceOf(dom: DomainFact, x: DomainXmlFacts, src: HostFacts
   const base = {
     domain: dom.name,
     state: dom.state,
-    memoryBytes: x.currentMemoryKiB * 1024,
+    memoryBytes: (x?.currentMemoryKiB ?? 0) * 1024,
     ...(zero.note ? { firstRoundBytes: zero.bytes, memoryAssumption: zero.note } : {}),
     dirtyBytesPerSec: dirty?.mid ?? null,
     dirtyRateSource: plan.dirtyBytesPerSec !== null ? ('option' as const) : dirty !== null ? ('measured' as const) : null,
@@ -141,6 +147,7 @@ export function convergenceOf(dom: DomainFact, x: DomainXmlFacts, src: HostFacts
   const lacks: string[] = [];
   if (dom.state !== 'running' && dom.state !== 'paused') lacks.push(`not running (${dom.state}): it moves cold, no pre-copy`);
   else {
+    if (x === null) lacks.push(`its definition was not collected (${DEFINITION_SOURCE}): its memory size is unknown`);
     if (dirty === null) {
       const why = src.libvirt?.dirtyRateError ? `the hypervisor could not measure it: ${src.libvirt.dirtyRateError}` : 'the hypervisor reported none';
       lacks.push(`no dirty rate (${why}; give --dirty-rate MiB/s)`);

@@ -40,13 +40,22 @@ export function libvirtCountsShared(fstype: string, libvirtVersion: string | nul
 const where = (d: MigrationDisk): string => (d.mount ? `${d.mount.fstype} ${d.mount.mountpoint}` : (d.source ?? d.storage));
 
 /**
+ * Whether libvirt runs its storage safety check on this move at all: only the QEMU driver has it,
+ * only for a live migration, and --unsafe skips it (qemuMigrationSrcBeginPhase calls
+ * qemuMigrationSrcIsSafe unless VIR_MIGRATE_UNSAFE or VIR_MIGRATE_OFFLINE). When it does not run,
+ * no disk can make it refuse, whatever the disks are.
+ */
+export function libvirtChecksStorage(src: HostFacts, plan: Pick<MigrationPlan, 'mode' | 'unsafe'>): boolean {
+  return plan.mode === 'live' && !plan.unsafe && src.libvirt?.hypervisor?.name === 'QEMU';
+}
+
+/**
  * The disks libvirt would refuse the live migration for, each with libvirt's own reason; empty
  * when it would not refuse (or does not check: --unsafe, other modes, other hypervisors).
  */
 export function libvirtRefusals(disks: readonly MigrationDisk[], src: HostFacts, plan: Pick<MigrationPlan, 'mode' | 'unsafe'>): string[] {
-  if (plan.mode !== 'live' || plan.unsafe) return [];
   const hv = src.libvirt?.hypervisor;
-  if (hv?.name !== 'QEMU') return [];
+  if (!libvirtChecksStorage(src, plan) || !hv) return [];
   const libvirtVersion = src.libvirt?.version ?? null;
   const dropsCache = compareVersions(hv.version, DROP_CACHE_SINCE) >= 0;
   const out: string[] = [];

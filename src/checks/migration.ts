@@ -8,7 +8,7 @@ import type {
 } from '../types.js';
 import { convergenceOf } from './convergence-estimate.js';
 import { modelsFor } from './cpu-models.js';
-import { libvirtRefusals } from './libvirt-safety.js';
+import { libvirtChecksStorage, libvirtRefusals } from './libvirt-safety.js';
 import type { DomainDisk, DomainXmlFacts, PoolFacts } from '../model/libvirt.js';
 import type { MountFacts } from '../model/system.js';
 import { selectDomains } from './moving.js';
@@ -142,23 +142,77 @@ export function forDomain(m: MigrationFacts, name: string, src: HostFacts, plan:
   return { ...factsFor(m.domains.filter((d) => d.name === name), src, plan), missing: [] };
 }
 
+/**
+ * Whether a disk may lie in a storage pool: a volume names its pool; a file, directory or block
+ * device may be under a pool's target path. A network disk (rbd://, iscsi://) or an empty drive cannot.
+ */
+const mayBeInPool = (d: DomainDisk): boolean => d.pool !== null || (d.source?.startsWith('/') ?? false);
+
+/**
+ * A list of what libvirt or QEMU would refuse (blockers, libvirtRefusals, snapshotBlockers), from
+ * what is known: one item for certain is a refusal whatever the unknowns; with none, `unsure`
+ * (something it depends on was not collected) leaves it unknown (null: the fact is left out).
+ */
+const certainOrUnknown = (certain: string[], unsure: boolean): string[] | null => (certain.length > 0 || !unsure ? certain : null);
+
+/**
+ * What makes libvirt refuse to migrate the domains (qemuMigrationSrcIsAllowed refuses any with a
+ * snapshot). null when there is nothing certain but there may be something: a domain whose
+ * definition `virsh dumpxml` did not give, or whose snapshots were not counted (`virsh
+ * snapshot-list` failed, or the virsh-snapshots probe gave nothing). One blocker for certain is a
+ * refusal whatever the unknowns.
+ */
+function blockersOf(domains: readonly DomainFact[]): string[] | null {
+  const certain = domains.flatMap((d) => [
+    ...(d.xml?.blockers ?? []).map((b) => `${d.name}: ${b}`),
+    ...(d.snapshots ? [`${d.name}: cannot migrate domain with ${d.snapshots} snapshots`] : []),
+  ]);
+  return certainOrUnknown(certain, domains.some((d) => !d.xml || d.snapshots === null || d.snapshots === undefined));
+}
+
+/**
+ * What the domains need, from their definitions. A fact that depends on something not collected is
+ * left out rather than derived as if the guests needed nothing (the rule reading it ends in error,
+ * naming the probe that failed): a domain without XML (`virsh dumpxml` failed) has unknown
+ * interfaces, disks, memory, vCPUs, huge pages, guest CPU, machine type and domain type; a network
+ * the source does not describe (virsh-nets, or net-dumpxml of it, failed) an unknown bridge, and
+ * whether it plugs guests into a host bridge; with the source's pools not collected (virsh-pools
+ * failed), or a volume's pool not described, which pools hold the disks is unknown. Where the
+ * operator says what is unknown itself, the unknown is in the fact: such a domain's convergence
+ * estimate says why there is none, the save image names the domains whose memory it lacks.
+ */
 function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: MigrationPlan): Omit<MigrationFacts, 'missing'> {
-  const nets = src.libvirt?.networks ?? [];
   const withXml = domains.flatMap((d) => (d.xml ? [{ d, x: d.xml }] : []));
+  const xmlKnown = withXml.length === domains.length;
   const xmls = withXml.map((w) => w.x);
   const usedNets = new Set(xmls.flatMap((x) => x.interfaces.flatMap((i) => (i.type === 'network' && i.network ? [i.network] : []))));
-  const networks = nets.filter((n) => usedNets.has(n.name));
+  const networks = (src.libvirt?.networks ?? []).filter((n) => usedNets.has(n.name));
+  const netsKnown = xmlKnown && [...usedNets].every((name) => networks.some((n) => n.name === name));
   const bridges = new Set<string>();
   for (const x of xmls) for (const i of x.interfaces) if (i.type === 'bridge' && i.bridge) bridges.add(i.bridge);
   // A forward-mode=bridge network plugs guests into an existing host bridge; NAT/route networks make their own.
   for (const n of networks) if (n.forwardMode === 'bridge' && n.bridge) bridges.add(n.bridge);
-  // Networks the source has but does not describe (net-dumpxml failed) still count by name.
-  for (const name of usedNets) if (!networks.some((n) => n.name === name)) networks.push({ name, uuid: null, bridge: null, forwardMode: null });
-  const pools = (src.libvirt?.pools ?? []).filter((p) =>
+  const srcPools = src.libvirt?.pools;
+  // A volume names its pool, which must then be described; any disk with a path may be in an unlisted pool.
+  const poolsKnown =
+    xmlKnown &&
+    (srcPools !== undefined
+      ? xmls.every((x) => x.disks.every((d) => d.pool === null || srcPools.some((p) => p.name === d.pool)))
+      : !xmls.some((x) => x.disks.some(mayBeInPool)));
+  const pools = (srcPools ?? []).filter((p) =>
     xmls.some((x) => x.disks.some((d) => d.pool === p.name || (p.targetPath !== null && d.source !== null && under(d.source, p.targetPath) && p.targetPath !== '/'))),
   );
+  const blockers = blockersOf(domains);
+  // The disks of the domains whose definitions are known: all of them when xmlKnown.
   const disks = domains.flatMap((d) => disksOf(d, src));
+  // A domain whose definition is unknown may have a disk libvirt refuses, unless libvirt does not check at all (--unsafe, other modes or drivers).
+  const refusals = certainOrUnknown(libvirtRefusals(disks, src, plan), !xmlKnown && libvirtChecksStorage(src, plan));
+  const snapshotBlockers = certainOrUnknown(
+    disks.filter((d) => d.storage !== 'empty' && !d.readonly && !SNAPSHOT_FORMATS.has(d.format ?? 'raw')).map((d) => `${d.domain} ${d.target ?? '?'} (${d.format ?? 'raw'})`),
+    !xmlKnown,
+  );
   const memoryBytes = domains.reduce((n, d) => n + (d.xml?.currentMemoryKiB ?? d.xml?.memoryKiB ?? 0) * 1024, 0);
+  const definitionsUnknown = domains.filter((d) => !d.xml).map((d) => d.name);
   const saveDir = src.storage?.saveDir ?? null;
   const saveMount = saveDir?.exists ? mountOf(saveDir.path, src.storage?.mounts ?? []) : null;
   const resolution = src.peer?.dstHostnameResolution ?? null;
@@ -166,36 +220,37 @@ function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: Migratio
   return {
     mode: plan.mode,
     domains,
-    bridges: [...bridges].sort(),
-    networks,
-    pools,
+    ...(netsKnown ? { bridges: [...bridges].sort(), networks } : {}),
+    ...(poolsKnown ? { pools } : {}),
     sharedMounts: src.storage?.networkMounts ?? [],
     // Memory backed by huge pages comes from the huge page pools, not MemAvailable (resources.hugepages judges it).
-    memoryKiB: domains.map((d) => (d.xml?.hugepages ? 0 : (d.xml?.currentMemoryKiB ?? d.xml?.memoryKiB ?? 0))),
-    hugepages: withXml.flatMap(({ d, x }) => hugepagesOf(d.name, x)),
-    vcpus: domains.map((d) => d.xml?.vcpus ?? 0),
-    cpuModes: [...new Set(xmls.flatMap((x) => (x.cpuMode ? [x.cpuMode] : [])))],
-    disks,
-    libvirtRefusals: libvirtRefusals(disks, src, plan),
-    blockers: domains.flatMap((d) => [
-      ...(d.xml?.blockers ?? []).map((b) => `${d.name}: ${b}`),
-      ...(d.snapshots ? [`${d.name}: cannot migrate domain with ${d.snapshots} snapshots`] : []),
-    ]),
-    guestCpus: withXml.map(({ d, x }) => guestCpu(d, x, src)),
-    machines: [...new Set(xmls.flatMap((x) => (x.machine ? [x.machine] : [])))],
-    virtTypes: [...new Set(xmls.flatMap((x) => (x.virtType && x.arch ? [`${x.virtType}/${x.arch}`] : [])))],
+    ...(xmlKnown ? { memoryKiB: xmls.map((x) => (x.hugepages ? 0 : (x.currentMemoryKiB ?? x.memoryKiB))) } : {}),
+    ...(xmlKnown ? { hugepages: withXml.flatMap(({ d, x }) => hugepagesOf(d.name, x)) } : {}),
+    ...(xmlKnown ? { vcpus: xmls.map((x) => x.vcpus) } : {}),
+    ...(xmlKnown ? { cpuModes: [...new Set(xmls.flatMap((x) => (x.cpuMode ? [x.cpuMode] : [])))] } : {}),
+    ...(xmlKnown ? { disks } : {}),
+    ...(refusals ? { libvirtRefusals: refusals } : {}),
+    ...(blockers ? { blockers } : {}),
+    ...(xmlKnown
+      ? {
+          guestCpus: withXml.map(({ d, x }) => guestCpu(d, x, src)),
+          machines: [...new Set(xmls.flatMap((x) => (x.machine ? [x.machine] : [])))],
+          virtTypes: [...new Set(xmls.flatMap((x) => (x.virtType && x.arch ? [`${x.virtType}/${x.arch}`] : [])))],
+        }
+      : {}),
     memoryReserveKiB: plan.memoryReserveKiB,
-    convergence: withXml.map(({ d, x }) => convergenceOf(d, x, src, plan)),
-    snapshotBlockers: disks
-      .filter((d) => d.storage !== 'empty' && !d.readonly && !SNAPSHOT_FORMATS.has(d.format ?? 'raw'))
-      .map((d) => `${d.domain} ${d.target ?? '?'} (${d.format ?? 'raw'})`),
+    // One estimate per domain: one whose definition is unknown says so (an unknown memory size), rather than being left out.
+    convergence: domains.map((d) => convergenceOf(d, d.xml ?? null, src, plan)),
+    ...(snapshotBlockers ? { snapshotBlockers } : {}),
     saveImage: {
-      bytes: memoryBytes,
+      ...(xmlKnown ? { bytes: memoryBytes } : {}),
       dir: saveDir,
       sharedMount: saveMount ? { mountpoint: saveMount.mountpoint, fstype: saveMount.fstype, export: saveMount.export } : null,
+      ...(xmlKnown ? {} : { definitionsUnknown }),
     },
     transfer: {
-      copyBytes: copyBytesOf(disks),
+      // The disks of a domain whose definition is unknown are unknown: so is what a copy moves.
+      copyBytes: xmlKnown ? copyBytesOf(disks) : null,
       bandwidthBytesPerSec: plan.bandwidth?.bytesPerSec ?? null,
       managementAddress: route?.dst ?? null,
       migrationAddresses: resolution,

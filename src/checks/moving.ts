@@ -2,6 +2,13 @@
 import type { DomainFact } from '../model/libvirt.js';
 import type { DiskQuery } from './probes/probe.js';
 
+/**
+ * Where a domain's definition comes from, for the words that say it is unknown (DomainFact.xml
+ * null): the command and the probe that should have given it. The probe may have failed, or the
+ * domain gone between `virsh list` and its dump.
+ */
+export const DEFINITION_SOURCE = 'virsh dumpxml, probe virsh-domxml';
+
 /** The disks of the moving domains that the second source round sizes. */
 export function diskQueries(domains: readonly DomainFact[]): DiskQuery[] {
   const out: DiskQuery[] = [];

@@ -21,7 +21,8 @@ export function domainVerdicts(m: MigrationFacts | undefined, results: readonly 
   if (!m) return [];
   return m.domains.map((d) => {
     const blockers = blockersOf(d.name, results, failOn);
-    const disks = m.disks.filter((k) => k.domain === d.name && k.storage !== 'empty');
+    // No disks when a moving domain's definition is unknown (the move's disks are then left out).
+    const disks = (m.disks ?? []).filter((k) => k.domain === d.name && k.storage !== 'empty');
     const local = disks.filter((k) => k.storage === 'local');
     return {
       name: d.name,

@@ -131,10 +131,17 @@ function readModes(rule: Rule, many: (c: { src: FactRead; dst: FactRead }) => bo
 }
 
 
-/** An operand keyed by its relation: only whether it is there (and of what kind), or why not. */
+/**
+ * An operand keyed by its relation: only whether it is there (and of what kind), or why not; for a
+ * list, how many of its members were not collected (null: a guest's UUID when `virsh list --uuid`
+ * failed), which an operator may count in its verdict (disjoint).
+ */
 function presence(h: HostReport, path: string): unknown {
   const v = readPath(h.facts, path);
-  return v === undefined ? { '?': missingWhy(h, path) } : Array.isArray(v) ? 'a' : typeof v;
+  if (v === undefined) return { '?': missingWhy(h, path) };
+  if (!Array.isArray(v)) return typeof v;
+  const unknown = v.reduce((n: number, x: unknown) => (x === null || x === undefined ? n + 1 : n), 0);
+  return unknown === 0 ? 'a' : `a?${unknown}/${v.length}`;
 }
 
 /**

@@ -9,50 +9,67 @@ export interface MigrationFacts {
   readonly domains: readonly DomainFact[];
   /** -d names the source does not have. */
   readonly missing: readonly string[];
-  /** Host bridges the moving domains plug into (directly, or through a forward-mode=bridge network). */
-  readonly bridges: readonly string[];
-  /** libvirt networks the moving domains use, as defined on the source. */
-  readonly networks: readonly NetworkFacts[];
-  /** Storage pools holding the moving domains' disks, as defined on the source. */
-  readonly pools: readonly PoolFacts[];
+  /**
+   * Host bridges the moving domains plug into (directly, or through a forward-mode=bridge network).
+   * Absent (the rules reading it end in error) when a domain's definition or a network it uses is unknown.
+   */
+  readonly bridges?: readonly string[];
+  /** libvirt networks the moving domains use, as defined on the source; absent when a definition or one of them is unknown. */
+  readonly networks?: readonly NetworkFacts[];
+  /** Storage pools holding the moving domains' disks, as defined on the source; absent when the definitions or the source's pools are unknown. */
+  readonly pools?: readonly PoolFacts[];
   /** Network-filesystem mounts on the source (shared storage). */
   readonly sharedMounts: readonly MountFacts[];
-  readonly memoryKiB: readonly number[];
-  /** The moving domains backed by huge pages (<memoryBacking><hugepages>), and how. */
-  readonly hugepages: readonly GuestHugepages[];
-  readonly vcpus: readonly number[];
-  /** CPU modes of the moving domains (host-passthrough, host-model, custom). */
-  readonly cpuModes: readonly string[];
-  /** Every disk of the moving domains, with where it lives and what a block migration would copy. */
-  readonly disks: readonly MigrationDisk[];
-  /** "domain: reason" for what makes libvirt refuse the live migration (host devices, shmem, snapshots ...). */
-  readonly blockers: readonly string[];
-  /** Disks libvirt's own safety check refuses a live migration for (without --unsafe), each with its reason. */
-  readonly libvirtRefusals: readonly string[];
-  /** What each moving domain's guest CPU needs from the destination. */
-  readonly guestCpus: readonly GuestCpu[];
-  /** Machine types of the moving domains (<os><type machine>). */
-  readonly machines: readonly string[];
-  /** "<domain type>/<arch>" of the moving domains: what the destination's libvirt must offer. */
-  readonly virtTypes: readonly string[];
+  /** Memory each moving domain needs (huge-page backed: 0); absent when a domain's definition is unknown. */
+  readonly memoryKiB?: readonly number[];
+  /** The moving domains backed by huge pages (<memoryBacking><hugepages>), and how; absent when a domain's definition is unknown. */
+  readonly hugepages?: readonly GuestHugepages[];
+  /** vCPUs of each moving domain; absent when a domain's definition is unknown. */
+  readonly vcpus?: readonly number[];
+  /** CPU modes of the moving domains (host-passthrough, host-model, custom); absent when a domain's definition is unknown. */
+  readonly cpuModes?: readonly string[];
+  /** Every disk of the moving domains, with where it lives and what a block migration would copy; absent when a domain's definition is unknown. */
+  readonly disks?: readonly MigrationDisk[];
+  /**
+   * "domain: reason" for what makes libvirt refuse the live migration (host devices, shmem, snapshots ...).
+   * Absent when there is none for certain but a definition or a snapshot count is unknown.
+   */
+  readonly blockers?: readonly string[];
+  /**
+   * Disks libvirt's own safety check refuses a live migration for (without --unsafe), each with its reason.
+   * Absent when there is none for certain but libvirt checks and a domain's definition is unknown.
+   */
+  readonly libvirtRefusals?: readonly string[];
+  /** What each moving domain's guest CPU needs from the destination; absent when a domain's definition is unknown. */
+  readonly guestCpus?: readonly GuestCpu[];
+  /** Machine types of the moving domains (<os><type machine>); absent when a domain's definition is unknown. */
+  readonly machines?: readonly string[];
+  /** "<domain type>/<arch>" of the moving domains: what the destination's libvirt must offer; absent when a domain's definition is unknown. */
+  readonly virtTypes?: readonly string[];
   /** Memory left free on the destination besides the moving domains (--memory-reserve), KiB. */
   readonly memoryReserveKiB: number;
-  /** Pre-copy prediction per moving domain (or why there is none). */
+  /** Pre-copy prediction per moving domain (or why there is none: a domain whose definition is unknown has none). */
   readonly convergence: readonly ConvergenceEstimate[];
   /** How the guests move (--mode). */
   readonly mode: Mode;
-  /** Writable disks whose format cannot hold an internal snapshot (savevm needs qcow2 or qed), described. */
-  readonly snapshotBlockers: readonly string[];
+  /**
+   * Writable disks whose format cannot hold an internal snapshot (savevm needs qcow2 or qed), described.
+   * Absent when there is none for certain but a domain's definition is unknown.
+   */
+  readonly snapshotBlockers?: readonly string[];
   /** Save mode: the images `virsh save` writes (about the guests' memory) and the source's --save-dir. */
   readonly saveImage: {
-    readonly bytes: number;
+    /** About the guests' memory; absent when a domain's definition is unknown (definitionsUnknown names them). */
+    readonly bytes?: number;
     readonly dir: DirStat | null;
     /** The network filesystem holding the save directory on the source, if any. */
     readonly sharedMount: { readonly mountpoint: string; readonly fstype: string; readonly export: string | null } | null;
+    /** The moving domains whose definitions are unknown (`virsh dumpxml` gave none), so is their memory; only when there are. */
+    readonly definitionsUnknown?: readonly string[];
   };
   /** What crosses the network in a block copy, and where to (block mode). */
   readonly transfer: {
-    /** Allocation of the disks not on shared storage; null when a size is unknown. */
+    /** Allocation of the disks not on shared storage; null when a size, or a domain's definition, is unknown. */
     readonly copyBytes: number | null;
     readonly bandwidthBytesPerSec: number | null;
     /** The destination's address as the source reaches it (the one it is managed through). */
@@ -126,6 +143,7 @@ export interface GuestHugepages {
 export interface ConvergenceEstimate {
   readonly domain: string;
   readonly state: string;
+  /** The guest's memory; 0 when unknown (its definition was not collected: `missing` says so). */
   readonly memoryBytes: number;
   /** Round 0's bytes when less than memoryBytes (the source's QEMU process holds less), and why, in words. */
   readonly firstRoundBytes?: number;

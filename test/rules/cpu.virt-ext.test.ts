@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { migrationFacts } from '../../src/checks/migration.js';
 import { buildFacts } from '../../src/checks/probes/index.js';
 import type { ProbeOutput } from '../../src/types.js';
 import { testRule } from './rule-tester.js';
@@ -15,6 +16,8 @@ const noKvm = libvirt('libvirt-qemu/virsh-version.txt', CAPS.replace(/\s*<domain
 const testDriver = libvirt('virsh-version/debian12-test-driver.txt', fx('virsh-caps/debian12-test-driver.xml'));
 // The move: "<domain type>/<arch>" of the moving guests (the lab guest g1 of dumpxml-migratable-tcg.xml is qemu/x86_64).
 const moving = (...virtTypes: string[]) => ({ migration: { virtTypes } }) as never;
+// The move as a run derives it from a source whose `virsh dumpxml` gave no definition of g1 (the probe failed).
+const noXml = { migration: migrationFacts({ libvirt: { domains: [{ name: 'g1', id: 1, uuid: null, state: 'running', xml: null }] } }, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false }) ?? undefined } as never;
 
 testRule('cpu.virt-ext', [
   { name: 'a kvm guest to a host with KVM passes', src: moving('kvm/x86_64'), dst: kvmHost, status: 'pass' },
@@ -33,4 +36,5 @@ testRule('cpu.virt-ext', [
   { name: 'virsh capabilities not collected on the destination: error', src: moving('kvm/x86_64'), dst: libvirt('libvirt-qemu/virsh-version.txt'), status: 'error', messageId: 'error.fact-missing', message: 'destination: fact libvirt.virtTypes was not collected' },
   { name: 'virsh version not collected on the destination: error, not a skip', src: moving('kvm/x86_64'), dst: {}, status: 'error', message: 'destination: fact libvirt.hypervisor.name was not collected' },
   { name: 'the move not known: error', src: {}, dst: kvmHost, status: 'error', message: 'source: fact migration.virtTypes was not collected' },
+  { name: "the domain's XML not collected: its domain type unknown, error, never a pass", src: noXml, dst: noKvm, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.virtTypes was not collected' },
 ]);

@@ -7,9 +7,10 @@ const fx = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.
 // The lab guest g1 runs on pc-i440fx-7.2; its QEMU 7.2.22 offers pc-i440fx-7.2 and older, no 9.x type.
 const XML = fx('libvirt-qemu/dumpxml-migratable-tcg.xml');
 const Q35_91 = XML.replace("machine='pc-i440fx-7.2'", "machine='pc-q35-9.1'"); // as on a QEMU 9.1 host (virsh-domstats/thinkbox-*)
-function g1(xml = XML) {
+function g1(xml = XML, o: { noXml?: boolean } = {}) {
   const [x] = parseDomainXmlList(xml);
-  const facts = { libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: x }] } } as never;
+  // noXml: `virsh dumpxml` gave no definition of g1 (the probe failed): the source lists it, its machine type is unknown.
+  const facts = { libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: o.noXml ? null : x }] } } as never;
   return { migration: migrationFacts(facts, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false }) } as never;
 }
 /** A destination as `virsh version` and `virsh capabilities` describe it. */
@@ -31,5 +32,6 @@ testRule('domain.machine-type', [
   { name: 'virsh capabilities not collected: error, never a pass', src: g1(), dst: { libvirt: { hypervisor: { name: 'QEMU', version: '7.2.22' } } }, status: 'error', message: /destination: fact libvirt.machineTypes was not collected/ },
   { name: "the destination's hypervisor unknown: error", src: g1(), dst: { libvirt: { hypervisor: null } } as never, status: 'error', message: /destination: fact libvirt.hypervisor.name was not collected/ },
   { name: 'no move facts: error', src: {}, dst: QEMU72, status: 'error', message: /source: fact migration.machines was not collected/ },
+  { name: "the domain's XML not collected: its machine type unknown, error, never a pass", src: g1(XML, { noXml: true }), dst: QEMU72, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.machines was not collected' },
   { name: 'not a Xen rule: skip', src: g1(Q35_91), dst: QEMU72, ctx: { hypervisor: 'xen' }, status: 'skip', messageId: 'skip.hypervisor' },
 ]);

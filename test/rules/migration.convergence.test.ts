@@ -6,10 +6,11 @@ import { testRule } from './rule-tester.js';
 const fx = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8');
 const MiB = 1024 * 1024;
 // The lab guest g1 (160 MiB, test/fixtures/libvirt-qemu), moved with --bandwidth and --dirty-rate as given.
-function g1(bandwidthMiBs: number, dirtyMiBs: number, memoryMiB = 160) {
+function g1(bandwidthMiBs: number, dirtyMiBs: number, memoryMiB = 160, o: { noXml?: boolean } = {}) {
   const xml = fx('libvirt-qemu/dumpxml-migratable-tcg.xml').replace(/(<(?:current)?[mM]emory unit='KiB'>)\d+/g, `$1${memoryMiB * 1024}`);
   const [x] = parseDomainXmlList(xml);
-  const facts = { libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: x }] } } as never;
+  // noXml: `virsh dumpxml` gave no definition of g1 (the probe failed): the source lists it running, its memory is unknown.
+  const facts = { libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: o.noXml ? null : x }] } } as never;
   const plan = { domains: [], bandwidth: { bytesPerSec: bandwidthMiBs * MiB, source: 'option' }, dirtyBytesPerSec: dirtyMiBs * MiB, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false } as const;
   return { migration: migrationFacts(facts, plan) } as never;
 }
@@ -39,5 +40,13 @@ testRule('migration.convergence', [
   },
   { name: 'no dirty rate measured or given: error, never a pass', src: unmeasured, dst: {}, status: 'error', messageId: 'converges.undecided', message: /^cannot predict convergence: web01: no dirty rate \(the hypervisor could not measure it: .*give --dirty-rate MiB\/s\); db01: no dirty rate/ },
   { name: 'no move facts: error', src: {}, dst: {}, status: 'error', messageId: 'error.fact-missing', message: /source: fact migration.convergence was not collected/ },
+  {
+    name: "the domain's XML not collected: its memory unknown, error naming it, never a pass",
+    src: g1(16, 2, 160, { noXml: true }),
+    dst: {},
+    status: 'error',
+    messageId: 'converges.undecided',
+    message: 'cannot predict convergence: g1: its definition was not collected (virsh dumpxml, probe virsh-domxml): its memory size is unknown',
+  },
   { name: 'a cold move has no pre-copy: skip', src: g1(16, 30), dst: {}, ctx: { mode: 'cold' }, status: 'skip', messageId: 'skip.mode' },
 ]);

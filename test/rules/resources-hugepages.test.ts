@@ -10,6 +10,8 @@ const fixture = (name: string) => parseHugepages(readFileSync(new URL(`../fixtur
 const three = { host: { hugepages: fixture('debian12-6.18-three-2m-pages.txt'), memory: { hugepageSizeKiB: 2048 } } } as never;
 const none = { host: { hugepages: fixture('debian12-6.18-none.txt'), memory: { hugepageSizeKiB: 2048 } } } as never;
 const moving = (...g: { domain: string; memoryKiB: number; pageKiB: number | null; unsure?: string }[]) => ({ migration: { hugepages: g.map((x) => ({ unsure: null, ...x })) } }) as never;
+// The move as a run derives it from a source whose `virsh dumpxml` gave no definition of db (the probe failed): its memoryBacking unknown.
+const noXml = { migration: migrationFacts({ libvirt: { domains: [{ name: 'db', id: 1, uuid: null, state: 'running', xml: null }] } } as never, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false }) } as never;
 
 testRule('resources.hugepages', [
   { name: 'no moving domain uses huge pages: skip', src: moving(), dst: none, status: 'skip' },
@@ -31,6 +33,7 @@ testRule('resources.hugepages', [
   },
   { name: 'pages given per NUMA node: undecided, said so', src: moving({ domain: 'numa', memoryKiB: 8192, pageKiB: null, unsure: 'numa backs guest NUMA nodes with huge pages' }), dst: three, status: 'error', message: /numa backs guest NUMA nodes/ },
   { name: 'pools not collected: error, never a pass', src: moving({ domain: 'db', memoryKiB: 2048, pageKiB: 2048 }), dst: { host: {} } as never, status: 'error', message: /huge page pools were not collected/ },
+  { name: "the domain's XML not collected: whether it uses huge pages unknown, error, not a skip", src: noXml, dst: none, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.hugepages was not collected' },
 ]);
 
 

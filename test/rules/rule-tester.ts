@@ -17,6 +17,11 @@ export interface RuleCase {
   readonly status: RuleResult['status'];
   readonly messageId?: string;
   readonly message?: string | RegExp;
+  /**
+   * A verdict the rule gets wrong today, with why: the case runs as vitest's it.fails (it passes
+   * while the rule is wrong, and fails once the rule is fixed, so the marker is removed then).
+   */
+  readonly knownBug?: string;
 }
 
 const CTX: EvalContext = { hypervisor: 'kvm', transport: 'ssh', mode: 'live', dstSshPort: 22 };
@@ -28,7 +33,7 @@ export function testRule(id: string, cases: readonly RuleCase[]): void {
   describe(`rule ${id}`, () => {
     it('is a built-in rule', () => expect(rule?.id).toBe(id));
     for (const c of cases) {
-      it(c.name, () => {
+      (c.knownBug ? it.fails : it)(c.knownBug ? `${c.name} [known bug: ${c.knownBug}]` : c.name, () => {
         const r = evaluateRule(rule as NonNullable<typeof rule>, { src: host('src', c.src), dst: host('dst', c.dst) }, { ...CTX, ...c.ctx });
         expect({ status: r.status, ...(c.messageId ? { messageId: r.messageId } : {}) }).toEqual({ status: c.status, ...(c.messageId ? { messageId: c.messageId } : {}) });
         if (typeof c.message === 'string') expect(r.message).toBe(c.message);

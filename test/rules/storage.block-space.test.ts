@@ -15,9 +15,10 @@ const LV = XML.replace("<disk type='file'", "<disk type='block'").replace("<sour
 const ISO = XML.replace('</devices>', "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='/var/lib/libvirt/images/debian-12.iso'/><target dev='sda' bus='sata'/><readonly/></disk></devices>");
 // The disk-sizes probe's stat lines for images fresh from qemu-img 7.2 (10 GiB qcow2; 100 GiB sparse raw).
 const SIZES = 'file 196768 392 512 /var/lib/libvirt/images/g1.qcow2\nfile 196768 392 512 /srv/shared/g1.qcow2\nfile 107374182400 8 512 /var/lib/libvirt/images/g1.img\n';
-function g1(xml: string, sizes = SIZES) {
+function g1(xml: string, sizes = SIZES, o: { noXml?: boolean } = {}) {
   const [x] = parseDomainXmlList(xml);
-  const facts = { storage: { mounts: parseProcMounts(fx('proc-mounts-sshfs.txt')) }, libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: x }], diskSizes: parseDiskSizes(sizes) } } as never;
+  // noXml: `virsh dumpxml` gave no definition of g1 (the probe failed): the source lists it, its disks are unknown.
+  const facts = { storage: { mounts: parseProcMounts(fx('proc-mounts-sshfs.txt')) }, libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: o.noXml ? null : x }], diskSizes: parseDiskSizes(sizes) } } as never;
   return { migration: migrationFacts(facts, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'block', unsafe: false }) } as never;
 }
 // The landing probe's stat lines on a destination with 78.9 GiB free on / (numbers from this project's machine), or without the directory.
@@ -60,5 +61,6 @@ testRule('storage.block-space', [
   { name: 'a host block device nothing creates', src: g1(LV), dst: landing(''), ctx: cold, status: 'fail', messageId: 'block-space.short', message: 'g1 vda (/dev/vg0/g1) is a host block device: nothing creates it on the destination; create /dev/vg0/g1 there first (e.g. an LV of at least the same size)' },
   { name: 'the disk size unknown (disk-sizes found nothing): error', src: g1(XML, ''), dst: landing(IMAGES), ctx: block, status: 'error', messageId: 'block-space.unknown', message: 'cannot tell whether the copied disks fit on the destination: g1 vda (/var/lib/libvirt/images/g1.qcow2): its size on the source is unknown' },
   { name: 'landing not collected: error, never a pass', src: g1(XML), dst: {}, ctx: block, status: 'error', messageId: 'error.fact-missing', message: /destination: fact storage.landing was not collected/ },
+  { name: "the domain's XML not collected: its disks unknown, error, never a pass", src: g1(XML, SIZES, { noXml: true }), dst: landing(IMAGES), ctx: block, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.disks was not collected' },
   { name: 'a live migration copies nothing: skip', src: g1(RAW), dst: {}, status: 'skip', messageId: 'skip.mode' },
 ]);

@@ -13,10 +13,11 @@ const GLUSTER = MOUNTS.replace(SSHFS, 'nas.lab:/vol /srv/shared fuse.glusterfs '
 const NFS = MOUNTS.replace(SSHFS, 'nas.lab:/vol /srv/shared nfs4 ');
 const WRITEBACK = XML.replace("cache='none'", "cache='writeback'");
 /** The source's facts as its probes give them, with the move libvirt would be asked to make. */
-function source(o: { version?: string; mounts?: string; xml?: string; unsafe?: boolean } = {}) {
+function source(o: { version?: string; mounts?: string; xml?: string; unsafe?: boolean; noXml?: boolean } = {}) {
   const [x] = parseDomainXmlList(o.xml ?? XML);
   const v = parseVirshVersion(fx(o.version ?? 'libvirt-qemu/virsh-version.txt'));
-  const facts = { libvirt: { version: v.libvirt, hypervisor: v.hypervisor, domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: x }] }, storage: { mounts: parseProcMounts(o.mounts ?? MOUNTS) } } as never;
+  // noXml: `virsh dumpxml` gave no definition of g1 (the probe failed): the source lists it, its disks are unknown.
+  const facts = { libvirt: { version: v.libvirt, hypervisor: v.hypervisor, domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: o.noXml ? null : x }] }, storage: { mounts: parseProcMounts(o.mounts ?? MOUNTS) } } as never;
   return { ...(facts as object), migration: migrationFacts(facts, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: o.unsafe ?? false }) } as never;
 }
 
@@ -44,4 +45,7 @@ testRule('storage.disk-cache', [
   { name: 'a block migration copies the disks: skip', src: source(), dst: {}, ctx: { mode: 'block' }, status: 'skip', messageId: 'skip.mode' },
   { name: 'which hypervisor runs is unknown: error, never a pass', src: { libvirt: { version: '9.0.0', hypervisor: null }, migration: { libvirtRefusals: [] } } as never, dst: {}, status: 'error', message: /source: fact libvirt.hypervisor.name was not collected/ },
   { name: 'no move facts: error', src: { libvirt: { hypervisor: { name: 'QEMU', version: '7.2.22' } } }, dst: {}, status: 'error', message: /source: fact migration.libvirtRefusals was not collected/ },
+  { name: "the domain's XML not collected: its disks unknown, error, never a pass", src: source({ mounts: GLUSTER, noXml: true }), dst: {}, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.libvirtRefusals was not collected' },
+  // qemuMigrationSrcBeginPhase calls qemuMigrationSrcIsSafe only without VIR_MIGRATE_UNSAFE: no disk can make it refuse then.
+  { name: 'its XML not collected, but --unsafe skips the check whatever the disks: pass', src: source({ noXml: true, unsafe: true }), dst: {}, status: 'pass' },
 ]);

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { evaluateRule } from '../../src/checks/evaluate.js';
 import { migrationFacts } from '../../src/checks/migration.js';
+import { loadRules } from '../../src/checks/rules.js';
 import { parseDomainXmlList } from '../../src/checks/probes/libvirt-xml.js';
 import { parseProcMounts } from '../../src/checks/probes/system/mounts.js';
 import { parseDomblkinfo } from '../../src/checks/probes/virsh.js';
@@ -16,11 +19,12 @@ function mounted(text: string) {
 const DST = mounted(MOUNTS);
 // A 10 GiB qcow2 with 964 MiB allocated (virsh domblkinfo, test/fixtures/virsh-domblkinfo): its file size and allocation, as the disk-sizes probe's stat reads them.
 const info = parseDomblkinfo(fx('virsh-domblkinfo/tp-libvirt-pr4624-jeos27-qcow2.txt'));
-function g1(xml = XML) {
+function g1(xml = XML, o: { noXml?: boolean } = {}) {
   const [x] = parseDomainXmlList(xml);
   const source = x?.disks[0]?.source ?? null;
   const size = { kind: 'file', path: source, uuid: null, target: null, capacityBytes: info.physicalBytes, allocationBytes: info.allocationBytes };
-  const facts = { ...(DST as object), libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: x }], diskSizes: [size] } } as never;
+  // noXml: `virsh dumpxml` gave no definition of g1 (the probe failed): the source lists it, its disks are unknown.
+  const facts = { ...(DST as object), libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: o.noXml ? null : x }], diskSizes: [size] } } as never;
   return { migration: migrationFacts(facts, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false }) } as never;
 }
 const local = XML.replace("file='/srv/shared/g1.qcow2'", "file='/srv/local/g1.qcow2'");
@@ -38,8 +42,8 @@ testRule('storage.disk-paths', [
     dst: baseline.dst.facts,
     status: 'fail',
     messageId: 'disks.unmounted',
-    message:
-      'shared storage not mounted identically: db01 vda (/srv/vmstore/db01.qcow2): /srv/vmstore comes from root@10.203.40.10:/tmp/mp-lab0-o2hmSG/nas/exports/vmstore on the source but from root@10.203.40.10:/tmp/mp-lab0-o2hmSG/nas/exports/other on the destination',
+    // The lab's file server exports from its own temporary directory (the report's mounts say which).
+    message: /^shared storage not mounted identically: db01 vda \(\/srv\/vmstore\/db01\.qcow2\): \/srv\/vmstore comes from root@10\.203\.40\.10:\/tmp\/mp-lab0-\w+\/nas\/exports\/vmstore on the source but from root@10\.203\.40\.10:\/tmp\/mp-lab0-\w+\/nas\/exports\/other on the destination$/,
   },
   {
     name: 'the mount missing on the destination',
@@ -80,5 +84,17 @@ testRule('storage.disk-paths', [
   },
   { name: 'destination mounts not collected: error, never a pass', src: g1(), dst: {}, status: 'error', messageId: 'error.fact-missing', message: /destination: fact storage.networkMounts was not collected/ },
   { name: 'no move facts on the source: error', src: DST, dst: DST, status: 'error', messageId: 'error.fact-missing', message: /source: fact migration.disks was not collected/ },
+  { name: "the domain's XML not collected: its disks unknown, error, never a pass", src: g1(XML, { noXml: true }), dst: DST, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.disks was not collected' },
   { name: 'not a Xen rule: skip', src: g1(local), dst: DST, ctx: { hypervisor: 'xen' }, status: 'skip', messageId: 'skip.hypervisor' },
 ]);
+
+// In a run the host report carries the probe's failure: the error names it (virsh-domxml provides the move's disks).
+describe('storage.disk-paths with virsh-domxml failed', () => {
+  it('names the probe', () => {
+    const rule = loadRules().rules.find((r) => r.id === 'storage.disk-paths');
+    const host = (facts: never, probeErrors: { probe: string; reason: string }[] = []) => ({ target: 'h', connection: null, hostname: 'h', reachable: true, error: null, hostKey: null, facts, probes: {}, probeErrors });
+    const src = host(g1(XML, { noXml: true }), [{ probe: 'virsh-domxml', reason: 'exit code 1: error: failed to connect to the hypervisor' }]);
+    const r = evaluateRule(rule as NonNullable<typeof rule>, { src, dst: host(DST) }, { hypervisor: 'kvm', transport: 'ssh', mode: 'live', dstSshPort: 22 });
+    expect([r.status, r.messageId, r.message]).toEqual(['error', 'error.fact-missing', 'source: probe virsh-domxml failed: exit code 1: error: failed to connect to the hypervisor']);
+  });
+});

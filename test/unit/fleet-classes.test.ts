@@ -123,6 +123,22 @@ describe('fleet matrix by classes', () => {
     expect(message(3)).toContain('hostname is localhost.localdomain:');
   });
 
+  it('keys operands with members that were not collected apart: unknown guest UUIDs (virsh list --uuid failed) on one, two and no guests', () => {
+    const unknownUuids = (h: HostReport, n: number): HostReport => {
+      for (const d of ((h.facts as Record<string, any>).libvirt?.domains ?? []).slice(0, n)) d.uuid = null;
+      return h;
+    };
+    const fleet = [variant(clean.src, 1), unknownUuids(variant(clean.src, 2), 1), unknownUuids(variant(clean.src, 3), 2), variant(clean.dst, 4), unknownUuids(variant(clean.dst, 5), 1)];
+    const r = expectSame(peersOf(fleet), input());
+    const uuids = (i: number, j: number) => r.outcomes[r.cells[i * fleet.length + j] as number]?.problems.filter((p) => p.id === 'domain.uuids-unique').map((p) => `${p.status}: ${p.message}`);
+    // The rule runs per moving guest (web01, db01): the first one's UUID unknown on 2, both on 3; 5's one guest's UUID unknown.
+    const unknownHere = 'error: cannot tell whether any value is on both hosts: source migration.domains.uuid: 1 of 1 not collected';
+    expect(uuids(0, 3)).toEqual([]);
+    expect(uuids(1, 3)).toEqual([unknownHere]);
+    expect(uuids(2, 3)).toEqual([unknownHere, unknownHere]);
+    expect(uuids(0, 4)).toEqual(Array(2).fill('error: cannot tell whether any value is on both hosts: destination libvirt.domains.uuid: 1 of 1 not collected'));
+  });
+
   it('applies waivers per pair (they name hosts)', () => {
     const waivers: Waiver[] = [{ rule: 'domain.names-unique', hosts: 'hv-8', domain: null, reason: 'renamed at the move', expires: '2027-01-01', approvedBy: 'cab' } as unknown as Waiver];
     const r = expectSame(peersOf(hosts), input(waivers));

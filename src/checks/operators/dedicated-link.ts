@@ -22,6 +22,11 @@ function dedicatedLink(src: unknown, dst: unknown): OpResult {
   if (migIf === null && target !== t.managementAddress) {
     return { ok: false, undecided: `the destination hostname resolves to ${target} on the source, an address the destination does not have (see network.hostname-resolution)`, messageId: 'migration-interface.unknown', data, defaultMessage: '' };
   }
+  // The mirror case: the source reaches the destination through an address the destination does not
+  // have (NAT, a proxy or a forwarded port), so which of its interfaces takes management traffic is unknown.
+  if (mgmtIf === null && target !== t.managementAddress) {
+    return { ok: false, undecided: `the source reaches the destination through ${t.managementAddress}, an address the destination does not have (NAT or a forwarded port?): which of its interfaces takes management traffic is unknown`, messageId: 'migration-interface.unknown', data, defaultMessage: '' };
+  }
   if (target !== t.managementAddress && migIf !== mgmtIf) return { ok: true, messageId: 'pass', data, defaultMessage: '' };
   const load =
     t.copyBytes === null

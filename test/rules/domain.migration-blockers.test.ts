@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { migrationFacts } from '../../src/checks/migration.js';
+import { parseDomainXmlList } from '../../src/checks/probes/libvirt-xml.js';
+import { parseSnapshotCounts } from '../../src/checks/probes/virsh.js';
+import { testRule } from './rule-tester.js';
+
+// The lab guest g1 as `virsh dumpxml --migratable` prints it (test/fixtures/libvirt-qemu), nothing in the way.
+const XML = readFileSync(new URL('../fixtures/libvirt-qemu/dumpxml-migratable-tcg.xml', import.meta.url), 'utf8');
+const withDevice = (device: string) => XML.replace('</devices>', `${device}\n  </devices>`);
+const PCI = "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x03' slot='0x00' function='0x0'/></source></hostdev>";
+const USB = "<hostdev mode='subsystem' type='usb' managed='yes'><source><vendor id='0x0781'/><product id='0x5567'/></source></hostdev>";
+/** The move of g1, defined by `xml`, with its snapshots as the virsh-snapshots probe counts them ('' when snapshot-list failed, null: the probe gave nothing). */
+function g1(xml = XML, snapshots: string | null = '0') {
+  const [x] = parseDomainXmlList(xml);
+  const count = snapshots === null ? {} : { snapshots: parseSnapshotCounts(`snapshots ${x?.uuid} ${snapshots}\n`).get(x?.uuid ?? '') };
+  const facts = { libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: x, ...count }] } } as never;
+  return { migration: migrationFacts(facts, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false }) } as never;
+}
+
+testRule('domain.migration-blockers', [
+  { name: 'the lab guest has nothing libvirt refuses', src: g1(), dst: {}, status: 'pass' },
+  { name: 'a USB host device is re-plugged on the destination: pass', src: g1(withDevice(USB)), dst: {}, status: 'pass' },
+  { name: 'PCI passthrough is refused', src: g1(withDevice(PCI)), dst: {}, status: 'fail', messageId: 'empty.failed', message: "libvirt refuses to migrate it: g1: cannot migrate a domain with <hostdev mode='subsystem' type='pci'>" },
+  {
+    name: 'snapshots are refused too, each reason listed',
+    src: g1(withDevice(PCI), '2'),
+    dst: {},
+    ctx: { mode: 'block' },
+    status: 'fail',
+    messageId: 'empty.failed',
+    message: "libvirt refuses to migrate it: g1: cannot migrate a domain with <hostdev mode='subsystem' type='pci'>, g1: cannot migrate domain with 2 snapshots",
+  },
+  // Bug (reported): an unknown count (null) adds no blocker, so the rule passes without knowing whether g1 has snapshots.
+  { name: 'snapshots not counted (snapshot-list failed): error, never a pass', src: g1(XML, ''), dst: {}, status: 'error', messageId: 'error.fact-missing', message: /source: fact migration.blockers was not collected/ },
+  { name: 'no snapshot count at all (the virsh-snapshots probe gave nothing): error', src: g1(XML, null), dst: {}, status: 'error', messageId: 'error.fact-missing' },
+  { name: 'PCI passthrough is refused whatever the snapshots: fail, not error', src: g1(withDevice(PCI), ''), dst: {}, status: 'fail', messageId: 'empty.failed', message: "libvirt refuses to migrate it: g1: cannot migrate a domain with <hostdev mode='subsystem' type='pci'>" },
+  { name: 'a cold move defines the guest anew: skip', src: g1(withDevice(PCI)), dst: {}, ctx: { mode: 'cold' }, status: 'skip', messageId: 'skip.mode' },
+  { name: 'no move facts: error, never a pass', src: {}, dst: {}, status: 'error', messageId: 'error.fact-missing', message: /source: fact migration.blockers was not collected/ },
+]);
