@@ -50,6 +50,9 @@ export function xenMoveFacts(src: HostFacts, requested: readonly string[]): XenM
     hvm: hvmDomains.length > 0,
     hvmDomains,
     bridges,
+    // `xl list -l` leaves out a domain whose configuration libxl cannot retrieve (xl_info.c
+    // list_domains_details: `continue`), and has none when it failed: the bridges and disks above
+    // then lack those domains', which are unknown, not none. Rules reading them read this too.
     unconfigured: domains.filter((d) => !d.configured).map((d) => d.name),
     disks,
     bridgeNetworks: bridges.map((b) => ({ bridge: b, cidrs: (src.network?.ifaddrs ?? []).filter((a) => a.ifname === b && a.scope !== 'host' && a.scope !== 'link').map((a) => `${a.address}/${a.prefix}`) })),

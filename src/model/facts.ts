@@ -2,7 +2,7 @@
 import type { DomainFact, NetworkFacts, PoolFacts } from './libvirt.js';
 import type { MigrationFacts, XenMove } from './move.js';
 import type { CpuFacts, DirStat, ExistingPath, HostIds, HugepagePool, HypervisorKind, IpAddr, LsmFacts, MeminfoFacts, MountFacts } from './system.js';
-import type { XendConfig, XenDomain, XenDomainConfig, XlInfo } from './xen.js';
+import type { XendConfig, XendPeerName, XenDomain, XenDomainConfig, XlInfo } from './xen.js';
 
 /** The destination's side of a disk copy (block, cold and save modes). */
 export interface Landing {
@@ -97,6 +97,11 @@ export interface HostFacts {
     freeMemoryKiB?: number | null;
     /** xend-relocation-server (false without xend-config.sxp). */
     relocationServer?: boolean;
+    /**
+     * Destination of a pair, xend with its relocation server on: its reverse lookup of the
+     * source's address, the name xend's hosts-allow check matches (xend-peer-name probe).
+     */
+    relocationPeer?: XendPeerName;
   };
   /** Source only, Xen: the move. */
   xenMove?: XenMove;

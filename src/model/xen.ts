@@ -145,3 +145,18 @@ export interface XenDomainConfig {
   readonly disks: readonly XenDiskConfig[];
   readonly nics: readonly XenNicConfig[];
 }
+
+/**
+ * How an xend destination names the source: its reverse lookup of the source's address there
+ * (`getent hosts ADDR`: gethostbyaddr through NSS, as Python's socket.gethostbyaddr makes it),
+ * and the name xend's hosts-allow check matches besides the address (connection.hostAllowed:
+ * socket.getfqdn(address)).
+ */
+export interface XendPeerName {
+  /** The address looked up: the source's address towards this host (the source's peer.srcAddr). */
+  readonly address: string;
+  /** gethostbyaddr's answer: the canonical name (h_name), then its aliases; [] when the address does not resolve (getent exit 2). */
+  readonly names: readonly string[];
+  /** socket.getfqdn(address): the first of `names` with a dot in it, else the first; the address itself when `names` is []. */
+  readonly fqdn: string;
+}

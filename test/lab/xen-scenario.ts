@@ -126,7 +126,11 @@ function xm(name: string, doms: XenDom[], xendConfig: string, extra: Partial<Hos
  * xen1 -> xen3: wrong in six ways: Xen 4.4.3 (older), 617 MiB free, a web-x of its own, no xenbr1,
  *   xenbr0 on another subnet, no shared image mount.
  * xen1 -> xen6: an Arm64 Xen (xen_caps without x86).
- * xen4 -> xen5: a clean xend pair (relocation server on 8002, listening, allow list admits xen4).
+ * xen4 -> xen5: a clean xend pair (relocation server on 8002, listening, allow list admits xen4 by
+ *   the name xen5 resolves its address to: the lab's /etc/hosts line "ADDR xen4.lab xen4" makes
+ *   xend's socket.getfqdn give xen4.lab, so the list an operator writes for this lab is '^xen4\.lab$').
+ * xen4 -> xen7: the same, but xen7's list names xen4 as its uname -n ('^xen4$'), which xend never
+ *   matches: it refuses xen4.
  * xen5 -> xen4: xen4's xend admits every host (empty allow list) and nothing listens on 8002.
  * kvm1: a KVM (libvirt) host, for the refused KVM<->Xen pairs.
  */
@@ -157,9 +161,15 @@ export const XEN: Scenario = {
       bridgeAddrs: { xenbr0: '192.168.10.14/24' },
       mounts: [XEN_SHARED],
     }),
-    xm('xen5', [], "(xend-relocation-server yes)\n(xend-relocation-port 8002)\n(xend-relocation-hosts-allow '^xen4$ ^localhost$ ^localhost\\\\.localdomain$')\n(network-script network-bridge)\n(vif-script vif-bridge)\n", {
+    xm('xen5', [], "(xend-relocation-server yes)\n(xend-relocation-port 8002)\n(xend-relocation-hosts-allow '^xen4\\\\.lab$ ^localhost$ ^localhost\\\\.localdomain$')\n(network-script network-bridge)\n(vif-script vif-bridge)\n", {
       bridges: ['xenbr0'],
       bridgeAddrs: { xenbr0: '192.168.10.15/24' },
+      mounts: [XEN_SHARED],
+      listen: [8002],
+    }),
+    xm('xen7', [], "(xend-relocation-server yes)\n(xend-relocation-port 8002)\n(xend-relocation-hosts-allow '^xen4$ ^localhost$ ^localhost\\\\.localdomain$')\n(network-script network-bridge)\n(vif-script vif-bridge)\n", {
+      bridges: ['xenbr0'],
+      bridgeAddrs: { xenbr0: '192.168.10.17/24' },
       mounts: [XEN_SHARED],
       listen: [8002],
     }),

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report, RuleResult } from '../../src/types.js';
 import { cli, labGate } from './helpers.js';
@@ -32,6 +33,18 @@ describe.skipIf(why !== null)('Xen pairs (scripted xl/xm stand-ins printing real
     const r = rep.results.find((x) => x.id === id);
     if (!r) throw new Error(`no result for ${id}`);
     return r;
+  };
+  /**
+   * What xend itself decides on a lab host (connection.hostAllowed): each hosts-allow pattern tried
+   * with Python's re.match on socket.getfqdn(addr) and on addr, in that host's namespaces (its
+   * /etc/hosts), with the lab's own Python.
+   */
+  const xendDecides = (host: string, addr: string, allow: readonly string[]): { fqdn: string; allowed: boolean } => {
+    const ns = lab.hosts.get(host)?.ns as string;
+    const pid = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).trim().split('\n')[0] as string;
+    const code = 'import re, socket, sys\na = sys.argv[1]\nf = socket.getfqdn(a)\nprint(f)\nprint(any(re.match(p, f) or re.match(p, a) for p in sys.argv[2:]))\n';
+    const [fqdn, allowed] = execFileSync('nsenter', ['-t', pid, '-m', '-n', 'python3', '-c', code, addr, ...allow], { encoding: 'utf8' }).trim().split('\n');
+    return { fqdn: fqdn as string, allowed: allowed === 'True' };
   };
   const XEN_RULES = [
     'xen.bridges', 'xen.caps', 'xen.hvm', 'xen.memory', 'xen.names-unique', 'xen.relocation', 'xen.relocation-allow', 'xen.shared-storage', 'xen.subnet', 'xen.toolstack',
@@ -103,7 +116,7 @@ describe.skipIf(why !== null)('Xen pairs (scripted xl/xm stand-ins printing real
     );
   });
 
-  it('checks an xend pair: relocation server on, port 8002 reachable, allow list admitting the source (exit 0)', async () => {
+  it('checks an xend pair: relocation server on, port 8002 reachable, allow list admitting the source by the name xend matches (exit 0)', async () => {
     const { rep, code } = await run('xen4', 'xen5');
     expect(code).toBe(0);
     expect(rep.hosts.src.facts.hypervisor).toMatchObject({ kind: 'xen', toolstack: 'xm' });
@@ -111,6 +124,31 @@ describe.skipIf(why !== null)('Xen pairs (scripted xl/xm stand-ins printing real
     expect(res(rep, 'xen.relocation')).toMatchObject({ status: 'pass' });
     expect(res(rep, 'xen.relocation-allow')).toMatchObject({ status: 'pass' });
     expect(rep.hosts.src.facts.peer?.xendTcp).toEqual([{ port: 8002, state: 'open' }]);
+    // xen5 looked xen4's address up in its second exec, as xend does: its /etc/hosts says "ADDR xen4.lab xen4".
+    const addr = rep.hosts.src.facts.peer?.srcAddr as string;
+    expect(addr).toBe(lab.hosts.get('xen4')?.ip);
+    expect(rep.hosts.dst.facts.xen?.relocationPeer).toEqual({ address: addr, names: ['xen4.lab', 'xen4'], fqdn: 'xen4.lab' });
+    expect(rep.hosts.dst.probes['xend-peer-name']?.exitCode).toBe(0);
+    expect(rep.hosts.dst.probeErrors.filter((e) => e.probe === 'xend-peer-name')).toEqual([]);
+    // The verdict is xend's own: Python's getfqdn and re.match in xen5's namespace admit xen4 too.
+    expect(xendDecides('xen5', addr, rep.hosts.dst.facts.xen?.xend?.relocationHostsAllow ?? [])).toEqual({ fqdn: 'xen4.lab', allowed: true });
+  });
+
+  it("refuses an xend pair whose allow list names the source's uname -n, not the name xend matches (exit 1)", async () => {
+    const { rep, code } = await run('xen4', 'xen7');
+    expect(code).toBe(1);
+    const addr = rep.hosts.src.facts.peer?.srcAddr as string;
+    const esc = addr.replace(/\./g, '\\.');
+    expect(res(rep, 'xen.relocation')).toMatchObject({ status: 'fail', severity: 'critical', messageId: 'xend.not-allowed' });
+    expect(res(rep, 'xen.relocation').message).toBe(
+      `xend-relocation-hosts-allow '^xen4$ ^localhost$ ^localhost\\.localdomain$' admits neither the source's address ${addr} nor xen4.lab, the name xend matches: the destination resolves ${addr} to xen4.lab xen4 (getent hosts; socket.getfqdn takes the first with a dot, else the first); it admits the source's own name xen4, which xend never matches; xend rejects the connection (admit ^xen4\\.lab$ or ^${esc}$)`,
+    );
+    // The port answers and the list is not empty: only the allow list refuses.
+    expect(rep.hosts.src.facts.peer?.xendTcp).toEqual([{ port: 8002, state: 'open' }]);
+    expect(res(rep, 'xen.relocation-allow').status).toBe('pass');
+    // And xend itself would refuse: Python's getfqdn gives xen4.lab, which '^xen4$' does not match.
+    expect(xendDecides('xen7', addr, rep.hosts.dst.facts.xen?.xend?.relocationHostsAllow ?? [])).toEqual({ fqdn: 'xen4.lab', allowed: false });
+    expect(rep.domains?.map((d) => `${d.name} ${d.verdict}`)).toEqual(['mail-x no-go']);
   });
 
   it('fails an xend destination that admits every host and does not listen', async () => {

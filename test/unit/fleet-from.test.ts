@@ -31,7 +31,7 @@ const HOSTS: Record<string, HostReport> = { hv1: clean.hosts.src, hv2: clean.hos
 /** What the lab's hv1 printed towards each destination in the pair runs (its peer probes). */
 const FROM_HV1: Record<string, HostReport['probes']> = { hv2: clean.hosts.src.probes, hv3: problems.hosts.src.probes, hv4: unreachable.hosts.src.probes };
 /** Probes of a pair check only (one peer): a fleet host runs fleet-net and fleet-names instead. */
-const PAIR_ONLY = ['landing', 'peer-route', 'peer-link', 'peer-tcp', 'xend-tcp', 'peer-resolve'];
+const PAIR_ONLY = ['landing', 'peer-route', 'peer-link', 'peer-tcp', 'xend-tcp', 'xend-peer-name', 'peer-resolve'];
 
 const addr = (t: string): string => (HOSTS[t] as HostReport).connection?.host as string;
 const output = (command: string, stdout: string): ProbeOutput => ({ command, exitCode: 0, stdout, stderr: '', sha256: createHash('sha256').update(stdout).digest('hex'), durationMs: 1 });

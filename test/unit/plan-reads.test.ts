@@ -14,8 +14,10 @@ const report = (name: string): { src: HostReport; dst: HostReport } => JSON.pars
 const xen = (name: string): string => readFileSync(new URL(`../fixtures/xen/${name}`, import.meta.url), 'utf8');
 const out = (stdout: string): ProbeOutput => ({ command: 'x', exitCode: 0, stdout, stderr: '', sha256: '0'.repeat(64), durationMs: 1 });
 
-// An xm host (real xm info, xm list -l and xend-config.sxp outputs) whose xend relocation server listens.
+// An xm host (real xm info, xm list -l and xend-config.sxp outputs) whose xend relocation server listens, with the
+// lab source's real route to its destination (peer.srcAddr): as a destination, it looks that address up (xend-peer-name).
 const XM: Record<string, ProbeOutput> = {
+  'peer-route': report('clean').src.probes['peer-route'] as ProbeOutput,
   hostname: out('xen5\n'),
   'hv-detect': out('xl=\nxm=/usr/sbin/xm\nvirsh=\nkvm=no\nsys_hypervisor=xen\nxen_capabilities=control_d\n'),
   'xl-info': out(xen('xm-info-4.2.1-centos6.txt')),
@@ -64,5 +66,7 @@ describe('round 2 planned from the peer probes it reads', () => {
         });
         // The comparison is not vacuous: some mode plans a probe that reads the peer.
         expect(plans.flat().some((id) => PROBES[id].peerReads !== undefined), 'a peer-reading probe planned').toBe(true);
+        // Both of an xm pair's peer-reading probes are planned: the source's TCP connect to xend's port, the destination's lookup of the source's address.
+        if (pair.name === 'xm to xm') expect(plans.flat(), roleName).toContain(role.src ? 'xend-tcp' : 'xend-peer-name');
       });
 });

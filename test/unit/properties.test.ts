@@ -37,12 +37,13 @@ import { compareVersions, parseCapabilities, parseDomainXmlList, parseDomCapabil
 import { parseDiskSizes } from '../../src/checks/probes/disk-sizes.js';
 import { parseDirStats } from '../../src/checks/probes/dir-stats.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
-import { parseXendConfig, parseXlInfo, parseXlList, parseXlListLong } from '../../src/checks/probes/xen.js';
+import { parseXendConfig, parseXendPeerName, parseXlInfo, parseXlList, parseXlListLong } from '../../src/checks/probes/xen.js';
 import { parseHugepages } from '../../src/checks/probes/hugepages.js';
 import { parseHvDetect } from '../../src/checks/probes/hypervisor.js';
 import { parseClock, parseHostname, parseLongBit, parsePeerLink, parsePeerTcp, parseUnameM } from '../../src/checks/probes/simple.js';
 import {
   parseGetentAhosts,
+  parseGetentHosts,
   parseHostIds,
   parseIpLinkBridges,
   parseIpOAddr,
@@ -216,6 +217,8 @@ const PARSERS: readonly ParserCase[] = [
       ...liveCmd('getent', 'ahosts', 'localhost'),
     ],
   },
+  { name: 'parseGetentHosts', parse: parseGetentHosts, samples: [...fixtures('getent-hosts', /^(?!xend-peer-name-)/), ...liveCmd('getent', 'hosts', '127.0.0.1')] },
+  { name: 'parseXendPeerName', parse: parseXendPeerName, samples: fixtures('getent-hosts', /^xend-peer-name-/) },
   {
     name: 'parseIpRouteGet',
     parse: parseIpRouteGet,
@@ -374,6 +377,7 @@ const PROBES_OF: Readonly<Record<string, readonly ProbeId[]>> = {
   parseIpLinkBridges: ['bridges'],
   parseIpOAddr: ['addresses'],
   parseGetentAhosts: ['self-resolve', 'peer-resolve'],
+  parseXendPeerName: ['xend-peer-name'],
   parseIpRouteGet: ['peer-route'],
   parseMeminfo: ['meminfo'],
   parseHugepages: ['hugepages'],
@@ -411,6 +415,8 @@ const SYNTAX_UNITS: Readonly<Record<string, readonly string[]>> = {
   parseIpOLink: [' ', '\\ ', ':', '@', '<', ' mtu 1'],
   parseIpOAddr: [' ', '\\ ', ':', '/', ' peer 1/'],
   parseGetentAhosts: [' ', 'A'],
+  parseGetentHosts: [' ', '.', '\n'],
+  parseXendPeerName: ['lookup ', 'not found', ' ', '.', '\n'],
   parseIpRouteGet: [' ', ' via', ' dev'],
   parseMeminfo: [' ', ':'],
   parseHugepages: [' ', 'kB', '0'],

@@ -207,7 +207,7 @@ describe('xen-storage', () => {
 });
 
 describe('xend-relocation', () => {
-  const xend = (over: object = {}) => ({
+  const config = (over: object = {}) => ({
     relocationServer: true,
     relocationPort: 8002,
     relocationAddress: '',
@@ -218,16 +218,54 @@ describe('xend-relocation', () => {
     settings: {},
     ...over,
   });
+  // The destination's xen facts: its xend-config.sxp, and where its round 2 looked the source's address up, that lookup.
+  const xend = (over: object = {}, relocationPeer?: object) => ({ xend: config(over), ...(relocationPeer ? { relocationPeer } : {}) });
   const rel = move({}).relocation;
   it('needs the server on, its port reachable and the allow list admitting the source', () => {
-    expect(xendRelocation(rel, xend()).ok).toBe(true);
-    expect(xendRelocation(rel, null)).toMatchObject({ ok: false, messageId: 'xend.no-config' });
+    // Only a pattern matching the address admits for sure: xend matches the name the destination resolves it to, not the source's own.
+    expect(xendRelocation(rel, xend({ relocationHostsAllow: ['^10\\.0\\.0\\.1$'] })).ok).toBe(true);
+    expect(xendRelocation(rel, xend())).toMatchObject({ ok: false, messageId: 'xend.allow-unknown', undecided: expect.stringMatching(/admits the source's own name hva but not its address 10\.0\.0\.1/) });
+    expect(xendRelocation(rel, { xend: null })).toMatchObject({ ok: false, messageId: 'xend.no-config' });
     expect(xendRelocation(rel, xend({ relocationServer: false }))).toMatchObject({ ok: false, messageId: 'xend.server-off' });
     expect(xendRelocation({ ...rel, tcp: { port: 8002, state: 'timeout' } }, xend()).defaultMessage).toMatch(/^port 8002 of the destination does not answer the source: dropped/);
-    expect(xendRelocation(rel, xend({ relocationHostsAllow: ['^hvb$'] })).defaultMessage).toBe("xend-relocation-hosts-allow '^hvb$' admits none of the source's names and address (hva, 10.0.0.1)");
+    expect(xendRelocation(rel, xend({ relocationHostsAllow: ['^hvb$'] })).undecided).toMatch(/^xend-relocation-hosts-allow '\^hvb\$' matches neither the source's address 10\.0\.0\.1 nor its own names \(hva\)/);
     // Anchored at the start only, as xend's re.match: '10.0.0' admits 10.0.0.1.
     expect(xendRelocation(rel, xend({ relocationHostsAllow: ['10.0.0'] })).ok).toBe(true);
     expect(xendRelocation({ ...rel, tcp: null }, xend()).undecided).toMatch(/not tried/);
+    // The destination's xen.xend not collected: not a verdict (the rule's condition names the fact first).
+    expect(() => xendRelocation(rel, {})).toThrow(/xen\.xend/);
+  });
+
+  it("decides the allow list on the name the destination resolves the source's address to (socket.getfqdn there)", () => {
+    // getent hosts 10.0.0.1 there: "10.0.0.1        hva.lab hva" (the lab's /etc/hosts layout).
+    const lab = { address: '10.0.0.1', names: ['hva.lab', 'hva'], fqdn: 'hva.lab' };
+    expect(xendRelocation(rel, xend({ relocationHostsAllow: ['^hva\\.lab$'] }, lab))).toMatchObject({ ok: true, data: { fqdn: 'hva.lab', resolvedNames: ['hva.lab', 'hva'] } });
+    // '^hva$' matches the source's uname -n and an alias, never what xend matches.
+    expect(xendRelocation(rel, xend({}, lab))).toMatchObject({
+      ok: false,
+      messageId: 'xend.not-allowed',
+      defaultMessage:
+        "xend-relocation-hosts-allow '^hva$' admits neither the source's address 10.0.0.1 nor hva.lab, the name xend matches: the destination resolves 10.0.0.1 to hva.lab hva (getent hosts; socket.getfqdn takes the first with a dot, else the first); it admits the source's own name hva, which xend never matches; xend rejects the connection (admit ^hva\\.lab$ or ^10\\.0\\.0\\.1$)",
+    });
+    // No name with a dot: the canonical name; an alias with a dot wins over a canonical name without.
+    expect(xendRelocation(rel, xend({}, { address: '10.0.0.1', names: ['hva', 'hva-mig'], fqdn: 'hva' })).ok).toBe(true);
+    // The address does not resolve there: getfqdn gives the address, and only the address can match.
+    expect(xendRelocation(rel, xend({}, { address: '10.0.0.1', names: [], fqdn: '10.0.0.1' }))).toMatchObject({
+      ok: false,
+      messageId: 'xend.not-allowed',
+      defaultMessage: "xend-relocation-hosts-allow '^hva$' does not admit the source's address 10.0.0.1, which does not resolve on the destination (getent hosts: no answer), so xend matches the address alone; it admits the source's own name hva, which xend never matches; xend rejects the connection (admit ^10\\.0\\.0\\.1$)",
+    });
+    // A refusal with the port closed too: both reasons, as a refusal of the connection.
+    expect(xendRelocation({ ...rel, tcp: { port: 8002, state: 'closed' } }, xend({}, lab))).toMatchObject({ ok: false, messageId: 'xend.refused', defaultMessage: /^nothing listens on port 8002 .*; xend-relocation-hosts-allow '\^hva\$' admits neither/ });
+    // A certain refusal needs no port test; a certain admission still does.
+    expect(xendRelocation({ ...rel, tcp: null }, xend({}, lab))).toMatchObject({ ok: false, messageId: 'xend.not-allowed' });
+    expect(xendRelocation({ ...rel, tcp: null }, xend({ relocationHostsAllow: ['^hva\\.lab$'] }, lab))).toMatchObject({ ok: false, messageId: 'xend.untested' });
+    // A pattern this check cannot compile may match in Python: undecided, not refused.
+    expect(xendRelocation(rel, xend({ relocationHostsAllow: ['^hva$', '(?P<x>hv)'], invalidHostsAllow: ['(?P<x>hv)'] }, lab))).toMatchObject({ ok: false, messageId: 'xend.allow-unknown', undecided: /nor hva\.lab, the name xend matches: .*, as far as can be told here: '\(\?P<x>hv\)' cannot be compiled here/ });
+    // The evidence is what was read of the destination, not its whole xen facts.
+    expect(xendRelocation(rel, { ...xend({}, lab), domains: [], info: null }).evidence).toEqual({ src: rel, dst: { xend: config(), relocationPeer: lab } });
+    // A lookup of another address says nothing of this one.
+    expect(xendRelocation(rel, xend({}, { ...lab, address: '10.0.0.9' }))).toMatchObject({ ok: false, messageId: 'xend.allow-unknown', undecided: /was not looked up/ });
   });
 });
 

@@ -1,19 +1,31 @@
 import type { Landing } from '../../types.js';
-import type { XenMovingDisk } from '../../model/move.js';
+import type { XenMove, XenMovingDisk } from '../../model/move.js';
 import type { MountFacts } from '../../model/system.js';
 import { defineOperator, type OpResult } from './define.js';
 
 const diskName = (d: XenMovingDisk): string => `${d.domain} ${d.target ?? '?'} (${d.path ?? 'empty'})`;
 
 /**
- * src: xenMove.disks; dst: storage. Xen's live migration moves memory only, so every disk must
+ * The moving disks and the domains whose disks are unknown. The operand is the move; a rule
+ * written against `src: xenMove.disks` (as the built-in one was) hands the list alone, which
+ * says nothing of domains missing from `xl list -l`.
+ */
+function movingDisks(src: unknown): { disks: readonly XenMovingDisk[]; unconfigured: readonly string[] } {
+  if (Array.isArray(src)) return { disks: src as XenMovingDisk[], unconfigured: [] };
+  const move = (src ?? {}) as Partial<XenMove>;
+  return { disks: move.disks ?? [], unconfigured: move.unconfigured ?? [] };
+}
+
+/**
+ * src: xenMove; dst: storage. Xen's live migration moves memory only, so every disk must
  * be reachable from the destination at the same path: image files on a network filesystem
  * mounted at the same place from the same export; host block devices (shared LVM, iSCSI, DRBD)
  * present there too. Other backends (iscsi:, drbd:, rbd ... scripts) are set up by the
- * destination's hotplug scripts and are not checked.
+ * destination's hotplug scripts and are not checked. The disks of a domain `xl list -l` left
+ * out (xenMove.unconfigured) are unknown, not absent: the rule cannot pass on them.
  */
 function xenStorage(src: unknown, dst: unknown): OpResult {
-  const disks = (Array.isArray(src) ? src : []) as XenMovingDisk[];
+  const { disks, unconfigured } = movingDisks(src);
   const storage = (dst ?? {}) as { mounts?: readonly MountFacts[]; landing?: Landing };
   const local: string[] = [];
   const unmounted: string[] = [];
@@ -34,14 +46,19 @@ function xenStorage(src: unknown, dst: unknown): OpResult {
       else if (!storage.landing.files.some((f) => f.path === d.path)) absent.push(diskName(d));
     }
   }
-  const data = { local, unmounted, absent, unchecked };
+  const data = { local, unmounted, absent, unchecked, unconfigured };
   const parts = [
     local.length ? `on the source's own disk, which the destination cannot reach (Xen migrates memory only; copy the image and migrate cold): ${local.join('; ')}` : '',
     unmounted.length ? `shared storage not mounted identically: ${unmounted.join('; ')}` : '',
     absent.length ? `block device missing on the destination (shared LVM, iSCSI or DRBD must present it there too): ${absent.join('; ')}` : '',
   ].filter(Boolean);
   if (parts.length > 0) return { ok: false, messageId: local.length ? 'xen-storage.local' : unmounted.length ? 'xen-storage.unmounted' : 'xen-storage.absent', data, defaultMessage: parts.join('; ') };
-  if (unchecked.length > 0) return { ok: false, undecided: `the destination's block devices were not looked at: ${unchecked.join('; ')}`, messageId: 'xen-storage.unchecked', data, defaultMessage: '' };
+  // What is known to be wrong is reported first; then what could not be looked at.
+  const unknown = [
+    unconfigured.length ? `disks unknown for ${unconfigured.join(', ')}: \`xl list -l\` has no configuration for them` : '',
+    unchecked.length ? `the destination's block devices were not looked at: ${unchecked.join('; ')}` : '',
+  ].filter(Boolean);
+  if (unknown.length > 0) return { ok: false, undecided: unknown.join('; '), messageId: unconfigured.length ? 'xen-storage.unknown' : 'xen-storage.unchecked', data, defaultMessage: '' };
   return { ok: true, messageId: 'pass', data, defaultMessage: '' };
 }
 

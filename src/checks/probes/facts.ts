@@ -210,11 +210,14 @@ export function buildFacts(
     const xl = parsed['xl-info'];
     f.hypervisor = detectHypervisor(parsed['hv-detect'] ?? null, xl ?? null, parsed['virsh-version']?.hypervisor?.name ?? null);
     if (xenIds.some((id) => outputs[id] !== undefined)) {
-      const xen: NonNullable<HostFacts['xen']> = { toolstack: f.hypervisor.toolstack };
+      // Without hv-detect nothing says whether xl or xm answered: the toolstack is unknown, not "none" (left out, so rules reading it say so).
+      const xen: NonNullable<HostFacts['xen']> = parsed['hv-detect'] ? { toolstack: f.hypervisor.toolstack } : {};
       if (xl !== undefined) Object.assign(xen, { info: xl, freeMemoryKiB: xl?.freeMemoryMiB != null ? xl.freeMemoryMiB * 1024 : null });
       if (parsed['xl-list'] !== undefined) xen.domains = parsed['xl-list'];
       if (parsed['xl-list-long'] !== undefined) xen.configs = parsed['xl-list-long'];
       if (parsed['xend-config'] !== undefined) Object.assign(xen, { xend: parsed['xend-config'], relocationServer: parsed['xend-config']?.relocationServer ?? false });
+      // Round 2 on an xend destination: how it names the source's address (what hosts-allow matches).
+      if (parsed['xend-peer-name'] !== undefined) xen.relocationPeer = parsed['xend-peer-name'];
       f.xen = xen;
     }
   }

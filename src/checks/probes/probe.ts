@@ -21,6 +21,11 @@ export interface ProbeContext {
   readonly landing?: { readonly dirs: readonly string[]; readonly files: readonly string[] };
   /** Second round on a Xen source: the destination's xend relocation port (from its xend-config.sxp). */
   readonly xendPort?: number;
+  /**
+   * Second round on an xend destination whose relocation server is on: the source's address as
+   * this host sees it (the source's peer.srcAddr), to look up as xend's hosts-allow check does.
+   */
+  readonly xendPeerAddress?: string;
 }
 
 /** A disk to size: a file by path (stat), anything else through libvirt by domain UUID and target. */

@@ -6,6 +6,6 @@
  * sxp.ts (the xend S-expression reader). Types are in src/model/xen.ts.
  */
 
-export { parseXendConfig, relocationAdmits } from './xen/xend.js';
+export { getfqdnOf, parseXendConfig, parseXendPeerName, relocationAdmits } from './xen/xend.js';
 export { parseXlInfo, parseXlList } from './xen/xl.js';
 export { parseXlListLong } from './xen/xl-long.js';

@@ -146,3 +146,26 @@ export function parseGetentAhosts(text: string): string[] {
   }
   return [...seen];
 }
+
+/**
+ * Parses `getent hosts KEY` (glibc's print_hosts): one "ADDRESS NAME [ALIAS ...]" line per
+ * address of the answer ("%-15s %s", then " ALIAS" for each alias), the canonical name (h_name)
+ * first. KEY an address: gethostbyaddr's answer, one line, as Python's socket.gethostbyaddr gets
+ * it through the same NSS (h_name, then h_aliases); KEY a name: gethostbyname2's, a line per
+ * address. A key that does not resolve prints nothing (exit 2), which gives null.
+ * @throws ParseError on a line that is not an address followed by names, or on lines naming
+ *   different hosts (one answer prints the same names on every line).
+ */
+export function parseGetentHosts(text: string): { addresses: string[]; names: string[] } | null {
+  const addresses: string[] = [];
+  let names: string[] | null = null;
+  for (const line of lines(text)) {
+    const m = /^(\S+) +(\S.*)$/.exec(line);
+    if (!m || isIP(m[1] as string) === 0) throw new ParseError('getent-hosts', `not an address line: ${show(line)}`);
+    const these = (m[2] as string).trim().split(/\s+/);
+    if (names !== null && these.join(' ') !== names.join(' ')) throw new ParseError('getent-hosts', `names differ from the first line's (${show(names.join(' '))}): ${show(line)}`);
+    names = these;
+    addresses.push((m[1] as string).toLowerCase());
+  }
+  return names === null ? null : { addresses, names };
+}

@@ -57,5 +57,5 @@ export const HOST_PROBES = {
   'self-resolve': probe({ id: 'self-resolve', provides: ['host.selfResolution'], command: () => 'getent ahosts "$(uname -n)"', parse: parseGetentAhosts }),
   nft: probe({ id: 'nft', provides: ['firewall.nft'], command: () => 'nft list ruleset', parse: parseNftRuleset }),
   iptables: probe({ id: 'iptables', provides: ['firewall.iptables'], command: () => 'iptables-save', parse: parseIptablesSave }),
-  'hv-detect': probe({ id: 'hv-detect', bounded: true, provides: ['hypervisor'], command: () => HV_DETECT_COMMAND, parse: parseHvDetect }),
+  'hv-detect': probe({ id: 'hv-detect', bounded: true, provides: ['hypervisor', 'xen.toolstack'], command: () => HV_DETECT_COMMAND, parse: parseHvDetect }),
 } as const satisfies Record<string, Probe>;

@@ -4,6 +4,7 @@ import type { Transport } from '../../vocabulary.js';
 import { probe, type Probe } from '../probe.js';
 import { parsePeerLink, parsePeerTcp } from '../simple.js';
 import { parseGetentAhosts, parseIpRouteGet } from '../system.js';
+import { parseXendPeerName } from '../xen.js';
 
 /** The control port of the libvirt transport (qemu+ssh uses the SSH port). */
 export function controlPort(transport: Transport, sshPort: number): number {
@@ -29,7 +30,10 @@ export const MIGRATION_DATA_PORT = 49152;
 /** The ports a source tries on its destination, pair and fleet alike: the control port, then QEMU's first migration port. */
 export const peerPorts = (transport: Transport, sshPort: number): number[] => [controlPort(transport, sshPort), MIGRATION_DATA_PORT];
 
-/** The source's way to the destination: route, link, TCP to the control, migration and xend ports, name resolution. */
+/**
+ * The source's way to the destination: route, link, TCP to the control, migration and xend ports,
+ * name resolution; and on an xend destination, the name it gives the source's address.
+ */
 export const NETWORK_PROBES = {
   'peer-route': probe({
     id: 'peer-route',
@@ -85,6 +89,30 @@ export const NETWORK_PROBES = {
     },
     command: (c) => tcpConnects(c.peer?.host ?? '', [c.xendPort ?? 8002]),
     parse: parsePeerTcp,
+  }),
+  'xend-peer-name': probe({
+    id: 'xend-peer-name',
+    side: 'dst',
+    round: 2,
+    peer: 'one',
+    hypervisor: 'xen',
+    provides: ['xen.relocationPeer'],
+    // The source's address towards this host, from its route (the source's first round).
+    peerReads: ['peer.srcAddr'],
+    // On an xend destination whose relocation server is on: xend admits a peer whose address, or
+    // socket.getfqdn(address) made HERE, a hosts-allow pattern matches (connection.hostAllowed).
+    plan: (k) => {
+      const addr = k.peers[0]?.facts?.peer?.srcAddr;
+      return xendListening(k.self) && addr ? { xendPeerAddress: addr } : null;
+    },
+    // gethostbyaddr through NSS, as Python's socket.gethostbyaddr: "ADDR canonical alias ...";
+    // exit 2 (no answer: getfqdn gives the address itself) reads "not found", other failures stay failures.
+    // getent exits 2 on a lookup that failed for the moment too (DNS TRY_AGAIN): what xend would meet then.
+    command: (c) => {
+      const a = shq(c.xendPeerAddress ?? '');
+      return `printf 'lookup %s\\n' ${a}; getent hosts ${a}; r=$?; if [ "$r" -eq 2 ]; then echo 'not found'; exit 0; fi; exit "$r"`;
+    },
+    parse: parseXendPeerName,
   }),
   'peer-resolve': probe({
     id: 'peer-resolve',

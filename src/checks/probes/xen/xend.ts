@@ -1,6 +1,9 @@
-/** /etc/xen/xend-config.sxp and xend's relocation-server host check. */
-import type { Sxp, XendConfig } from '../../../model/xen.js';
+/** /etc/xen/xend-config.sxp, xend's relocation-server host check and the name it matches (the xend-peer-name probe). */
+import { isIP } from 'node:net';
+import type { Sxp, XendConfig, XendPeerName } from '../../../model/xen.js';
 import { ParseError } from '../parse-error.js';
+import { parseGetentHosts } from '../system/net.js';
+import { lines, show } from '../system/text.js';
 import { readSxp } from './sxp.js';
 
 const TRUE_WORDS = ['yes', 'y', '1', 'on', 'true', 't'];
@@ -84,4 +87,32 @@ export function relocationAdmits(allow: readonly string[], hostnameOrIp: string)
     re.lastIndex = 0;
     return re.test(hostnameOrIp);
   });
+}
+
+/**
+ * Python's socket.getfqdn(address) from gethostbyaddr's answer (CPython Lib/socket.py, the same
+ * in Python 2): the canonical name, then the aliases, the first with a dot in it; none with a dot:
+ * the canonical name; no answer (gethostbyaddr raised): the address itself.
+ */
+export function getfqdnOf(address: string, names: readonly string[]): string {
+  return names.find((n) => n.includes('.')) ?? names[0] ?? address;
+}
+
+/**
+ * Parses the xend-peer-name probe's output: `lookup ADDR` (the address looked up), then what
+ * `getent hosts ADDR` printed, or `not found` where getent exited 2 (the address does not
+ * resolve). Gives the names and socket.getfqdn(ADDR), what xend's hosts-allow check matches.
+ * @throws ParseError on any other output, or a getent answer for another address than ADDR.
+ */
+export function parseXendPeerName(text: string): XendPeerName {
+  const [head, ...rest] = lines(text);
+  const m = /^lookup (\S+)$/.exec(head ?? '');
+  if (!m || isIP(m[1] as string) === 0) throw new ParseError('xend-peer-name', `expected "lookup ADDRESS" first, got ${show(head ?? '')}`);
+  const address = m[1] as string;
+  if (rest.length === 1 && rest[0] === 'not found') return { address, names: [], fqdn: address };
+  const answer = parseGetentHosts(rest.join('\n'));
+  if (answer === null) throw new ParseError('xend-peer-name', 'getent hosts printed nothing and did not say "not found"');
+  const other = answer.addresses.find((a) => a !== address.toLowerCase());
+  if (other !== undefined) throw new ParseError('xend-peer-name', `getent hosts answered for ${show(other)}, not for the address looked up (${show(address)})`);
+  return { address, names: answer.names, fqdn: getfqdnOf(address, answer.names) };
 }
