@@ -9,6 +9,7 @@
  *   must: what the check costs beyond it is the tool itself (Node, ssh2, parsing, rules, report).
  *
  *   npm run bench:pair-hv          (root; brings the lab up and down; RUNS=15 for more runs)
+ *   LAB=standard npm run bench:pair-hv   (the same three on the standard lab's hv1 -> hv2, libvirt's test driver)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -27,11 +28,13 @@ import { ensureGuest } from '../test/lab/guest.js';
 import { hypervisor, NAS } from '../test/lab/hv-scenario.js';
 import { startLab } from '../test/lab/lab.js';
 import { startGuest } from '../test/lab/oracle.js';
+import { STANDARD } from '../test/lab/scenarios.js';
 
 const RUNS = Number(process.env.RUNS ?? 9);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`RUNS must be a positive integer, got ${process.env.RUNS}`);
 const BIN = fileURLToPath(new URL('../bin/migrate-preflight.js', import.meta.url));
-const FLAGS = ['--libvirt-uri', 'qemu:///system', '--dirty-rate', '10', '--bandwidth', '1000'];
+const ON_STANDARD = process.env.LAB === 'standard';
+const NAMES = ON_STANDARD ? { src: 'hv1', dst: 'hv2' } : { src: 'src', dst: 'dst' };
 
 function timed(cmd: string, args: readonly string[], stdin = ''): Promise<{ ms: number; code: number | null; stderr: string }> {
   const t0 = performance.now();
@@ -61,10 +64,10 @@ function script(ids: readonly ProbeId[], ctx: ProbeContext): string {
  * What the check sends each host, from the settings it runs with and its own report of the pair
  * (the second round is planned from the first round's facts, which the report holds).
  */
-function pairScripts(report: Report, sshConfig: string): Record<'src' | 'dst', string> {
-  const settings = collectSettings({ libvirtUri: 'qemu:///system', dirtyRateMiBs: 10, bandwidthMiBs: 1000 }, 2, true);
+function pairScripts(report: Report, sshConfig: string, libvirtUri: string): Record<'src' | 'dst', string> {
+  const settings = collectSettings({ libvirtUri, dirtyRateMiBs: 10, bandwidthMiBs: 1000 }, 2, true);
   const config = loadSshConfig(sshConfig);
-  const t = { src: resolveTarget('src', config, { sshConfigFile: sshConfig }), dst: resolveTarget('dst', config, { sshConfigFile: sshConfig }) };
+  const t = { src: resolveTarget(NAMES.src, config, { sshConfigFile: sshConfig }), dst: resolveTarget(NAMES.dst, config, { sshConfigFile: sshConfig }) };
   const out = { src: '', dst: '' };
   for (const side of ['src', 'dst'] as const) {
     const other = side === 'src' ? 'dst' : 'src';
@@ -79,15 +82,17 @@ function pairScripts(report: Report, sshConfig: string): Record<'src' | 'dst', s
   return out;
 }
 
-const hv = await startLab({ hosts: [NAS, hypervisor('src'), hypervisor('dst')] });
+const hv = await startLab(ON_STANDARD ? STANDARD : { hosts: [NAS, hypervisor('src'), hypervisor('dst')] });
+const uri = ON_STANDARD ? hv.libvirtUri : 'qemu:///system';
+const FLAGS = ['--libvirt-uri', uri, '--dirty-rate', '10', '--bandwidth', '1000'];
 const json = join(tmpdir(), `mp-bench-pair-hv-${process.pid}.json`);
 try {
-  await startGuest(hv, 'src', ensureGuest(), { name: 'web', dirtyMiBps: 2 });
-  const ours = (extra: readonly string[] = []) => timed(process.execPath, [BIN, '-F', hv.sshConfig, ...FLAGS, '--quiet', ...extra, 'src', 'dst']);
+  if (!ON_STANDARD) await startGuest(hv, 'src', ensureGuest(), { name: 'web', dirtyMiBps: 2 });
+  const ours = (extra: readonly string[] = []) => timed(process.execPath, [BIN, '-F', hv.sshConfig, ...FLAGS, '--quiet', ...extra, NAMES.src, NAMES.dst]);
   const first = await ours(['--json', json]);
   if (first.code !== 0) throw new Error(`pair check exited ${first.code}: ${first.stderr.slice(0, 400)}`);
-  const scripts = pairScripts(JSON.parse(readFileSync(json, 'utf8')) as Report, hv.sshConfig);
-  const ssh = (h: string, cmd: string, stdin = '') => timed('ssh', ['-F', hv.sshConfig, '-o', 'BatchMode=yes', h, cmd], stdin);
+  const scripts = pairScripts(JSON.parse(readFileSync(json, 'utf8')) as Report, hv.sshConfig, uri);
+  const ssh = (h: 'src' | 'dst', cmd: string, stdin = '') => timed('ssh', ['-F', hv.sshConfig, '-o', 'BatchMode=yes', NAMES[h], cmd], stdin);
   const both = async (f: (h: 'src' | 'dst') => ReturnType<typeof ssh>): Promise<number> => {
     const t0 = performance.now();
     const r = await Promise.all([f('src'), f('dst')]);
@@ -110,7 +115,7 @@ try {
   }
   const [mf, ms, mc] = [median(floor), median(same), median(check)];
   process.stdout.write(
-    `real-hypervisor lab (libvirtd + QEMU, a running TCG guest), medians of ${RUNS}:\n` +
+    `${ON_STANDARD ? 'standard lab (libvirt test driver), hv1 -> hv2' : 'real-hypervisor lab (libvirtd + QEMU, a running TCG guest)'}, medians of ${RUNS}:\n` +
       `  pair check (node start-up included):            ${mc.toFixed(0)} ms\n` +
       `  the same commands over plain ssh (one session per host): ${ms.toFixed(0)} ms\n` +
       `  parallel ssh host true (floor):                   ${mf.toFixed(0)} ms\n` +
