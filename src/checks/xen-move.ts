@@ -38,6 +38,7 @@ export function xenMoveFacts(src: HostFacts, requested: readonly string[]): XenM
     }),
   );
   const bridges = [...new Set(domains.flatMap((d) => d.bridges))].sort();
+  const unconfigured = domains.filter((d) => !d.configured).map((d) => d.name);
   const hvmDomains = domains.filter((d) => d.type !== 'pv').map((d) => d.name);
   const route = src.peer?.route as { via?: string | null; dev?: string | null } | undefined;
   const hostname = src.host?.hostname ?? null;
@@ -49,11 +50,12 @@ export function xenMoveFacts(src: HostFacts, requested: readonly string[]): XenM
     memoryKiB: domains.map((d) => d.memoryKiB),
     hvm: hvmDomains.length > 0,
     hvmDomains,
-    bridges,
     // `xl list -l` leaves out a domain whose configuration libxl cannot retrieve (xl_info.c
-    // list_domains_details: `continue`), and has none when it failed: the bridges and disks above
-    // then lack those domains', which are unknown, not none. Rules reading them read this too.
-    unconfigured: domains.filter((d) => !d.configured).map((d) => d.name),
+    // list_domains_details: `continue`), and has none when it failed: those domains' bridges and
+    // disks are unknown, not none. The bridges are then left out (xen.bridges says so); the disks'
+    // and subnets' operators read `unconfigured`.
+    ...(unconfigured.length === 0 ? { bridges } : {}),
+    unconfigured,
     disks,
     bridgeNetworks: bridges.map((b) => ({ bridge: b, cidrs: (src.network?.ifaddrs ?? []).filter((a) => a.ifname === b && a.scope !== 'host' && a.scope !== 'link').map((a) => `${a.address}/${a.prefix}`) })),
     route: route ? { via: route.via ?? null, dev: route.dev ?? null } : null,

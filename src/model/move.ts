@@ -217,7 +217,8 @@ export interface XenMove {
   /** Whether any moving guest is HVM (or of unknown type: the safe assumption is that it needs hardware virtualization). */
   readonly hvm: boolean;
   readonly hvmDomains: readonly string[];
-  readonly bridges: readonly string[];
+  /** Bridges the moving guests' vifs name; absent when a guest's configuration is unknown (it is in `unconfigured`). */
+  readonly bridges?: readonly string[];
   /** Domains whose configuration was not in `xl list -l`: their bridges and disks are unknown. */
   readonly unconfigured: readonly string[];
   readonly disks: readonly XenMovingDisk[];
