@@ -4,6 +4,7 @@ import { OperandError, type OpContext, type OperatorDef } from './operators/defi
 import { operatorNamed } from './operators/index.js';
 import { onSide, readsOf, type FactRead } from './fact-path.js';
 import { formatMessage } from './operators/message.js';
+import { moveUnknownBecause } from './moving.js';
 import { PROBES } from './probes/index.js';
 import { asList, type AssertSpec, type RuleSpec, type WhenSpec } from './rule-schema.js';
 import { MODE_PHRASE, type Hypervisor, type SideSel } from './vocabulary.js';
@@ -29,7 +30,10 @@ export function readPath(facts: unknown, path: string): unknown {
 export function whyMissing(host: HostReport, path: string): { reason: string; ran: boolean } {
   const feeding = Object.values(PROBES).filter((p) => p.provides.some((f) => path === f || path.startsWith(`${f}.`) || f.startsWith(`${path}.`)));
   const failure = host.probeErrors.find((e) => feeding.some((p) => p.id === e.probe));
-  if (!failure) return { reason: `fact ${path} was not collected`, ran: false };
+  if (!failure) {
+    const because = moveUnknownBecause(host.facts, path);
+    return { reason: because ? `fact ${path} is unknown: ${because}` : `fact ${path} was not collected`, ran: false };
+  }
   return { reason: `probe ${failure.probe} failed: ${failure.reason}`, ran: host.probes[failure.probe]?.exitCode != null };
 }
 

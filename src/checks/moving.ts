@@ -1,5 +1,6 @@
 /** Which domains a run moves, and which of their disks the source sizes: what both the planner and the move facts read. */
 import type { DomainFact } from '../model/libvirt.js';
+import type { HostFacts } from '../model/facts.js';
 import type { DiskQuery } from './probes/probe.js';
 
 /**
@@ -8,6 +9,25 @@ import type { DiskQuery } from './probes/probe.js';
  * domain gone between `virsh list` and its dump.
  */
 export const DEFINITION_SOURCE = 'virsh dumpxml, probe virsh-domxml';
+
+/**
+ * Why a fact of the move (`migration.*`, `xenMove.*`) is absent though the probes behind it did not
+ * fail: the derivation left it out because something about a moving guest is unknown (its libvirt
+ * definition, its snapshot count, its `xl list -l` configuration). null: nothing of that kind.
+ */
+export function moveUnknownBecause(facts: HostFacts, path: string): string | null {
+  if (path.startsWith('migration.') && facts.migration) {
+    const m = facts.migration;
+    const noXml = m.domains.filter((d) => !d.xml).map((d) => d.name);
+    if (noXml.length > 0) return `no definition of ${noXml.join(', ')} (${DEFINITION_SOURCE})`;
+    const uncounted = m.domains.filter((d) => d.snapshots === null || d.snapshots === undefined).map((d) => d.name);
+    if (path === 'migration.blockers' && uncounted.length > 0) return `the snapshots of ${uncounted.join(', ')} were not counted (virsh snapshot-list, probe virsh-snapshots)`;
+  }
+  if (path.startsWith('xenMove.') && facts.xenMove && facts.xenMove.unconfigured.length > 0) {
+    return `\`xl list -l\` (probe xl-list-long) has no configuration for ${facts.xenMove.unconfigured.join(', ')}`;
+  }
+  return null;
+}
 
 /** The disks of the moving domains that the second source round sizes. */
 export function diskQueries(domains: readonly DomainFact[]): DiskQuery[] {

@@ -36,5 +36,5 @@ testRule('cpu.virt-ext', [
   { name: 'virsh capabilities not collected on the destination: error', src: moving('kvm/x86_64'), dst: libvirt('libvirt-qemu/virsh-version.txt'), status: 'error', messageId: 'error.fact-missing', message: 'destination: fact libvirt.virtTypes was not collected' },
   { name: 'virsh version not collected on the destination: error, not a skip', src: moving('kvm/x86_64'), dst: {}, status: 'error', message: 'destination: fact libvirt.hypervisor.name was not collected' },
   { name: 'the move not known: error', src: {}, dst: kvmHost, status: 'error', message: 'source: fact migration.virtTypes was not collected' },
-  { name: "the domain's XML not collected: its domain type unknown, error, never a pass", src: noXml, dst: noKvm, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.virtTypes was not collected' },
+  { name: "the domain's XML not collected: its domain type unknown, error, never a pass", src: noXml, dst: noKvm, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.virtTypes is unknown: no definition of g1 (virsh dumpxml, probe virsh-domxml)' },
 ]);

@@ -69,6 +69,6 @@ testRule('domain.guest-cpu', [
     message: /^cannot tell whether the destination accepts the guest CPU: g1 \(model qemu64\): the destination cannot say which CPU models it runs under TCG/,
   },
   { name: "the destination's CPU support not collected: error", src: source(LAB, G1), dst: {}, status: 'error', messageId: 'error.fact-missing', message: 'destination: fact libvirt.cpuSupport was not collected' },
-  { name: "the domain's XML not collected: its guest CPU unknown, error, never a pass", src: source(LAB, null), dst: facts(LAB), status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.guestCpus was not collected' },
+  { name: "the domain's XML not collected: its guest CPU unknown, error, never a pass", src: source(LAB, null), dst: facts(LAB), status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.guestCpus is unknown: no definition of g1 (virsh dumpxml, probe virsh-domxml)' },
   { name: 'Xen pairs: skip', src: source(LAB, G1), dst: facts(LAB), ctx: { hypervisor: 'xen' }, status: 'skip', messageId: 'skip.hypervisor' },
 ]);

@@ -32,6 +32,6 @@ testRule('domain.machine-type', [
   { name: 'virsh capabilities not collected: error, never a pass', src: g1(), dst: { libvirt: { hypervisor: { name: 'QEMU', version: '7.2.22' } } }, status: 'error', message: /destination: fact libvirt.machineTypes was not collected/ },
   { name: "the destination's hypervisor unknown: error", src: g1(), dst: { libvirt: { hypervisor: null } } as never, status: 'error', message: /destination: fact libvirt.hypervisor.name was not collected/ },
   { name: 'no move facts: error', src: {}, dst: QEMU72, status: 'error', message: /source: fact migration.machines was not collected/ },
-  { name: "the domain's XML not collected: its machine type unknown, error, never a pass", src: g1(XML, { noXml: true }), dst: QEMU72, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.machines was not collected' },
+  { name: "the domain's XML not collected: its machine type unknown, error, never a pass", src: g1(XML, { noXml: true }), dst: QEMU72, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.machines is unknown: no definition of g1 (virsh dumpxml, probe virsh-domxml)' },
   { name: 'not a Xen rule: skip', src: g1(Q35_91), dst: QEMU72, ctx: { hypervisor: 'xen' }, status: 'skip', messageId: 'skip.hypervisor' },
 ]);

@@ -31,7 +31,7 @@ testRule('domain.migration-blockers', [
     message: "libvirt refuses to migrate it: g1: cannot migrate a domain with <hostdev mode='subsystem' type='pci'>, g1: cannot migrate domain with 2 snapshots",
   },
   // Bug (reported): an unknown count (null) adds no blocker, so the rule passes without knowing whether g1 has snapshots.
-  { name: 'snapshots not counted (snapshot-list failed): error, never a pass', src: g1(XML, ''), dst: {}, status: 'error', messageId: 'error.fact-missing', message: /source: fact migration.blockers was not collected/ },
+  { name: 'snapshots not counted (snapshot-list failed): error, never a pass', src: g1(XML, ''), dst: {}, status: 'error', messageId: 'error.fact-missing', message: /source: fact migration.blockers is unknown: the snapshots of g1 were not counted/ },
   { name: 'no snapshot count at all (the virsh-snapshots probe gave nothing): error', src: g1(XML, null), dst: {}, status: 'error', messageId: 'error.fact-missing' },
   { name: 'PCI passthrough is refused whatever the snapshots: fail, not error', src: g1(withDevice(PCI), ''), dst: {}, status: 'fail', messageId: 'empty.failed', message: "libvirt refuses to migrate it: g1: cannot migrate a domain with <hostdev mode='subsystem' type='pci'>" },
   { name: 'a cold move defines the guest anew: skip', src: g1(withDevice(PCI)), dst: {}, ctx: { mode: 'cold' }, status: 'skip', messageId: 'skip.mode' },

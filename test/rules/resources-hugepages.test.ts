@@ -33,7 +33,7 @@ testRule('resources.hugepages', [
   },
   { name: 'pages given per NUMA node: undecided, said so', src: moving({ domain: 'numa', memoryKiB: 8192, pageKiB: null, unsure: 'numa backs guest NUMA nodes with huge pages' }), dst: three, status: 'error', message: /numa backs guest NUMA nodes/ },
   { name: 'pools not collected: error, never a pass', src: moving({ domain: 'db', memoryKiB: 2048, pageKiB: 2048 }), dst: { host: {} } as never, status: 'error', message: /huge page pools were not collected/ },
-  { name: "the domain's XML not collected: whether it uses huge pages unknown, error, not a skip", src: noXml, dst: none, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.hugepages was not collected' },
+  { name: "the domain's XML not collected: whether it uses huge pages unknown, error, not a skip", src: noXml, dst: none, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.hugepages is unknown: no definition of db (virsh dumpxml, probe virsh-domxml)' },
 ]);
 
 

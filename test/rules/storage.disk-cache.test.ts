@@ -45,7 +45,7 @@ testRule('storage.disk-cache', [
   { name: 'a block migration copies the disks: skip', src: source(), dst: {}, ctx: { mode: 'block' }, status: 'skip', messageId: 'skip.mode' },
   { name: 'which hypervisor runs is unknown: error, never a pass', src: { libvirt: { version: '9.0.0', hypervisor: null }, migration: { libvirtRefusals: [] } } as never, dst: {}, status: 'error', message: /source: fact libvirt.hypervisor.name was not collected/ },
   { name: 'no move facts: error', src: { libvirt: { hypervisor: { name: 'QEMU', version: '7.2.22' } } }, dst: {}, status: 'error', message: /source: fact migration.libvirtRefusals was not collected/ },
-  { name: "the domain's XML not collected: its disks unknown, error, never a pass", src: source({ mounts: GLUSTER, noXml: true }), dst: {}, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.libvirtRefusals was not collected' },
+  { name: "the domain's XML not collected: its disks unknown, error, never a pass", src: source({ mounts: GLUSTER, noXml: true }), dst: {}, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.libvirtRefusals is unknown: no definition of g1 (virsh dumpxml, probe virsh-domxml)' },
   // qemuMigrationSrcBeginPhase calls qemuMigrationSrcIsSafe only without VIR_MIGRATE_UNSAFE: no disk can make it refuse then.
   { name: 'its XML not collected, but --unsafe skips the check whatever the disks: pass', src: source({ noXml: true, unsafe: true }), dst: {}, status: 'pass' },
 ]);

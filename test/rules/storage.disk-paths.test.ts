@@ -84,7 +84,7 @@ testRule('storage.disk-paths', [
   },
   { name: 'destination mounts not collected: error, never a pass', src: g1(), dst: {}, status: 'error', messageId: 'error.fact-missing', message: /destination: fact storage.networkMounts was not collected/ },
   { name: 'no move facts on the source: error', src: DST, dst: DST, status: 'error', messageId: 'error.fact-missing', message: /source: fact migration.disks was not collected/ },
-  { name: "the domain's XML not collected: its disks unknown, error, never a pass", src: g1(XML, { noXml: true }), dst: DST, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.disks was not collected' },
+  { name: "the domain's XML not collected: its disks unknown, error, never a pass", src: g1(XML, { noXml: true }), dst: DST, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.disks is unknown: no definition of g1 (virsh dumpxml, probe virsh-domxml)' },
   { name: 'not a Xen rule: skip', src: g1(local), dst: DST, ctx: { hypervisor: 'xen' }, status: 'skip', messageId: 'skip.hypervisor' },
 ]);
 

@@ -28,6 +28,6 @@ testRule('storage.image-format', [
     message: 'internal snapshots with memory (QEMU savevm/loadvm, virsh snapshot-create) need qcow2 or qed on every writable disk: g1 vda (raw); virsh save to a file is not affected',
   },
   { name: 'no move facts: error, never a pass', src: {}, dst: {}, ctx: save, status: 'error', messageId: 'error.fact-missing', message: /source: fact migration.snapshotBlockers was not collected/ },
-  { name: "the domain's XML not collected: its disks unknown, error, never a pass", src: g1(XML, { noXml: true }), dst: {}, ctx: save, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.snapshotBlockers was not collected' },
+  { name: "the domain's XML not collected: its disks unknown, error, never a pass", src: g1(XML, { noXml: true }), dst: {}, ctx: save, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.snapshotBlockers is unknown: no definition of g1 (virsh dumpxml, probe virsh-domxml)' },
   { name: 'other modes take no snapshot: skip', src: g1(RAW), dst: {}, ctx: { mode: 'cold' }, status: 'skip', messageId: 'skip.mode' },
 ]);

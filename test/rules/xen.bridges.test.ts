@@ -39,7 +39,7 @@ testRule('xen.bridges', [
     ctx: XEN,
     status: 'error',
     messageId: 'error.fact-missing',
-    message: /^source: fact xenMove\.bridges was not collected/,
+    message: /^source: fact xenMove\.bridges is unknown: `xl list -l` \(probe xl-list-long\) has no configuration for 0004fb0000060000236e45007b980aa1$/,
   },
   { name: "the guests' configurations not collected: not a pass", src: unknown, dst: bridges(), ctx: XEN, status: 'error', messageId: 'error.fact-missing', message: /^source: fact xen\.configs was not collected/ },
 ]);
