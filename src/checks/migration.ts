@@ -11,7 +11,7 @@ import { modelsFor } from './cpu-models.js';
 import { libvirtChecksStorage, libvirtRefusals } from './libvirt-safety.js';
 import type { DomainDisk, DomainXmlFacts, PoolFacts } from '../model/libvirt.js';
 import type { MountFacts } from '../model/system.js';
-import { selectDomains } from './moving.js';
+import { selectDomains, snapshotsUncounted } from './moving.js';
 import type { MigrationPlan } from './migration-plan.js';
 
 
@@ -167,7 +167,7 @@ function blockersOf(domains: readonly DomainFact[]): string[] | null {
     ...(d.xml?.blockers ?? []).map((b) => `${d.name}: ${b}`),
     ...(d.snapshots ? [`${d.name}: cannot migrate domain with ${d.snapshots} snapshots`] : []),
   ]);
-  return certainOrUnknown(certain, domains.some((d) => !d.xml || d.snapshots === null || d.snapshots === undefined));
+  return certainOrUnknown(certain, domains.some((d) => !d.xml || snapshotsUncounted(d)));
 }
 
 /**
@@ -224,20 +224,21 @@ function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: Migratio
     ...(poolsKnown ? { pools } : {}),
     sharedMounts: src.storage?.networkMounts ?? [],
     // Memory backed by huge pages comes from the huge page pools, not MemAvailable (resources.hugepages judges it).
-    ...(xmlKnown ? { memoryKiB: xmls.map((x) => (x.hugepages ? 0 : (x.currentMemoryKiB ?? x.memoryKiB))) } : {}),
-    ...(xmlKnown ? { hugepages: withXml.flatMap(({ d, x }) => hugepagesOf(d.name, x)) } : {}),
-    ...(xmlKnown ? { vcpus: xmls.map((x) => x.vcpus) } : {}),
-    ...(xmlKnown ? { cpuModes: [...new Set(xmls.flatMap((x) => (x.cpuMode ? [x.cpuMode] : [])))] } : {}),
-    ...(xmlKnown ? { disks } : {}),
-    ...(refusals ? { libvirtRefusals: refusals } : {}),
-    ...(blockers ? { blockers } : {}),
+    // What only the definitions say: all of it, or none when one of them is unknown.
     ...(xmlKnown
       ? {
+          memoryKiB: xmls.map((x) => (x.hugepages ? 0 : (x.currentMemoryKiB ?? x.memoryKiB))),
+          hugepages: withXml.flatMap(({ d, x }) => hugepagesOf(d.name, x)),
+          vcpus: xmls.map((x) => x.vcpus),
+          cpuModes: [...new Set(xmls.flatMap((x) => (x.cpuMode ? [x.cpuMode] : [])))],
+          disks,
           guestCpus: withXml.map(({ d, x }) => guestCpu(d, x, src)),
           machines: [...new Set(xmls.flatMap((x) => (x.machine ? [x.machine] : [])))],
           virtTypes: [...new Set(xmls.flatMap((x) => (x.virtType && x.arch ? [`${x.virtType}/${x.arch}`] : [])))],
         }
       : {}),
+    ...(refusals ? { libvirtRefusals: refusals } : {}),
+    ...(blockers ? { blockers } : {}),
     memoryReserveKiB: plan.memoryReserveKiB,
     // One estimate per domain: one whose definition is unknown says so (an unknown memory size), rather than being left out.
     convergence: domains.map((d) => convergenceOf(d, d.xml ?? null, src, plan)),

@@ -10,6 +10,9 @@ import type { DiskQuery } from './probes/probe.js';
  */
 export const DEFINITION_SOURCE = 'virsh dumpxml, probe virsh-domxml';
 
+/** Whether a domain's snapshots were not counted (`virsh snapshot-list` failed, or the virsh-snapshots probe gave nothing). */
+export const snapshotsUncounted = (d: DomainFact): boolean => d.snapshots === null || d.snapshots === undefined;
+
 /**
  * Why a fact of the move (`migration.*`, `xenMove.*`) is absent though the probes behind it did not
  * fail: the derivation left it out because something about a moving guest is unknown (its libvirt
@@ -20,7 +23,7 @@ export function moveUnknownBecause(facts: HostFacts, path: string): string | nul
     const m = facts.migration;
     const noXml = m.domains.filter((d) => !d.xml).map((d) => d.name);
     if (noXml.length > 0) return `no definition of ${noXml.join(', ')} (${DEFINITION_SOURCE})`;
-    const uncounted = m.domains.filter((d) => d.snapshots === null || d.snapshots === undefined).map((d) => d.name);
+    const uncounted = m.domains.filter(snapshotsUncounted).map((d) => d.name);
     if (path === 'migration.blockers' && uncounted.length > 0) return `the snapshots of ${uncounted.join(', ')} were not counted (virsh snapshot-list, probe virsh-snapshots)`;
   }
   if (path.startsWith('xenMove.') && facts.xenMove && facts.xenMove.unconfigured.length > 0) {

@@ -184,7 +184,7 @@ export async function collectHosts(hosts: readonly PlannedHost[], o: CollectSett
             firsts[i]?.resolve(e instanceof PreflightError ? e : new CollectError(String(e)));
             throw e;
           });
-          early[i]?.resolve(null);
+          early[i]?.resolve(null); // a no-op once round 1 started; here when the host was not reached
           firsts[i]?.resolve(f);
           return second(h, i, f);
         }),

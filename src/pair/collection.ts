@@ -26,8 +26,8 @@ export interface Collection {
   /** `extra`: probes of the caller's own (fleet), after the built-in ones. */
   round(ids: readonly ProbeId[], ctx: ProbeContext, extra?: readonly ScriptProbe[]): Promise<Round>;
   /**
-   * Some probes of the round running now, each once its output has ended on both streams (so a
-   * peer's second round can be planned before this round is over); those not in the round, or not
+   * Some probes' outputs, each from the round that ran it, once it has ended on both streams (so a
+   * peer's second round can be planned before this host's round is over); those in no round, or not
    * ended when the command did, are left out.
    */
   outputsOf(ids: readonly string[]): Promise<Record<string, ProbeOutput>>;
