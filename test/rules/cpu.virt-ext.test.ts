@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { migrationFacts } from '../../src/checks/migration.js';
 import { buildFacts } from '../../src/checks/probes/index.js';
 import type { ProbeOutput } from '../../src/types.js';
-import { testRule } from './rule-tester.js';
+import { migrationPlan, testRule } from './rule-tester.js';
 
 // The destination's libvirt as the probes see it: `virsh version` and `virsh capabilities` of the real libvirt 9.0 /
 // QEMU 7.2 lab host (test/fixtures/libvirt-qemu: kvm and qemu domain types for x86_64 and i686), of the same host
@@ -17,7 +17,7 @@ const testDriver = libvirt('virsh-version/debian12-test-driver.txt', fx('virsh-c
 // The move: "<domain type>/<arch>" of the moving guests (the lab guest g1 of dumpxml-migratable-tcg.xml is qemu/x86_64).
 const moving = (...virtTypes: string[]) => ({ migration: { virtTypes } }) as never;
 // The move as a run derives it from a source whose `virsh dumpxml` gave no definition of g1 (the probe failed).
-const noXml = { migration: migrationFacts({ libvirt: { domains: [{ name: 'g1', id: 1, uuid: null, state: 'running', xml: null }] } }, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false }) ?? undefined } as never;
+const noXml = { migration: migrationFacts({ libvirt: { domains: [{ name: 'g1', id: 1, uuid: null, state: 'running', xml: null }] } }, migrationPlan()) ?? undefined } as never;
 
 testRule('cpu.virt-ext', [
   { name: 'a kvm guest to a host with KVM passes', src: moving('kvm/x86_64'), dst: kvmHost, status: 'pass' },

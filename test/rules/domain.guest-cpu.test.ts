@@ -3,7 +3,7 @@ import { migrationFacts } from '../../src/checks/migration.js';
 import { buildFacts } from '../../src/checks/probes/index.js';
 import { parseDomCapabilities } from '../../src/checks/probes/libvirt-xml.js';
 import type { HostFacts, ProbeOutput } from '../../src/types.js';
-import { testRule } from './rule-tester.js';
+import { migrationPlan, testRule } from './rule-tester.js';
 
 // Real outputs (test/fixtures): the libvirt 9.0 / QEMU 7.2 lab host's domcapabilities (KVM's and TCG's), its guest g1
 // (`virsh dumpxml --migratable`: type qemu, custom qemu64, check='none'), and /proc/cpuinfo of three Intel CPUs.
@@ -14,7 +14,7 @@ const TCG = fx('libvirt-qemu/domcapabilities-tcg.xml');
 const G1 = fx('libvirt-qemu/dumpxml-migratable-tcg.xml');
 const facts = (cpuinfo: string, o: Record<string, string> = {}) =>
   buildFacts(Object.fromEntries(Object.entries({ cpuinfo: fx(`cpuinfo/${cpuinfo}`), 'virsh-domcaps': DOMCAPS, 'virsh-domcaps-tcg': TCG, ...o }).map(([k, v]) => [k, out(v)]))).facts;
-const PLAN = { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false } as const;
+const PLAN = migrationPlan();
 /** The source running g1 as `xml` defines it (null: no definition from virsh-domxml), with the move's facts derived as a run derives them. */
 function source(cpuinfo: string, xml: string | null): HostFacts {
   const f = facts(cpuinfo, { 'virsh-version': fx('libvirt-qemu/virsh-version.txt'), 'virsh-list': fx('libvirt-qemu/virsh-list.txt'), 'virsh-uuids': fx('libvirt-qemu/virsh-list-uuid-name.txt'), ...(xml === null ? {} : { 'virsh-domxml': xml }) });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { migrationFacts } from '../../src/checks/migration.js';
 import { parseCapabilities, parseDomainXmlList, parseVirshVersion } from '../../src/checks/probes/libvirt-xml.js';
-import { testRule } from './rule-tester.js';
+import { migrationPlan, testRule } from './rule-tester.js';
 
 const fx = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8');
 // The lab guest g1 runs on pc-i440fx-7.2; its QEMU 7.2.22 offers pc-i440fx-7.2 and older, no 9.x type.
@@ -11,7 +11,7 @@ function g1(xml = XML, o: { noXml?: boolean } = {}) {
   const [x] = parseDomainXmlList(xml);
   // noXml: `virsh dumpxml` gave no definition of g1 (the probe failed): the source lists it, its machine type is unknown.
   const facts = { libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: o.noXml ? null : x }] } } as never;
-  return { migration: migrationFacts(facts, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false }) } as never;
+  return { migration: migrationFacts(facts, migrationPlan()) } as never;
 }
 /** A destination as `virsh version` and `virsh capabilities` describe it. */
 const dst = (version: string, caps: string) => ({ libvirt: { hypervisor: parseVirshVersion(fx(version)).hypervisor, machineTypes: [...new Set(parseCapabilities(fx(caps)).guests.flatMap((g) => g.machines))] } }) as never;

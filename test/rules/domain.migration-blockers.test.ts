@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { migrationFacts } from '../../src/checks/migration.js';
 import { parseDomainXmlList } from '../../src/checks/probes/libvirt-xml.js';
 import { parseSnapshotCounts } from '../../src/checks/probes/virsh.js';
-import { testRule } from './rule-tester.js';
+import { migrationPlan, testRule } from './rule-tester.js';
 
 // The lab guest g1 as `virsh dumpxml --migratable` prints it (test/fixtures/libvirt-qemu), nothing in the way.
 const XML = readFileSync(new URL('../fixtures/libvirt-qemu/dumpxml-migratable-tcg.xml', import.meta.url), 'utf8');
@@ -14,7 +14,7 @@ function g1(xml = XML, snapshots: string | null = '0') {
   const [x] = parseDomainXmlList(xml);
   const count = snapshots === null ? {} : { snapshots: parseSnapshotCounts(`snapshots ${x?.uuid} ${snapshots}\n`).get(x?.uuid ?? '') };
   const facts = { libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: x, ...count }] } } as never;
-  return { migration: migrationFacts(facts, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false }) } as never;
+  return { migration: migrationFacts(facts, migrationPlan()) } as never;
 }
 
 testRule('domain.migration-blockers', [

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { testRule } from './rule-tester.js';
+import { labHosts, testRule } from './rule-tester.js';
 
 // Real lab reports: hv1 moves its running web01 and db01; hv2 has mail01, hv3 a stale shut-off web01.
-const hosts = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')).hosts;
-const clean = hosts('clean');
-const problems = hosts('problems');
+const clean = labHosts('clean');
+const problems = labHosts('problems');
 const only = (...names: string[]) => ({ libvirt: { domains: clean.src.facts.libvirt.domains.filter((d: { name: string }) => names.includes(d.name)) } }) as never;
 
 testRule('domain.names-unique', [

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { joinDomains, parseVirshList } from '../../src/checks/probes/virsh.js';
-import { testRule } from './rule-tester.js';
+import { labHosts, testRule } from './rule-tester.js';
 
 // Real lab reports: hv1 moves web01 and db01; hv2 has only mail01, hv3 a stale copy of web01 (same UUID).
-const hosts = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')).hosts;
-const clean = hosts('clean');
-const problems = hosts('problems');
+const clean = labHosts('clean');
+const problems = labHosts('problems');
 const web01Uuid = '6695eb01-f6a4-8304-79aa-97f2502e193f';
 const restored = { libvirt: { domains: [{ name: 'web01-restored', id: null, state: 'shut off', uuid: web01Uuid }] } } as never;
 // `virsh list --all` of the lab host (g1 running) with `virsh list --uuid --name` failed: UUIDs unknown (null).

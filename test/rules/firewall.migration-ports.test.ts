@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { firewallVerdict } from '../../src/checks/firewall-check.js';
 import type { HostFacts } from '../../src/types.js';
-import { testRule } from './rule-tester.js';
+import { labHosts, testRule } from './rule-tester.js';
 
 // Real lab reports (test/fixtures/reports): the destinations' parsed nft rulesets. clean.json's hv2: policy drop,
 // "ip saddr 10.203.40.0/24 tcp dport { 22, 49152-49215 } accept"; problems.json's hv3: "tcp dport 49152-49215 drop".
-const dstOf = (name: string) => (JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')).hosts.dst.facts as HostFacts);
+const dstOf = (name: string): HostFacts => labHosts(name).dst.facts;
 const open = { firewall: dstOf('clean').firewall };
 const dropsData = { firewall: dstOf('problems').firewall };
 const from = (srcAddr: string | null) => ({ peer: { srcAddr } });

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { migrationFacts } from '../../src/checks/migration.js';
-import { testRule } from './rule-tester.js';
+import { labHosts, migrationPlan, testRule } from './rule-tester.js';
 
 // Real lab reports: hv1's guests plug into br0 (lab01 into br-storage); hv2 has br0, hv3 no bridge at all.
-const hosts = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')).hosts;
-const clean = hosts('clean');
-const problems = hosts('problems');
-const plan = (domains: string[]) => ({ domains, bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 1048576, mode: 'live', unsafe: false }) as const;
+const clean = labHosts('clean');
+const problems = labHosts('problems');
+const plan = (domains: string[]) => migrationPlan({ domains, memoryReserveKiB: 1048576 });
 /** The move of `-d domains` from hv1, as the run derives it from hv1's facts. */
 const moving = (src: { libvirt: object }, ...domains: string[]) => ({ migration: migrationFacts(src as never, plan(domains)) }) as never;
 // The same source with `virsh dumpxml` failed: the domains' interfaces (and so their bridges) unknown.

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { HostFacts } from '../../src/types.js';
-import { testRule } from './rule-tester.js';
+import { labHosts, testRule } from './rule-tester.js';
 
 // Real lab reports (test/fixtures/reports): the source's TCP connects to the destination. clean.json: port 22 open;
 // unreachable.json: 22 refused (no sshd on hv4), so controlReachable is false.
-const srcOf = (name: string) => (JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')).hosts.src.facts as HostFacts);
+const srcOf = (name: string): HostFacts => labHosts(name).src.facts;
 const reached = { peer: srcOf('clean').peer };
 const refused = { peer: srcOf('unreachable').peer };
 // The TCP connect times out (dropped on the way), as the probe reports a silent drop.

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { migrationFacts } from '../../src/checks/migration.js';
 import { parseHugepages } from '../../src/checks/probes/hugepages.js';
 import { parseDomainXmlList } from '../../src/checks/probes/libvirt-xml.js';
-import { testRule } from './rule-tester.js';
+import { migrationPlan, testRule } from './rule-tester.js';
 
 const fixture = (name: string) => parseHugepages(readFileSync(new URL(`../fixtures/hugepages/${name}`, import.meta.url), 'utf8'));
 // Real sysfs readings (test/fixtures/hugepages): three free 2 MiB pages; none at all.
@@ -11,7 +11,7 @@ const three = { host: { hugepages: fixture('debian12-6.18-three-2m-pages.txt'), 
 const none = { host: { hugepages: fixture('debian12-6.18-none.txt'), memory: { hugepageSizeKiB: 2048 } } } as never;
 const moving = (...g: { domain: string; memoryKiB: number; pageKiB: number | null; unsure?: string }[]) => ({ migration: { hugepages: g.map((x) => ({ unsure: null, ...x })) } }) as never;
 // The move as a run derives it from a source whose `virsh dumpxml` gave no definition of db (the probe failed): its memoryBacking unknown.
-const noXml = { migration: migrationFacts({ libvirt: { domains: [{ name: 'db', id: 1, uuid: null, state: 'running', xml: null }] } } as never, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false }) } as never;
+const noXml = { migration: migrationFacts({ libvirt: { domains: [{ name: 'db', id: 1, uuid: null, state: 'running', xml: null }] } } as never, migrationPlan()) } as never;
 
 testRule('resources.hugepages', [
   { name: 'no moving domain uses huge pages: skip', src: moving(), dst: none, status: 'skip' },
@@ -51,7 +51,7 @@ describe('resources.hugepages facts', () => {
 
   it("gives the move each domain's backing, and leaves its memory out of resources.memory", () => {
     const src = { libvirt: { domains: xml.map((x) => ({ name: x.name, uuid: null, state: 'running', xml: x })) } } as never;
-    const m = migrationFacts(src, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false });
+    const m = migrationFacts(src, migrationPlan());
     expect(m?.hugepages).toEqual([
       { domain: 'hp-default', memoryKiB: 1048576, pageKiB: null, unsure: null },
       { domain: 'hp-1g', memoryKiB: 4194304, pageKiB: 1048576, unsure: null },

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { migrationFacts } from '../../src/checks/migration.js';
-import { testRule } from './rule-tester.js';
+import { labHosts, migrationPlan, testRule } from './rule-tester.js';
 
 // Real lab reports: hv1's web01 and db01 have 2 vCPUs each, big01 16, lab01 1; hv2 has 2 CPUs online.
-const hosts = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')).hosts;
-const clean = hosts('clean');
-const plan = (domains: string[]) => ({ domains, bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 1048576, mode: 'live', unsafe: false }) as const;
+const clean = labHosts('clean');
+const plan = (domains: string[]) => migrationPlan({ domains, memoryReserveKiB: 1048576 });
 /** The move of `-d domains` from a source, as the run derives it from its facts. */
 const moving = (src: { libvirt: object }, ...domains: string[]) => ({ migration: migrationFacts(src as never, plan(domains)) }) as never;
 const cpus = (n: number) => ({ host: { cpus: n } }) as never;

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { migrationFacts } from '../../src/checks/migration.js';
-import { testRule } from './rule-tester.js';
+import { labHosts, migrationPlan, testRule } from './rule-tester.js';
 
 // Real lab reports: hv1 moves web01 and db01 (2 GiB each), big01 has 64 GiB; hv2 has 23.0 GiB available.
-const hosts = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')).hosts;
-const clean = hosts('clean');
-const plan = (domains: string[]) => ({ domains, bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 1048576, mode: 'live', unsafe: false }) as const;
+const clean = labHosts('clean');
+const plan = (domains: string[]) => migrationPlan({ domains, memoryReserveKiB: 1048576 });
 /** The move of `-d domains` (none: the running ones) with the default 1 GiB reserve, as the run derives it. */
 const moving = (src: { libvirt: object }, ...domains: string[]) => ({ migration: migrationFacts(src as never, plan(domains)) }) as never;
 const available = (kib: number) => ({ host: { memory: { ...clean.dst.facts.host.memory, memAvailableKiB: kib } } }) as never;

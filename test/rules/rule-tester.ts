@@ -4,8 +4,10 @@
  * transport where they matter); the tester loads the rule from rules/*.yaml, evaluates it as a run
  * would, and checks the status, the messageId and, where given, the message.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluateRule, type EvalContext } from '../../src/checks/evaluate.js';
+import type { MigrationPlan } from '../../src/checks/migration-plan.js';
 import { loadRules } from '../../src/checks/rules.js';
 import type { HostFacts, HostReport, RuleResult } from '../../src/types.js';
 
@@ -42,3 +44,9 @@ export function testRule(id: string, cases: readonly RuleCase[]): void {
     }
   });
 }
+
+/** A saved lab report's two hosts (test/fixtures/reports: real runs of the lab), as cases pick their facts out of it. */
+export const labHosts = (name: string): Record<'src' | 'dst', any> => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')).hosts;
+
+/** A run's plan as migrationFacts reads it: live, every running domain, no --bandwidth, --dirty-rate or memory reserve, unless `o` says otherwise. */
+export const migrationPlan = (o: Partial<MigrationPlan> = {}): MigrationPlan => ({ domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false, ...o });

@@ -4,7 +4,7 @@ import { parseDirStats } from '../../src/checks/probes/dir-stats.js';
 import { parseDiskSizes } from '../../src/checks/probes/disk-sizes.js';
 import { parseDomainXmlList } from '../../src/checks/probes/libvirt-xml.js';
 import { parseProcMounts } from '../../src/checks/probes/system/mounts.js';
-import { testRule } from './rule-tester.js';
+import { migrationPlan, testRule } from './rule-tester.js';
 
 const fx = (path: string) => readFileSync(new URL(`../fixtures/libvirt-qemu/${path}`, import.meta.url), 'utf8');
 // The lab guest g1 (test/fixtures/libvirt-qemu): its qcow2 on the sshfs mount /srv/shared, moved to local storage, as a raw image, an LV, with an ISO.
@@ -19,7 +19,7 @@ function g1(xml: string, sizes = SIZES, o: { noXml?: boolean } = {}) {
   const [x] = parseDomainXmlList(xml);
   // noXml: `virsh dumpxml` gave no definition of g1 (the probe failed): the source lists it, its disks are unknown.
   const facts = { storage: { mounts: parseProcMounts(fx('proc-mounts-sshfs.txt')) }, libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: o.noXml ? null : x }], diskSizes: parseDiskSizes(sizes) } } as never;
-  return { migration: migrationFacts(facts, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'block', unsafe: false }) } as never;
+  return { migration: migrationFacts(facts, migrationPlan({ mode: 'block' })) } as never;
 }
 // The landing probe's stat lines on a destination with 78.9 GiB free on / (numbers from this project's machine), or without the directory.
 const IMAGES = 'dir /var/lib/libvirt/images\nstat 755 root root directory\nfree 20680715 4096\nmnt /\n';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { migrationFacts } from '../../src/checks/migration.js';
 import { parseDomainXmlList, parseVirshVersion } from '../../src/checks/probes/libvirt-xml.js';
 import { parseProcMounts } from '../../src/checks/probes/system/mounts.js';
-import { testRule } from './rule-tester.js';
+import { migrationPlan, testRule } from './rule-tester.js';
 
 const fx = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8');
 // The real-hypervisor lab (libvirt 9.0, QEMU 7.2.22): g1's qcow2, cache=none, on the sshfs mount /srv/shared.
@@ -18,7 +18,7 @@ function source(o: { version?: string; mounts?: string; xml?: string; unsafe?: b
   const v = parseVirshVersion(fx(o.version ?? 'libvirt-qemu/virsh-version.txt'));
   // noXml: `virsh dumpxml` gave no definition of g1 (the probe failed): the source lists it, its disks are unknown.
   const facts = { libvirt: { version: v.libvirt, hypervisor: v.hypervisor, domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: o.noXml ? null : x }] }, storage: { mounts: parseProcMounts(o.mounts ?? MOUNTS) } } as never;
-  return { ...(facts as object), migration: migrationFacts(facts, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: o.unsafe ?? false }) } as never;
+  return { ...(facts as object), migration: migrationFacts(facts, migrationPlan({ unsafe: o.unsafe ?? false })) } as never;
 }
 
 testRule('storage.disk-cache', [

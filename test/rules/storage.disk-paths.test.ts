@@ -6,7 +6,7 @@ import { loadRules } from '../../src/checks/rules.js';
 import { parseDomainXmlList } from '../../src/checks/probes/libvirt-xml.js';
 import { parseProcMounts } from '../../src/checks/probes/system/mounts.js';
 import { parseDomblkinfo } from '../../src/checks/probes/virsh.js';
-import { testRule } from './rule-tester.js';
+import { migrationPlan, testRule } from './rule-tester.js';
 
 const fx = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8');
 // The real-hypervisor lab (test/fixtures/libvirt-qemu): g1's qcow2 on the sshfs mount /srv/shared; /srv/local is a local tmpfs.
@@ -25,7 +25,7 @@ function g1(xml = XML, o: { noXml?: boolean } = {}) {
   const size = { kind: 'file', path: source, uuid: null, target: null, capacityBytes: info.physicalBytes, allocationBytes: info.allocationBytes };
   // noXml: `virsh dumpxml` gave no definition of g1 (the probe failed): the source lists it, its disks are unknown.
   const facts = { ...(DST as object), libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: o.noXml ? null : x }], diskSizes: [size] } } as never;
-  return { migration: migrationFacts(facts, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false }) } as never;
+  return { migration: migrationFacts(facts, migrationPlan()) } as never;
 }
 const local = XML.replace("file='/srv/shared/g1.qcow2'", "file='/srv/local/g1.qcow2'");
 const lun = XML.replace("<disk type='file' device='disk'>", "<disk type='block' device='disk'>").replace("<source file='/srv/shared/g1.qcow2'/>", "<source dev='/dev/mapper/mpatha'/>");

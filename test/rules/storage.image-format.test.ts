@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { migrationFacts } from '../../src/checks/migration.js';
 import { parseDomainXmlList } from '../../src/checks/probes/libvirt-xml.js';
-import { testRule } from './rule-tester.js';
+import { migrationPlan, testRule } from './rule-tester.js';
 
 // The lab guest g1 (test/fixtures/libvirt-qemu): one writable qcow2 disk; as a raw image; with a raw read-only ISO.
 const XML = readFileSync(new URL('../fixtures/libvirt-qemu/dumpxml-migratable-tcg.xml', import.meta.url), 'utf8');
@@ -11,7 +11,7 @@ function g1(xml: string, o: { noXml?: boolean } = {}) {
   const [x] = parseDomainXmlList(xml);
   // noXml: `virsh dumpxml` gave no definition of g1 (the probe failed): the source lists it, its disks are unknown.
   const facts = { libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: o.noXml ? null : x }] } } as never;
-  return { migration: migrationFacts(facts, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'save', unsafe: false }) } as never;
+  return { migration: migrationFacts(facts, migrationPlan({ mode: 'save' })) } as never;
 }
 const save = { mode: 'save' } as const;
 

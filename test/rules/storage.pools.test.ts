@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { migrationFacts } from '../../src/checks/migration.js';
-import { testRule } from './rule-tester.js';
+import { labHosts, migrationPlan, testRule } from './rule-tester.js';
 
 // Real lab reports: hv1's disks are in pools images (/srv/vmstore) and local (/srv/local); hv2 has both,
 // hv3 only images, on /data/images.
-const hosts = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')).hosts;
-const clean = hosts('clean');
-const problems = hosts('problems');
-const plan = (domains: string[]) => ({ domains, bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 1048576, mode: 'live', unsafe: false }) as const;
+const clean = labHosts('clean');
+const problems = labHosts('problems');
+const plan = (domains: string[]) => migrationPlan({ domains, memoryReserveKiB: 1048576 });
 /** The move of `-d domains` from a source, as the run derives it from its facts. */
 const moving = (src: { libvirt: object }, ...domains: string[]) => ({ migration: migrationFacts(src as never, plan(domains)) }) as never;
 const { pools: _, ...noPools } = clean.src.facts.libvirt; // `virsh pool-dumpxml` failed on the source

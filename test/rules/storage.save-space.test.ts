@@ -3,7 +3,7 @@ import { migrationFacts } from '../../src/checks/migration.js';
 import { parseDirStats } from '../../src/checks/probes/dir-stats.js';
 import { parseDomainXmlList } from '../../src/checks/probes/libvirt-xml.js';
 import { parseProcMounts } from '../../src/checks/probes/system/mounts.js';
-import { testRule } from './rule-tester.js';
+import { migrationPlan, testRule } from './rule-tester.js';
 
 const fx = (path: string) => readFileSync(new URL(`../fixtures/libvirt-qemu/${path}`, import.meta.url), 'utf8');
 const MOUNTS = parseProcMounts(fx('proc-mounts-sshfs.txt'));
@@ -17,7 +17,7 @@ function g1(saveDirOut: string | null, memoryMiB = 160, o: { noXml?: boolean } =
   const storage = { mounts: MOUNTS, ...(saveDirOut === null ? {} : { saveDir: saveDir(saveDirOut) }) };
   // noXml: `virsh dumpxml` gave no definition of g1 (the probe failed): the source lists it, its memory is unknown.
   const facts = { storage, libvirt: { domains: [{ name: 'g1', id: 1, uuid: x?.uuid, state: 'running', xml: o.noXml ? null : x }] } } as never;
-  return { migration: migrationFacts(facts, { domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'save', unsafe: false }) } as never;
+  return { migration: migrationFacts(facts, migrationPlan({ mode: 'save' })) } as never;
 }
 const dst = (out: string) => ({ storage: { mounts: MOUNTS, saveDir: saveDir(out) } }) as never;
 const save = { mode: 'save' } as const;
