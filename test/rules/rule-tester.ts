@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluateRule, type EvalContext } from '../../src/checks/evaluate.js';
+import { migrationFacts } from '../../src/checks/migration.js';
 import type { MigrationPlan } from '../../src/checks/migration-plan.js';
 import { loadRules } from '../../src/checks/rules.js';
 import type { HostFacts, HostReport, RuleResult } from '../../src/types.js';
@@ -50,3 +51,9 @@ export const labHosts = (name: string): Record<'src' | 'dst', any> => JSON.parse
 
 /** A run's plan as migrationFacts reads it: live, every running domain, no --bandwidth, --dirty-rate or memory reserve, unless `o` says otherwise. */
 export const migrationPlan = (o: Partial<MigrationPlan> = {}): MigrationPlan => ({ domains: [], bandwidth: null, dirtyBytesPerSec: null, maxDowntimeMs: 300, memoryReserveKiB: 0, mode: 'live', unsafe: false, ...o });
+
+/** The move of `-d domains` (none: every running one) from a source, as a run derives it from the source's facts (with the 1 GiB memory reserve the lab runs used). */
+export const movedFrom = (src: { libvirt?: object }, ...domains: string[]): HostFacts => ({ migration: migrationFacts(src as HostFacts, migrationPlan({ domains, memoryReserveKiB: 1048576 })) }) as HostFacts;
+
+/** A source's libvirt facts as they are when `virsh dumpxml` failed: every domain's definition unknown. */
+export const withoutDefinitions = <L extends { domains: readonly object[] }>(libvirt: L): L => ({ ...libvirt, domains: libvirt.domains.map((d) => ({ ...d, xml: null })) });
