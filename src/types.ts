@@ -23,7 +23,7 @@ export type {
   Waiver,
   WaiverState,
 } from './model/report.js';
-export type { CpuSupport, DiskSize, HostFacts, Landing } from './model/facts.js';
+export type { CpuComparison, CpuSupport, DiskSize, HostFacts, Landing } from './model/facts.js';
 export type { ConvergenceEstimate, GuestCpu, GuestHugepages, MigrationDisk, MigrationFacts } from './model/move.js';
 export type { DomainFact, DomainState } from './model/libvirt.js';
 export type { CpuFacts } from './model/system.js';

@@ -16,3 +16,9 @@ export function modelsUnknownBecause(support: Partial<CpuSupport> | undefined, v
   if (virtType === 'qemu') return support?.tcg?.modelsUnknownBecause ?? 'virsh domcapabilities --virttype qemu: not collected';
   return support?.modelsUnknownBecause ?? 'virsh domcapabilities gave nothing';
 }
+
+/** The host-model CPU libvirt makes for a guest of the given domain type (TCG's for type qemu); null when unknown. */
+export function hostModelFor(support: Partial<CpuSupport> | undefined, virtType: string | null): CpuSupport['hostModel'] | null {
+  if (!support) return null;
+  return (virtType === 'qemu' ? support.tcg?.hostModel : support.hostModel) ?? null;
+}

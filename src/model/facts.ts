@@ -1,5 +1,5 @@
 /** Facts about one host: what its probes collected, as the rules read them (a host's `facts` in the report). */
-import type { DomainFact, NetworkFacts, PoolFacts } from './libvirt.js';
+import type { DomCapabilitiesFacts, DomainFact, NetworkFacts, PoolFacts } from './libvirt.js';
 import type { MigrationFacts, XenMove } from './move.js';
 import type { CpuFacts, DirStat, ExistingPath, HostIds, HugepagePool, HypervisorKind, IpAddr, LsmFacts, MeminfoFacts, MountFacts } from './system.js';
 import type { XendConfig, XendPeerName, XenDomain, XenDomainConfig, XlInfo } from './xen.js';
@@ -129,11 +129,36 @@ export interface CpuSupport {
   readonly models: readonly { readonly name: string; readonly usable: 'yes' | 'no' | 'unknown'; readonly blockers: readonly string[] }[] | null;
   /** Why models is null (the domcapabilities probe's failure). */
   readonly modelsUnknownBecause: string | null;
+  /** The host-model CPU libvirt makes here (its model and features by policy); null when unknown or unsupported. */
+  readonly hostModel?: HostModelCpu | null;
   /**
    * The same for TCG guests (<domain type='qemu'>, `virsh domcapabilities --virttype qemu`): QEMU
    * emulates a different set of features than KVM passes through. Absent when not collected.
    */
-  readonly tcg?: { readonly models: CpuSupport['models']; readonly modelsUnknownBecause: string | null };
+  readonly tcg?: { readonly models: CpuSupport['models']; readonly modelsUnknownBecause: string | null; readonly hostModel?: HostModelCpu | null };
+  /**
+   * Round 2 on a destination: what its libvirt says of each moving guest's CPU definition (the
+   * source's, `virsh hypervisor-cpu-compare`), the check it makes when the guest arrives. Absent
+   * when not asked (no guest with a checked named model) or when the probe failed.
+   */
+  readonly compared?: readonly CpuComparison[];
+}
+
+export type HostModelCpu = NonNullable<DomCapabilitiesFacts['hostModel']>;
+
+/** The destination's libvirt on one guest CPU definition (shared by the domains listed). */
+export interface CpuComparison {
+  readonly domains: readonly string[];
+  /**
+   * identical / superset: libvirt accepts it; incompatible: the host CPU lacks what it requires;
+   * unknown-name: this libvirt does not know its model or a feature; failed: no answer (an old
+   * virsh, a read-only connection, libvirt's test driver ...): the decision falls back to domcapabilities.
+   */
+  readonly result: 'identical' | 'superset' | 'incompatible' | 'unknown-name' | 'failed';
+  /** incompatible: the features libvirt names as missing (may be empty: a vendor mismatch, an old virsh). */
+  readonly missing: readonly string[];
+  /** libvirt's own words (its error line, less the "Failed to compare" one). */
+  readonly detail: string;
 }
 
 /** A disk's size as the source host reports it. */

@@ -19,6 +19,10 @@ export interface DomainXmlFacts {
   readonly cpuModel: string | null;
   /** <cpu check>: none (libvirt and QEMU do not verify the model), partial, full; null when absent. */
   readonly cpuCheck: string | null;
+  /** <cpu match> (exact, minimum, strict), <cpu><vendor>, <model fallback> (allow, forbid): what libvirt compares the model by; null when absent. */
+  readonly cpuMatch: string | null;
+  readonly cpuVendor: string | null;
+  readonly cpuFallback: string | null;
   /** <cpu><feature policy='require|force|...' name>. */
   readonly cpuFeatures: readonly { readonly name: string; readonly policy: string }[];
   readonly interfaces: readonly DomainInterface[];

@@ -3,6 +3,7 @@
  * export at the same path, each with a bridge br0 for the guests' NICs.
  */
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants } from 'node:fs';
 import type { GuestImage } from './guest.js';
 import type { HostSpec, Scenario } from './lab.js';
 import { cpuinfo } from './scenarios.js';
@@ -53,10 +54,22 @@ export interface GuestSpec {
   readonly cache?: 'none' | 'writeback' | 'writethrough' | 'directsync' | 'unsafe';
   readonly bridge?: string;
   readonly machine?: string;
+  /** <domain type>: qemu (TCG, the default) or kvm (where /dev/kvm works: kvmUsable()). */
+  readonly virtType?: 'qemu' | 'kvm';
   /** <cpu> element; default none (libvirt then shows qemu64 with check='none'). */
   readonly cpu?: string;
   /** More <devices> children, as XML. */
   readonly devices?: string;
+}
+
+/** Why KVM guests cannot run here (no /dev/kvm we may open), or null: they can. */
+export function kvmUnavailable(): string | null {
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    return null;
+  } catch (e) {
+    return `/dev/kvm: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+  }
 }
 
 /** Where a guest's serial console is logged (virtlogd) on the host it runs on. */
@@ -67,10 +80,10 @@ export const newUuid = (): string => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
 
-/** A TCG guest booting the lab kernel; its disk is never read by the guest, only by libvirt and QEMU. */
+/** A guest booting the lab kernel (TCG unless virtType says kvm); its disk is never read by the guest, only by libvirt and QEMU. */
 export function guestXml(img: GuestImage, g: GuestSpec): string {
   const disk = g.disk ?? `${SHARED}/${g.name}.qcow2`;
-  return `<domain type='qemu'>
+  return `<domain type='${g.virtType ?? 'qemu'}'>
   <name>${g.name}</name>
   <uuid>${g.uuid ?? newUuid()}</uuid>
   <memory unit='MiB'>${g.memMiB ?? 160}</memory>
@@ -105,6 +118,8 @@ const SRC_MACHINE_ID = '6d1c0a7e5b3f4e2d9c8b7a6f5e4d3c2b';
  * The oracle's hosts: the source and one destination per cause of failure.
  * - dst: healthy; dst-pool: healthy, for block migration (a pool is defined during the test);
  * - dst-nobr: no br0; dst-fw: drops QEMU's migration ports 49152-49215 from the source;
+ * - dst-oldmap: a libvirt whose CPU map does not know EPYC (as a release before it), which TCG's
+ *   host-model CPU here is;
  * - dst-clone: the source's machine-id, hence its host UUID; dst-loop: its hostname maps to
  *   127.0.1.1 in its own /etc/hosts (the Debian installer's default); dst-lh: calls itself
  *   localhost (a machine nobody named).
@@ -119,6 +134,7 @@ export const HYPERVISORS: Scenario = {
     hypervisor('dst-fw', {
       nft: (ip) => `table inet filter {\n  chain input {\n    type filter hook input priority filter; policy accept;\n    ip saddr ${ip('src')} tcp dport 49152-49215 drop\n  }\n}\n`,
     }),
+    hypervisor('dst-oldmap', { cpuMapWithout: ['EPYC'] }),
     hypervisor('dst-clone', { machineId: SRC_MACHINE_ID }),
     hypervisor('dst-loop', { loopbackHostname: true }),
     hypervisor('dst-lh', { unameHostname: 'localhost' }),

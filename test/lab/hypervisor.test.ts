@@ -12,11 +12,13 @@ import { shq as q } from '../../src/checks/shell.js';
 import type { Report } from '../../src/types.js';
 import { ensureGuest, type GuestImage } from './guest.js';
 import { cli, labGate } from './helpers.js';
-import { HYPERVISORS, LOCAL, SHARED, SSHFS, newUuid, type GuestSpec } from './hv-scenario.js';
+import { HYPERVISORS, LOCAL, SHARED, SSHFS, kvmUnavailable, newUuid, type GuestSpec } from './hv-scenario.js';
 import { startLab, type Lab } from './lab.js';
 import { failures, migrate, mustOnHost, onHost, startGuest, type MigrateResult } from './oracle.js';
 
 const why = labGate();
+const noKvm = kvmUnavailable();
+if (why === null && noKvm !== null) console.warn(`\n*** KVM ORACLE CASE NOT RUN: ${noKvm}; the TCG cases run. ***\n`);
 /** One scenario: a guest boot under TCG (~12 s), the check, the migration (the firewall one waits ~7 s for its SYNs). */
 const CASE_MS = 240_000;
 
@@ -153,6 +155,29 @@ describe.skipIf(why !== null)('oracle: verdicts against real libvirt 9 + QEMU 7.
       'network.hostname-resolution',
       /the destination's hostname is localhost: libvirt refuses/,
       /hostname on destination resolved to localhost, but migration requires an FQDN/,
+    );
+  }, CASE_MS);
+
+  // The destination's libvirt compares a named guest CPU (check partial or full) against its host CPU when the guest
+  // arrives; its host-model expansion names features /proc/cpuinfo spells otherwise or never shows (the check asks it).
+  it.concurrent("a TCG host-model guest (EPYC with 3dnow, la57, pks ... that /proc/cpuinfo never shows): the destination's libvirt accepts it: GO, and migrates", async () => {
+    const r = await oracle({ name: 'g-tcg-hm', cpu: "<cpu mode='host-model' check='partial'/>" }, 'dst');
+    agreeGo(r);
+    expect(r.v.report.hosts.dst.facts?.libvirt?.cpuSupport?.compared).toEqual([expect.objectContaining({ domains: ['g-tcg-hm'], result: 'identical' })]);
+  }, CASE_MS);
+
+  it.skipIf(noKvm !== null).concurrent("a KVM host-model guest: the destination's libvirt finds its CPU a superset: GO, and migrates", async () => {
+    const r = await oracle({ name: 'g-kvm-hm', virtType: 'kvm', cpu: "<cpu mode='host-model' check='partial'/>" }, 'dst');
+    agreeGo(r);
+    expect(r.v.report.hosts.dst.facts?.libvirt?.cpuSupport?.compared?.map((c) => c.result)).toEqual([expect.stringMatching(/^(identical|superset)$/)]);
+  }, CASE_MS);
+
+  it.concurrent("the destination's libvirt does not know the guest's CPU model (its CPU map has no EPYC, as an older release): NO-GO, libvirt refuses", async () => {
+    agreeNoGo(
+      await oracle({ name: 'g-oldmap', cpu: "<cpu mode='host-model' check='partial'/>" }, 'dst-oldmap'),
+      'domain.guest-cpu',
+      /g-oldmap: the destination's libvirt cannot run its CPU definition: internal error: Unknown CPU model EPYC/,
+      /Unknown CPU model EPYC/,
     );
   }, CASE_MS);
 

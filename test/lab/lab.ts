@@ -48,6 +48,11 @@ export interface HostSpec {
   readonly maxStartups?: 'default' | number;
   /** /etc/machine-id (32 hex digits); default a fresh one. Give two hosts the same to clone them. */
   readonly machineId?: string;
+  /**
+   * libvirtd hosts: x86 CPU models taken out of this host's libvirt CPU map (a private copy of
+   * /usr/share/libvirt/cpu_map), as an older libvirt release that never knew them.
+   */
+  readonly cpuMapWithout?: readonly string[];
   /** Map the hostname to 127.0.1.1 in /etc/hosts (the Debian installer's default) instead of the lab address. */
   readonly loopbackHostname?: boolean;
   /** The hostname the host gives itself (uname -n), when not its lab name: e.g. localhost, as on a machine never named. */
@@ -537,7 +542,7 @@ export async function startLab(scenario: Scenario): Promise<Lab> {
           `hostname ${q(h.unameHostname ?? h.name)}`,
           ...(h.libvirtd || h.glusterVolumes?.length ? privateRun() : []),
           ...(h.glusterVolumes?.length ? ['mountpoint -q /srv || mount -t tmpfs lab-srv /srv', ...glusterServerSteps(hd, h.name, h.glusterVolumes)] : []),
-          ...(h.libvirtd ? libvirtdSteps(hd) : []),
+          ...(h.libvirtd ? libvirtdSteps(hd, h.cpuMapWithout) : []),
           `exec ${sshd.map(q).join(' ')}`,
         ].join(' && '),
       );

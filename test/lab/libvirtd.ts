@@ -2,7 +2,7 @@
  * A real libvirt + QEMU hypervisor inside one lab host: Debian's libvirtd (with virtlogd and
  * virtlockd) and qemu-system-x86_64, each host with its own /etc/libvirt, /var/lib/libvirt,
  * /var/cache/libvirt, /var/log/libvirt and /run, so two hosts on one machine know nothing of each
- * other but what crosses the lab network. Guests run under TCG (no /dev/kvm needed).
+ * other but what crosses the lab network. Guests run under TCG (no /dev/kvm needed), or KVM where /dev/kvm opens.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +13,8 @@ import { untilOk } from './sh.js';
 export const LAB_CACHE = '/var/cache/migrate-preflight-lab';
 /** libvirt's cache of QEMU's capabilities, shared by every lab host: probing QEMU takes seconds per host. */
 const CAPS_SEED = join(LAB_CACHE, 'qemu-capabilities');
+
+const CPU_MAP = '/usr/share/libvirt/cpu_map';
 
 /** The private state directories, each bound over the machine's own (created empty if the package did not). */
 const PRIVATE = ['/etc/libvirt', '/var/lib/libvirt', '/var/cache/libvirt', '/var/log/libvirt'] as const;
@@ -49,7 +51,7 @@ export function privateRun(): string[] {
  * host's mount namespace, before sshd) that bind them, start the daemons and wait until libvirtd
  * answers with QEMU's capabilities loaded.
  */
-export function libvirtdSteps(hd: string): string[] {
+export function libvirtdSteps(hd: string, cpuMapWithout: readonly string[] = []): string[] {
   const base = join(hd, 'libvirt');
   for (const d of PRIVATE) mkdirSync(join(base, d.replace(/\//g, '_')), { recursive: true });
   const etc = join(base, '_etc_libvirt');
@@ -67,7 +69,18 @@ export function libvirtdSteps(hd: string): string[] {
     return `mount --bind ${q(join(base, file.replace(/\//g, '_')))} ${q(file)}`;
   };
   const caps = '/var/cache/libvirt/qemu/capabilities';
+  // The models' files stay; libvirt knows only those its index.xml includes.
+  const map = join(base, 'cpu_map');
+  const trimMap =
+    cpuMapWithout.length === 0
+      ? []
+      : [
+          `cp -a ${CPU_MAP} ${q(map)}`,
+          `sed -i ${cpuMapWithout.map((m) => `-e ${q(`\\#<include filename='x86_${m}.xml'/>#d`)}`).join(' ')} ${q(join(map, 'index.xml'))}`,
+          `mount --bind ${q(map)} ${CPU_MAP}`,
+        ];
   return [
+    ...trimMap,
     account('/etc/passwd', 'libvirt-qemu:x:64055:64055:Libvirt Qemu,,,:/var/lib/libvirt:/usr/sbin/nologin'),
     account('/etc/group', 'libvirt-qemu:x:64055:'),
     ...PRIVATE.flatMap((d) => [`mkdir -p ${q(d)}`, `mount --bind ${q(join(base, d.replace(/\//g, '_')))} ${q(d)}`]),

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { migrationFacts } from '../../src/checks/migration.js';
 import { buildFacts } from '../../src/checks/probes/index.js';
-import { parseDomCapabilities } from '../../src/checks/probes/libvirt-xml.js';
 import type { HostFacts, ProbeOutput } from '../../src/types.js';
 import { migrationPlan, testRule } from './rule-tester.js';
 
@@ -22,9 +21,12 @@ function source(cpuinfo: string, xml: string | null): HostFacts {
 }
 const asKvm = (cpu: string) => G1.replace("<domain type='qemu'>", "<domain type='kvm'>").replace(/<cpu [^]*?<\/cpu>/, cpu);
 const passthrough = asKvm("<cpu mode='host-passthrough' check='none' migratable='on'/>");
-// A running host-model guest as libvirt expands it on this host: the host-model <model> and <feature>s domcapabilities lists.
-const hm = parseDomCapabilities(DOMCAPS).hostModel;
-const hostModel = asKvm(`<cpu mode='custom' match='exact' check='partial'>\n    <model fallback='forbid'>${hm?.model}</model>\n${hm?.features.map((f) => `    <feature policy='${f.policy}' name='${f.name}'/>`).join('\n')}\n  </cpu>`);
+// Running host-model guests as libvirt expands them (real `dumpxml --migratable`, renamed g1: the source lists g1),
+// and the destination's real `virsh hypervisor-cpu-compare` answers, the answer for `domain` given to g1.
+const KVM_HM = fx('libvirt-qemu/dumpxml-migratable-kvm-host-model.xml').replace('<name>hm2</name>', '<name>g1</name>');
+const KVM_HM_HOST = fx('libvirt-qemu/domcapabilities-kvm-host-model-host.xml');
+const TCG_HM = fx('libvirt-qemu/dumpxml-migratable-tcg-host-model.xml').replace('<name>tm1</name>', '<name>g1</name>');
+const compared = (file: string, domain: string): string => fx(`libvirt-qemu/${file}`).replace(`mp-compare ${JSON.stringify([domain])}`, 'mp-compare ["g1"]');
 
 const XEON = 'xeon-e5-2690v4-bl460-excerpt.cpuinfo';
 const LAB = 'lab-machine-xeon-2core.cpuinfo';
@@ -51,14 +53,48 @@ testRule('domain.guest-cpu', [
   },
   { name: 'a cold move boots host-passthrough afresh on the destination CPU: pass', src: source(XEON, passthrough), dst: facts(CORE2), ctx: { mode: 'cold' }, status: 'pass' },
   {
-    name: 'a running host-model guest to a destination identical to its source passes',
-    src: source(LAB, hostModel),
-    dst: facts(LAB),
+    name: "a running KVM host-model guest (libvirt's real expansion: tsx-ldtrk, arch-capabilities, la57 ...) that the destination's libvirt finds a subset of its CPU passes",
+    src: source(LAB, KVM_HM),
+    dst: facts(LAB, { 'guest-cpu-compare': compared('guest-cpu-compare.txt', 'hm2') }),
     status: 'pass',
-    // libvirt marks kvm64 usable='no' on this host with no blockers, and the guest's required QEMU feature names are
-    // looked up among /proc/cpuinfo flags (tsx-ldtrk is tsxldtrk there; arch-capabilities bits, la57 and the hidden
-    // spec_ctrl never show): the destination's own libvirt should judge the guest's <cpu> (virsh hypervisor-cpu-compare).
-    knownBug: 'required features compared by /proc/cpuinfo names',
+  },
+  {
+    name: "the destination's libvirt finds the guest CPU incompatible: fail, naming the features libvirt names",
+    src: source(LAB, KVM_HM),
+    dst: facts(LAB, { 'guest-cpu-compare': compared('guest-cpu-compare.txt', 'inc-kvm') }),
+    status: 'fail',
+    messageId: 'guest-cpu.rejected',
+    message: "g1: the destination's libvirt finds CPU model kvm64 incompatible: the host CPU lacks pni, avx512f, svm",
+  },
+  {
+    name: "the destination's libvirt does not know the guest's model (an older CPU map): fail, in libvirt's words",
+    src: source(LAB, TCG_HM),
+    dst: facts(LAB, { 'guest-cpu-compare': compared('guest-cpu-compare-old-cpu-map.txt', 'tm1') }),
+    status: 'fail',
+    messageId: 'guest-cpu.rejected',
+    message: "g1: the destination's libvirt cannot run its CPU definition: internal error: Unknown CPU model EPYC",
+  },
+  {
+    name: "no comparison (the test driver cannot): a guest CPU within the destination's own host-model CPU passes",
+    src: source(LAB, KVM_HM),
+    dst: facts(LAB, { 'virsh-domcaps': KVM_HM_HOST, 'guest-cpu-compare': compared('guest-cpu-compare-test-driver.txt', 'tm1') }),
+    status: 'pass',
+  },
+  {
+    name: "no comparison, to another machine whose KVM host-model (kvm64 too) lacks hle, rtm and two arch-capabilities bits: fail",
+    src: source(LAB, KVM_HM),
+    dst: facts(LAB),
+    status: 'fail',
+    messageId: 'guest-cpu.rejected',
+    message: /g1: requires CPU feature\(s\) hle, rtm, rsba, taa-no, absent on the destination \(its host-model CPU, kvm64, lacks them\)$/,
+  },
+  {
+    name: "no comparison, and a TCG feature the destination's TCG host-model does not list: error, never judged by the host's /proc/cpuinfo",
+    src: source(LAB, TCG_HM),
+    dst: facts(LAB, { 'virsh-domcaps-tcg': TCG.replace("<model fallback='forbid'>EPYC</model>", "<model fallback='forbid'>Opteron_G3</model>").replace("<feature policy='require' name='la57'/>", '') }),
+    status: 'error',
+    messageId: 'guest-cpu.unknown',
+    message: /; g1: requires CPU feature\(s\) la57 under TCG; libvirt did not compare it$/,
   },
   {
     name: "the destination's TCG models unknown: error, said so",

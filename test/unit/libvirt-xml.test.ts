@@ -246,6 +246,9 @@ describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', (
         cpuMode: 'host-passthrough',
         cpuModel: null,
         cpuCheck: 'none',
+        cpuMatch: null,
+        cpuVendor: null,
+        cpuFallback: null,
         cpuFeatures: [],
         interfaces: [
           { type: 'bridge', bridge: 'br0', network: null, dev: null, mac: '52:54:00:aa:bb:01', virtualport: null },
@@ -278,6 +281,9 @@ describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', (
       cpuMode: 'custom',
       cpuModel: 'Haswell-noTSX',
       cpuCheck: null,
+      cpuMatch: 'exact',
+      cpuVendor: null,
+      cpuFallback: 'forbid',
       cpuFeatures: [
         { name: 'vmx', policy: 'require' },
         { name: 'hle', policy: 'disable' },

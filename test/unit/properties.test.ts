@@ -38,6 +38,7 @@ import { parseDiskSizes } from '../../src/checks/probes/disk-sizes.js';
 import { parseDirStats } from '../../src/checks/probes/dir-stats.js';
 import { ParseError } from '../../src/checks/probes/parse-error.js';
 import { parseXendConfig, parseXendPeerName, parseXlInfo, parseXlList, parseXlListLong } from '../../src/checks/probes/xen.js';
+import { parseCpuCompare } from '../../src/checks/probes/cpu-compare.js';
 import { parseHugepages } from '../../src/checks/probes/hugepages.js';
 import { parseHvDetect } from '../../src/checks/probes/hypervisor.js';
 import { parseClock, parseHostname, parseLongBit, parsePeerLink, parsePeerTcp, parseUnameM } from '../../src/checks/probes/simple.js';
@@ -219,6 +220,7 @@ const PARSERS: readonly ParserCase[] = [
   },
   { name: 'parseGetentHosts', parse: parseGetentHosts, samples: [...fixtures('getent-hosts', /^(?!xend-peer-name-)/), ...liveCmd('getent', 'hosts', '127.0.0.1')] },
   { name: 'parseXendPeerName', parse: parseXendPeerName, samples: fixtures('getent-hosts', /^xend-peer-name-/) },
+  { name: 'parseCpuCompare', parse: parseCpuCompare, samples: fixtures('libvirt-qemu', /^guest-cpu-compare/) },
   {
     name: 'parseIpRouteGet',
     parse: parseIpRouteGet,
@@ -378,6 +380,7 @@ const PROBES_OF: Readonly<Record<string, readonly ProbeId[]>> = {
   parseIpOAddr: ['addresses'],
   parseGetentAhosts: ['self-resolve', 'peer-resolve'],
   parseXendPeerName: ['xend-peer-name'],
+  parseCpuCompare: ['guest-cpu-compare'],
   parseIpRouteGet: ['peer-route'],
   parseMeminfo: ['meminfo'],
   parseHugepages: ['hugepages'],
@@ -417,6 +420,7 @@ const SYNTAX_UNITS: Readonly<Record<string, readonly string[]>> = {
   parseGetentAhosts: [' ', 'A'],
   parseGetentHosts: [' ', '.', '\n'],
   parseXendPeerName: ['lookup ', 'not found', ' ', '.', '\n'],
+  parseCpuCompare: ['mp-compare ["a"]\n', 'mp-exit 1\n', 'error: ', ', ', '\n'],
   parseIpRouteGet: [' ', ' via', ' dev'],
   parseMeminfo: [' ', ':'],
   parseHugepages: [' ', 'kB', '0'],

@@ -185,12 +185,13 @@ export function buildFacts(
     f.libvirt = lv;
   }
   if (outputs['virsh-domcaps'] !== undefined || parsed.cpuinfo) {
-    const models = (id: 'virsh-domcaps' | 'virsh-domcaps-tcg', cmd: string): { models: CpuSupport['models']; modelsUnknownBecause: string | null } => {
+    const models = (id: 'virsh-domcaps' | 'virsh-domcaps-tcg', cmd: string): Pick<CpuSupport, 'models' | 'modelsUnknownBecause' | 'hostModel'> => {
       const domcaps = parsed[id];
       const why = failures.find((x) => x.probe === id)?.reason ?? (outputs[id] === undefined ? 'not collected' : null);
       return {
         models: domcaps ? domcaps.models.map((m) => ({ name: m.name, usable: m.usable, blockers: m.blockers })) : null,
         modelsUnknownBecause: domcaps ? null : `${cmd}: ${why ?? 'no answer'}`,
+        ...(domcaps ? { hostModel: domcaps.hostModel } : {}),
       };
     };
     f.libvirt = {
@@ -199,6 +200,7 @@ export function buildFacts(
         flags: parsed.cpuinfo?.flags ?? null,
         ...models('virsh-domcaps', 'virsh domcapabilities'),
         ...(outputs['virsh-domcaps-tcg'] !== undefined ? { tcg: models('virsh-domcaps-tcg', 'virsh domcapabilities --virttype qemu') } : {}),
+        ...(parsed['guest-cpu-compare'] ? { compared: parsed['guest-cpu-compare'] } : {}),
       },
     };
   }

@@ -132,6 +132,9 @@ function parseDomain(d: XmlNode, index: number): DomainXmlFacts {
     cpuMode: cpu ? (attrValue(cpu, 'mode', DOMXML) ?? 'custom') : null,
     cpuModel: childText(cpu, 'model', DOMXML),
     cpuCheck: attrValue(cpu, 'check', DOMXML),
+    cpuMatch: attrValue(cpu, 'match', DOMXML),
+    cpuVendor: childText(cpu, 'vendor', DOMXML),
+    cpuFallback: attrValue(first(cpu, 'model'), 'fallback', DOMXML),
     cpuFeatures: all(cpu, 'feature').map((f) => {
       const fname = attrValue(f, 'name', DOMXML);
       if (fname === null) throw new ParseError(DOMXML, `${what}: <cpu><feature> without name`);

@@ -26,6 +26,16 @@ export interface ProbeContext {
    * this host sees it (the source's peer.srcAddr), to look up as xend's hosts-allow check does.
    */
   readonly xendPeerAddress?: string;
+  /** Second round on a destination: the source's moving guest CPU definitions to compare (cpu-compare.ts). */
+  readonly cpuCompare?: readonly CpuCompareQuery[];
+}
+
+/** A guest CPU definition to compare on the destination (cpu-compare.ts), for the moving domains that share it. */
+export interface CpuCompareQuery {
+  readonly domains: readonly string[];
+  readonly virtType: string;
+  readonly arch: string;
+  readonly xml: string;
 }
 
 /** A disk to size: a file by path (stat), anything else through libvirt by domain UUID and target. */

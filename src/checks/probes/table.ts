@@ -1,4 +1,5 @@
 import type { Probe } from './probe.js';
+import { CPU_PROBES } from './table/cpu.js';
 import { HOST_PROBES } from './table/host.js';
 import { LIBVIRT_PROBES } from './table/libvirt.js';
 import { NETWORK_PROBES } from './table/network.js';
@@ -10,6 +11,7 @@ export const PROBES = {
   ...HOST_PROBES,
   ...XEN_PROBES,
   ...LIBVIRT_PROBES,
+  ...CPU_PROBES,
   ...STORAGE_PROBES,
   ...NETWORK_PROBES,
 } as const satisfies Record<string, Probe>;
