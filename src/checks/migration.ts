@@ -93,11 +93,15 @@ export function copyBytesOf(disks: readonly MigrationDisk[]): number | null {
   return n;
 }
 
+/**
+ * The guest sees the host's CPU: host-passthrough, maximum, and an inactive host-model domain, which
+ * gets its model from the host it starts on (running ones show the expanded custom model in --migratable XML).
+ */
+const followsHostCpu = (x: DomainXmlFacts): boolean => x.cpuMode === 'host-passthrough' || x.cpuMode === 'maximum' || (x.cpuMode === 'host-model' && x.cpuModel === null);
+
 function guestCpu(dom: DomainFact, x: DomainXmlFacts, src: HostFacts): GuestCpu {
   const mode = x.cpuMode ?? 'none';
-  // An inactive host-model domain gets its model from the host it starts on: like passthrough, it
-  // needs the source host's features. (Running ones show the expanded custom model in --migratable XML.)
-  const followsHost = mode === 'host-passthrough' || mode === 'maximum' || (mode === 'host-model' && x.cpuModel === null);
+  const followsHost = followsHostCpu(x);
   return {
     domain: dom.name,
     mode,
@@ -231,6 +235,7 @@ function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: Migratio
           hugepages: withXml.flatMap(({ d, x }) => hugepagesOf(d.name, x)),
           vcpus: xmls.map((x) => x.vcpus),
           cpuModes: [...new Set(xmls.flatMap((x) => (x.cpuMode ? [x.cpuMode] : [])))],
+          hostCpuGuests: withXml.filter(({ x }) => followsHostCpu(x)).map(({ d }) => d.name),
           disks,
           guestCpus: withXml.map(({ d, x }) => guestCpu(d, x, src)),
           machines: [...new Set(xmls.flatMap((x) => (x.machine ? [x.machine] : [])))],

@@ -45,7 +45,11 @@ export interface RuleSpec {
   when?: WhenSpec | WhenSpec[];
   /** How a fact that could not be collected counts: `error` (default) or `fail` (its absence is the finding). */
   missing?: 'error' | 'fail';
-  /** Raise the severity when a condition holds (e.g. cpu.model when a domain uses host-passthrough). */
+  /**
+   * The severity when a condition holds: higher (cpu.model when a domain uses host-passthrough) or
+   * lower (cpu.flags when no moving guest sees the host's CPU). A condition on a fact that is
+   * unknown keeps the rule's own severity.
+   */
   escalate?: { when: WhenSpec; severity: Severity };
   assert: AssertSpec | AssertSpec[];
   /** Failure message template; `{name}` takes a value from the operator's data (src, dst, missing, common ...). */

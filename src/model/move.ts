@@ -28,6 +28,8 @@ export interface MigrationFacts {
   readonly vcpus?: readonly number[];
   /** CPU modes of the moving domains (host-passthrough, host-model, custom); absent when a domain's definition is unknown. */
   readonly cpuModes?: readonly string[];
+  /** The moving domains whose guests see the host's CPU (host-passthrough, maximum, unexpanded host-model); absent when a domain's definition is unknown. */
+  readonly hostCpuGuests?: readonly string[];
   /** Every disk of the moving domains, with where it lives and what a block migration would copy; absent when a domain's definition is unknown. */
   readonly disks?: readonly MigrationDisk[];
   /**

@@ -118,6 +118,8 @@ const SRC_MACHINE_ID = '6d1c0a7e5b3f4e2d9c8b7a6f5e4d3c2b';
  * The oracle's hosts: the source and one destination per cause of failure.
  * - dst: healthy; dst-pool: healthy, for block migration (a pool is defined during the test);
  * - dst-nobr: no br0; dst-fw: drops QEMU's migration ports 49152-49215 from the source;
+ * - dst-newcpu: shows another CPU in /proc/cpuinfo (the lab machine's: no dca, sdbg ... of the
+ *   source's Xeon v4), as a cluster of mixed generations does;
  * - dst-oldmap: a libvirt whose CPU map does not know EPYC (as a release before it), which TCG's
  *   host-model CPU here is;
  * - dst-clone: the source's machine-id, hence its host UUID; dst-loop: its hostname maps to
@@ -134,6 +136,7 @@ export const HYPERVISORS: Scenario = {
     hypervisor('dst-fw', {
       nft: (ip) => `table inet filter {\n  chain input {\n    type filter hook input priority filter; policy accept;\n    ip saddr ${ip('src')} tcp dport 49152-49215 drop\n  }\n}\n`,
     }),
+    hypervisor('dst-newcpu', { cpuinfo: cpuinfo('lab-machine-xeon-2core.cpuinfo') }),
     hypervisor('dst-oldmap', { cpuMapWithout: ['EPYC'] }),
     hypervisor('dst-clone', { machineId: SRC_MACHINE_ID }),
     hypervisor('dst-loop', { loopbackHostname: true }),

@@ -172,6 +172,12 @@ describe.skipIf(why !== null)('oracle: verdicts against real libvirt 9 + QEMU 7.
     expect(r.v.report.hosts.dst.facts?.libvirt?.cpuSupport?.compared?.map((c) => c.result)).toEqual([expect.stringMatching(/^(identical|superset)$/)]);
   }, CASE_MS);
 
+  it.concurrent("the destination's CPU lacks flags of the source's, the guest has a named model: a minor finding, GO, and it migrates", async () => {
+    const r = await oracle({ name: 'g-newcpu' }, 'dst-newcpu');
+    agreeGo(r);
+    expect(r.v.report.results.find((x) => x.id === 'cpu.flags')).toMatchObject({ status: 'fail', severity: 'minor' });
+  }, CASE_MS);
+
   it.concurrent("the destination's libvirt does not know the guest's CPU model (its CPU map has no EPYC, as an older release): NO-GO, libvirt refuses", async () => {
     agreeNoGo(
       await oracle({ name: 'g-oldmap', cpu: "<cpu mode='host-model' check='partial'/>" }, 'dst-oldmap'),

@@ -2,7 +2,7 @@
  * RuleTester: one built-in rule, facts in, status and messageId out (ESLint's RuleTester, for
  * migration rules). Each case gives the source's and the destination's facts (and the run's mode or
  * transport where they matter); the tester loads the rule from rules/*.yaml, evaluates it as a run
- * would, and checks the status, the messageId and, where given, the message.
+ * would, and checks the status, the messageId and, where given, the message and the severity.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ export interface RuleCase {
   readonly status: RuleResult['status'];
   readonly messageId?: string;
   readonly message?: string | RegExp;
+  /** The severity the result carries (a rule's escalate or modeSeverity at work). */
+  readonly severity?: RuleResult['severity'];
   /**
    * A verdict the rule gets wrong today, with why: the case runs as vitest's it.fails (it passes
    * while the rule is wrong, and fails once the rule is fixed, so the marker is removed then).
@@ -41,6 +43,7 @@ export function testRule(id: string, cases: readonly RuleCase[]): void {
         expect({ status: r.status, ...(c.messageId ? { messageId: r.messageId } : {}) }).toEqual({ status: c.status, ...(c.messageId ? { messageId: c.messageId } : {}) });
         if (typeof c.message === 'string') expect(r.message).toBe(c.message);
         else if (c.message) expect(r.message).toMatch(c.message);
+        if (c.severity) expect(r.severity).toBe(c.severity);
       });
     }
   });
