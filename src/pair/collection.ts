@@ -38,7 +38,9 @@ export interface Collection {
 export function collection(session: SshSession, t: ResolvedTarget, o: SessionOptions): Collection {
   const timeoutMs = o.timeoutMs ?? DEFAULTS.timeoutMs;
   const probeTimeoutMs = Math.min(o.probeTimeoutMs ?? DEFAULTS.probeTimeoutMs, timeoutMs);
-  const rounds: { probes: ScriptProbe[]; boundary: string; from: { out: number; err: number }; complete: boolean }[] = [];
+  // done: a complete round's split, made once. seen: the outputs handed out so far, by probe: a later split (the peer
+  // read some early; the round's end; finish) gives the same object for the same output, so it is parsed once (facts.ts).
+  const rounds: { probes: ScriptProbe[]; boundary: string; from: { out: number; err: number }; complete: boolean; done?: Round; seen: Map<string, ProbeOutput> }[] = [];
   let run: RunningCommand | null = null;
   // A round's bytes: from where it started to where the next one did (each has its own boundary too).
   const split = (i: number, cmd: RunningCommand, interrupted: 'timeout' | 'dropped' | null, exitCode: number | null): Round => {
@@ -47,6 +49,11 @@ export function collection(session: SshSession, t: ResolvedTarget, o: SessionOpt
     const stdout = cmd.stdout.slice(r.from.out, to.out);
     const stderrChunks = cmd.stderr.slice(r.from.err, to.err);
     const out = splitOutput(r.probes, r.boundary, capture(stdout), capture(stderrChunks));
+    for (const [id, o] of Object.entries(out.outputs)) {
+      const had = r.seen.get(id);
+      if (had && had.stdout === o.stdout && had.stderr === o.stderr && had.exitCode === o.exitCode && had.truncated === o.truncated) out.outputs[id] = had;
+      else r.seen.set(id, o);
+    }
     let error: HostReport['error'] = null;
     if (!r.complete && interrupted === 'timeout') error = { code: 'MP_COLLECT_TIMEOUT', message: `collection timed out after ${timeoutMs} ms; ${out.missing.length} probes did not run` };
     else if (!r.complete && interrupted === 'dropped') error = { code: 'MP_COLLECT_DROPPED', message: `connection dropped during collection; ${out.missing.length} probes did not run` };
@@ -68,7 +75,7 @@ export function collection(session: SshSession, t: ResolvedTarget, o: SessionOpt
       const boundary = newBoundary();
       const script = buildScript(probes, boundary, Math.max(1, Math.floor(probeTimeoutMs / 1000)));
       const cmd = (run ??= session.run(o.sudo ? 'sudo -n /bin/sh -s' : '/bin/sh -s'));
-      const r = { probes, boundary, from: { out: cmd.stdout.length, err: cmd.stderr.length }, complete: false };
+      const r: (typeof rounds)[number] = { probes, boundary, from: { out: cmd.stdout.length, err: cmd.stderr.length }, complete: false, seen: new Map() };
       rounds.push(r);
       const last = lastFrame(probes);
       const outDone = probeEnded(cmd.stdout, r.from.out, boundary, last, 'stdout');
@@ -78,7 +85,8 @@ export function collection(session: SshSession, t: ResolvedTarget, o: SessionOpt
       r.complete = outDone() && errDone();
       if (r.complete) {
         cmd.pause();
-        return split(rounds.length - 1, cmd, null, null);
+        r.done = split(rounds.length - 1, cmd, null, null);
+        return r.done;
       }
       const res = await cmd.result;
       return split(rounds.length - 1, cmd, res.interrupted, res.exitCode);
@@ -104,7 +112,7 @@ export function collection(session: SshSession, t: ResolvedTarget, o: SessionOpt
       const cmd = run;
       cmd.end(timeoutMs);
       const res = await cmd.result;
-      return rounds.map((_, i) => split(i, cmd, res.interrupted, res.exitCode));
+      return rounds.map((r, i) => r.done ?? split(i, cmd, res.interrupted, res.exitCode));
     },
   };
 }
