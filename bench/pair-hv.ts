@@ -16,10 +16,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildScript, newBoundary, type ScriptProbe } from '../src/checks/collect.js';
-import { onSecondChannel, PROBES, probesOf, secondRound, type ProbeContext, type ProbeId } from '../src/checks/probes/index.js';
+import { buildScript, newBoundary } from '../src/checks/collect.js';
+import { channelOf, probesOf, secondRound, type ProbeContext, type ProbeId } from '../src/checks/probes/index.js';
 import type { Known } from '../src/checks/probes/probe.js';
-import { VIRSH_PARTS } from '../src/checks/probes/table/libvirt.js';
+import { scriptProbe } from '../src/pair/collection.js';
 import { DEFAULTS } from '../src/pair/options.js';
 import { collectSettings } from '../src/pair/probe.js';
 import { loadSshConfig, resolveTarget } from '../src/ssh/target.js';
@@ -56,7 +56,7 @@ const median = (xs: readonly number[]): number => {
 
 /** A round's script as the collection builds it (src/pair/collection.ts). */
 function script(ids: readonly ProbeId[], ctx: ProbeContext): string {
-  const probes = ids.map((id): ScriptProbe => ({ id, command: PROBES[id].command(ctx), ...(VIRSH_PARTS[id] ? { virsh: VIRSH_PARTS[id](ctx) } : {}), ...(PROBES[id].bounded ? { bounded: true } : {}) }));
+  const probes = ids.map((id) => scriptProbe(id, ctx));
   return buildScript(probes, newBoundary(), Math.max(1, Math.floor(DEFAULTS.probeTimeoutMs / 1000)));
 }
 
@@ -76,8 +76,9 @@ function pairScripts(report: Report, sshConfig: string, libvirtUri: string): Rec
     const ids = probesOf(role, 1, settings.plan);
     const known: Known = { self: report.hosts[side].facts, peers: [{ host: t[other].host, sshPort: t[other].port, facts: report.hosts[other].facts }], mode: settings.mode, domains: settings.domains };
     const two = secondRound(role, settings.plan, ctx, known);
-    // The libvirt channel's script beside the other one (in a subshell of its own), then round 2.
-    out[side] = [`(\n${script(ids.filter(onSecondChannel), ctx)}\n) &`, script(ids.filter((id) => !onSecondChannel(id)), ctx), 'wait', two.ids.length > 0 ? script(two.ids, two.ctx) : ':'].join('\n');
+    // Each channel's script beside the main one (in a subshell of its own), then round 2.
+    const channels = [...new Set(ids.map(channelOf))].filter((ch) => ch !== 'main');
+    out[side] = [...channels.map((ch) => `(\n${script(ids.filter((id) => channelOf(id) === ch), ctx)}\n) &`), script(ids.filter((id) => channelOf(id) === 'main'), ctx), 'wait', two.ids.length > 0 ? script(two.ids, two.ctx) : ':'].join('\n');
   }
   return out;
 }

@@ -11,6 +11,8 @@ export interface ScriptProbe {
   readonly virsh?: VirshPart;
   /** Cannot block and prints what the kernel holds (Probe.bounded): run as it is, with no timeout or cap process around it. */
   readonly bounded?: boolean;
+  /** A builtin-only test; when it fails the probe prints nothing and exits 0 without running (Probe.guard). */
+  readonly guard?: string;
 }
 
 /** Per-probe cap on stdout kept as evidence; the rest is dropped and the output marked truncated. */
@@ -79,12 +81,9 @@ export function buildScript(probes: readonly ScriptProbe[], boundary: string, pr
         : PLAIN.test(p.command)
           ? `if command -v ${program} >/dev/null 2>&1; then $_mp_to ${p.command}; else $_mp_to sh -c ${shq(p.command)}; fi`
           : `$_mp_to sh -c ${shq(p.command)}`;
-    return [
-      begin,
-      // At most cap+1 bytes leave the host per probe (one more than the cap marks it truncated).
-      `_mp_rc=$( { { ${run} </dev/null 4>&- 5>&-; echo $? >&5; } | head -c ${cap + 1} >&4; } 5>&1 )`,
-      end,
-    ];
+    // At most cap+1 bytes leave the host per probe (one more than the cap marks it truncated).
+    const capped = `_mp_rc=$( { { ${run} </dev/null 4>&- 5>&-; echo $? >&5; } | head -c ${cap + 1} >&4; } 5>&1 )`;
+    return [begin, p.guard === undefined || exec !== undefined ? capped : `if ${p.guard}; then ${capped}; else _mp_rc=0; fi`, end];
   };
   const group = virshGroup(probes);
   for (const p of probes) {

@@ -7,7 +7,7 @@
  */
 import { CollectError, PreflightError } from '../errors.js';
 import type { ScriptProbe } from '../checks/collect.js';
-import { buildFacts, onSecondChannel, peerProbesRead, probesOf, secondRound, type HostRole, type PlanSettings, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
+import { buildFacts, channelOf, peerProbesRead, probesOf, secondRound, type HostRole, type PlanSettings, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
 import type { Known } from '../checks/probes/probe.js';
 import type { Mode } from '../checks/vocabulary.js';
 import type { SshSession } from '../ssh/connect.js';
@@ -202,24 +202,28 @@ export async function collectHosts(hosts: readonly PlannedHost[], o: CollectSett
 }
 
 /**
- * Round 1 of one host on up to three channels of its session at once: the libvirt probes (a dozen
- * virsh runs, half the script's time) on one, the rest on another, the caller's extra probes (they
- * wait on the network) on a third, so the host works on all together. Returns the main collection
- * (round 2 goes down it), round 1 merged for planning, and the finished rounds of the others.
+ * Round 1 of one host on several channels of its session at once: each channel its probes name
+ * (Probe.channel: the libvirt probes, the source's peer probes), the rest on the main one, the
+ * caller's extra probes (they wait on the network) on another, so the host works on all together.
+ * Returns the main collection (round 2 goes down it), round 1 merged for planning, and the
+ * finished rounds of the others.
  */
 function firstRound(s: SshSession, t: ResolvedTarget, ids: readonly ProbeId[], ctx: ProbeContext, o: SessionOptions, extra: readonly ScriptProbe[]): { outputsOf: OutputsOf; finished: Promise<{ c: Collection; round: Round; done: Round[] }> } {
-  const heavy = ids.filter(onSecondChannel);
-  const light = ids.filter((id) => !onSecondChannel(id));
-  const split = heavy.length > 0 && light.length > 0;
+  const byChannel = new Map<string, ProbeId[]>([['main', []]]);
+  for (const id of ids) byChannel.set(channelOf(id), [...(byChannel.get(channelOf(id)) ?? []), id]);
+  // The main channel takes round 2: with no probes of its own in round 1 it takes one channel's.
+  const groups = [...byChannel.values()].filter((g) => g.length > 0);
+  if (groups.length === 0) groups.push([]);
   const c = collection(s, t, o);
-  const lv = split ? collection(s, t, o) : null;
+  const others = groups.slice(1).map(() => collection(s, t, o));
   const x = extra.length > 0 ? collection(s, t, o) : null;
-  const rounds = Promise.all([c.round(split ? light : ids, ctx), lv?.round(heavy, ctx), x?.round([], ctx, extra)]);
-  const outputsOf: OutputsOf = async (want) => Object.assign({}, ...(await Promise.all([c.outputsOf(want), lv?.outputsOf(want) ?? {}])));
+  const all = [c, ...others];
+  const rounds = Promise.all([...all.map((k, i) => k.round(groups[i] as ProbeId[], ctx)), x?.round([], ctx, extra)]);
+  const outputsOf: OutputsOf = async (want) => Object.assign({}, ...(await Promise.all(all.map((k) => k.outputsOf(want)))));
   const finished = (async () => {
-    const [a, b] = await rounds;
-    const done = [...(lv ? await lv.finish() : []), ...(x ? await x.finish() : [])];
-    const round: Round = b ? { outputs: { ...a.outputs, ...b.outputs }, missing: [...a.missing, ...b.missing], error: a.error ?? b.error } : a;
+    const got = (await rounds).slice(0, all.length) as Round[];
+    const done = [...(await Promise.all(others.map((k) => k.finish()))).flat(), ...(x ? await x.finish() : [])];
+    const round: Round = { outputs: Object.assign({}, ...got.map((r) => r.outputs)), missing: got.flatMap((r) => r.missing), error: got.find((r) => r.error !== null)?.error ?? null };
     return { c, round, done };
   })();
   return { outputsOf, finished };

@@ -35,6 +35,12 @@ export interface Collection {
   finish(): Promise<Round[]>;
 }
 
+/** A built-in probe as the script runs it: its command, its share of the virsh run, how it is wrapped. @internal (bench) */
+export function scriptProbe(id: ProbeId, ctx: ProbeContext): ScriptProbe {
+  const p = PROBES[id];
+  return { id, command: p.command(ctx), ...(VIRSH_PARTS[id] ? { virsh: VIRSH_PARTS[id](ctx) } : {}), ...(p.bounded ? { bounded: true } : {}), ...(p.guard ? { guard: p.guard } : {}) };
+}
+
 export function collection(session: SshSession, t: ResolvedTarget, o: SessionOptions): Collection {
   const timeoutMs = o.timeoutMs ?? DEFAULTS.timeoutMs;
   const probeTimeoutMs = Math.min(o.probeTimeoutMs ?? DEFAULTS.probeTimeoutMs, timeoutMs);
@@ -71,7 +77,7 @@ export function collection(session: SshSession, t: ResolvedTarget, o: SessionOpt
   return {
     async round(ids, ctx, extra = []) {
       // The libvirt probes share one virsh run on the host (checks/virsh-batch.ts).
-      const probes: ScriptProbe[] = [...ids.map((id): ScriptProbe => ({ id, command: PROBES[id].command(ctx), ...(VIRSH_PARTS[id] ? { virsh: VIRSH_PARTS[id](ctx) } : {}), ...(PROBES[id].bounded ? { bounded: true } : {}) })), ...extra];
+      const probes: ScriptProbe[] = [...ids.map((id) => scriptProbe(id, ctx)), ...extra];
       const boundary = newBoundary();
       const script = buildScript(probes, boundary, Math.max(1, Math.floor(probeTimeoutMs / 1000)));
       const cmd = (run ??= session.run(o.sudo ? 'sudo -n /bin/sh -s' : '/bin/sh -s'));

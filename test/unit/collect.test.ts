@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildScript, capture, lastFrame, newBoundary, probeEnded, splitOutput, type Chunk, type ScriptProbe } from '../../src/checks/collect.js';
-import { onSecondChannel, PROBE_IDS, PROBES } from '../../src/checks/probes/index.js';
+import { channelOf, PROBE_IDS, PROBES } from '../../src/checks/probes/index.js';
 import { LIBVIRT_PROBES, VIRSH_PARTS } from '../../src/checks/probes/table/libvirt.js';
 import { shq } from '../../src/checks/shell.js';
 
@@ -44,6 +44,20 @@ describe('collection script (run by a real /bin/sh)', () => {
     expect(r.outputs.c).toMatchObject({ stdout: '\n\n', exitCode: 0 });
     expect(r.outputs.d?.exitCode).toBe(127);
     expect(r.outputs.d?.stderr).toMatch(/not found/);
+  });
+
+  it("a probe whose guard fails ends with what its command prints there, without running it (Probe.guard: Xen's probes here)", () => {
+    const ctx = { libvirtUri: 'qemu:///system', transport: 'ssh', domains: [] } as const;
+    const xen = PROBE_IDS.filter((id) => PROBES[id].guard !== undefined);
+    expect(xen.sort()).toEqual(['xend-config', 'xl-info', 'xl-list', 'xl-list-long']);
+    // Without Xen here each guard fails and the unguarded command prints the same nothing, exit 0; with it both run it.
+    const guarded = runLocally(xen.map((id) => ({ id, command: PROBES[id].command(ctx), guard: PROBES[id].guard as string })));
+    const plain = runLocally(xen.map((id) => ({ id, command: PROBES[id].command(ctx) })));
+    for (const id of xen) expect({ id, ...guarded.outputs[id] }).toMatchObject({ id, stdout: plain.outputs[id]?.stdout, stderr: plain.outputs[id]?.stderr, exitCode: plain.outputs[id]?.exitCode });
+    // A guard that holds runs the command, wrapped as usual; one that fails never starts it.
+    const r = runLocally([{ id: 'a', command: 'echo ran; exit 4', guard: '[ -d / ]' }, { id: 'b', command: 'echo ran', guard: 'command -v no-such-command-mp >/dev/null 2>&1' }]);
+    expect(r.outputs.a).toMatchObject({ stdout: 'ran\n', exitCode: 4 });
+    expect(r.outputs.b).toMatchObject({ stdout: '', stderr: '', exitCode: 0 });
   });
 
   it('records sha256 of the exact stdout bytes', async () => {
@@ -115,8 +129,9 @@ describe('collection script (run by a real /bin/sh)', () => {
     }
   });
 
-  it('round 1 puts the libvirt probes on a channel of their own, and only them (Probe.channel)', () => {
-    expect(PROBE_IDS.filter(onSecondChannel).sort()).toEqual(Object.keys(LIBVIRT_PROBES).sort());
+  it('round 1 puts the libvirt probes on a channel of their own, and the peer probes on another (Probe.channel)', () => {
+    expect(PROBE_IDS.filter((id) => channelOf(id) === 'libvirt').sort()).toEqual(Object.keys(LIBVIRT_PROBES).sort());
+    expect(PROBE_IDS.filter((id) => channelOf(id) === 'peer').sort()).toEqual(['peer-link', 'peer-route', 'peer-tcp']);
   });
 
   it("a bounded probe's output is capped by the client", () => {

@@ -70,8 +70,8 @@ export function secondRound(role: HostRole, s: PlanSettings, base: ProbeContext,
   return { ids, ctx };
 }
 
-/** Probes that run on a second SSH channel of the session in round 1: those that declare one (Probe.channel). */
-export const onSecondChannel = (id: ProbeId): boolean => (PROBES[id] as Probe).channel !== undefined;
+/** The SSH channel of the session a probe runs on in round 1 (Probe.channel; `main` for the rest). */
+export const channelOf = (id: ProbeId): string => (PROBES[id] as Probe).channel ?? 'main';
 
 /** Whether a fact path and a probe's provided path name overlapping facts (one is the other, or under it). */
 const overlaps = (a: string, b: string): boolean => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);

@@ -39,6 +39,7 @@ export const NETWORK_PROBES = {
     id: 'peer-route',
     side: 'src',
     peer: 'one',
+    channel: 'peer',
     provides: ['peer.route', 'peer.srcAddr'],
     // The source address the destination will see: the route the kernel picks towards it.
     command: (c) =>
@@ -49,6 +50,7 @@ export const NETWORK_PROBES = {
     id: 'peer-link',
     side: 'src',
     peer: 'one',
+    channel: 'peer',
     provides: ['peer.link'],
     // The interface the route to the destination leaves by, and its link speed: the default
     // convergence estimate's bandwidth when none is given or measured (sysfs only, read-only).
@@ -67,6 +69,7 @@ export const NETWORK_PROBES = {
     id: 'peer-tcp',
     side: 'src',
     peer: 'one',
+    channel: 'peer',
     provides: ['peer.tcp', 'peer.controlReachable'],
     // A TCP connect from the source to the destination: open (connected), closed (refused: reachable,
     // nothing listening) or timeout (silently dropped on the way).
