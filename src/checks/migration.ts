@@ -147,12 +147,6 @@ export function forDomain(m: MigrationFacts, name: string, src: HostFacts, plan:
 }
 
 /**
- * Whether a disk may lie in a storage pool: a volume names its pool; a file, directory or block
- * device may be under a pool's target path. A network disk (rbd://, iscsi://) or an empty drive cannot.
- */
-const mayBeInPool = (d: DomainDisk): boolean => d.pool !== null || (d.source?.startsWith('/') ?? false);
-
-/**
  * A list of what libvirt or QEMU would refuse (blockers, libvirtRefusals, snapshotBlockers), from
  * what is known: one item for certain is a refusal whatever the unknowns; with none, `unsure`
  * (something it depends on was not collected) leaves it unknown (null: the fact is left out).
@@ -196,16 +190,13 @@ function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: Migratio
   for (const x of xmls) for (const i of x.interfaces) if (i.type === 'bridge' && i.bridge) bridges.add(i.bridge);
   // A forward-mode=bridge network plugs guests into an existing host bridge; NAT/route networks make their own.
   for (const n of networks) if (n.forwardMode === 'bridge' && n.bridge) bridges.add(n.bridge);
+  // The pools the destination must have: those a disk names (<disk type='volume'>: libvirt looks the pool up by name
+  // there before QEMU starts). A disk given by path needs none to move live; a copy makes it through a pool by target
+  // path (storage.block-space). Each named pool must be described on the source (virsh-pools) to be compared.
   const srcPools = src.libvirt?.pools;
-  // A volume names its pool, which must then be described; any disk with a path may be in an unlisted pool.
-  const poolsKnown =
-    xmlKnown &&
-    (srcPools !== undefined
-      ? xmls.every((x) => x.disks.every((d) => d.pool === null || srcPools.some((p) => p.name === d.pool)))
-      : !xmls.some((x) => x.disks.some(mayBeInPool)));
-  const pools = (srcPools ?? []).filter((p) =>
-    xmls.some((x) => x.disks.some((d) => d.pool === p.name || (p.targetPath !== null && d.source !== null && under(d.source, p.targetPath) && p.targetPath !== '/'))),
-  );
+  const named = new Set(xmls.flatMap((x) => x.disks.flatMap((d) => (d.pool === null ? [] : [d.pool]))));
+  const pools = (srcPools ?? []).filter((p) => named.has(p.name));
+  const poolsKnown = xmlKnown && [...named].every((n) => pools.some((p) => p.name === n));
   const blockers = blockersOf(domains);
   // The disks of the domains whose definitions are known: all of them when xmlKnown.
   const disks = domains.flatMap((d) => disksOf(d, src));

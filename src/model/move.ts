@@ -16,7 +16,7 @@ export interface MigrationFacts {
   readonly bridges?: readonly string[];
   /** libvirt networks the moving domains use, as defined on the source; absent when a definition or one of them is unknown. */
   readonly networks?: readonly NetworkFacts[];
-  /** Storage pools holding the moving domains' disks, as defined on the source; absent when the definitions or the source's pools are unknown. */
+  /** Storage pools the moving domains' volume disks name, as defined on the source; absent when a definition, or a named pool's, is unknown. */
   readonly pools?: readonly PoolFacts[];
   /** Network-filesystem mounts on the source (shared storage). */
   readonly sharedMounts: readonly MountFacts[];

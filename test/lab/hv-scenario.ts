@@ -52,6 +52,8 @@ export interface GuestSpec {
   /** Disk image path (qcow2, created by the oracle before start); default SHARED/<name>.qcow2. */
   readonly disk?: string;
   readonly cache?: 'none' | 'writeback' | 'writethrough' | 'directsync' | 'unsafe';
+  /** The disk as a volume of this pool (<disk type='volume'><source pool volume>), not by path; the pool holds the image's directory. */
+  readonly pool?: string;
   readonly bridge?: string;
   readonly machine?: string;
   /** <domain type>: qemu (TCG, the default) or kvm (where /dev/kvm works: kvmUsable()). */
@@ -98,9 +100,9 @@ export function guestXml(img: GuestImage, g: GuestSpec): string {
   <on_reboot>destroy</on_reboot>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <disk type='file' device='disk'>
+    <disk type='${g.pool ? 'volume' : 'file'}' device='disk'>
       <driver name='qemu' type='qcow2' cache='${g.cache ?? 'none'}'/>
-      <source file='${disk}'/>
+      ${g.pool ? `<source pool='${g.pool}' volume='${disk.slice(disk.lastIndexOf('/') + 1)}'/>` : `<source file='${disk}'/>`}
       <target dev='vda' bus='virtio'/>
     </disk>
     <interface type='bridge'><source bridge='${g.bridge ?? 'br0'}'/><model type='virtio'/></interface>

@@ -38,6 +38,8 @@ describe.skipIf(why !== null)('oracle: verdicts against real libvirt 9 + QEMU 7.
   beforeAll(async () => {
     img = ensureGuest();
     lab = await startLab(HYPERVISORS);
+    // The source keeps its images in a pool (as hosts do): a disk given by path moves without one on the destination.
+    await mustOnHost(lab, 'src', `virsh -q pool-define-as vmstore dir --target ${SHARED} && virsh -q pool-start vmstore`);
     out = mkdtempSync(join(tmpdir(), 'mp-oracle-'));
   }, 180_000);
   afterAll(async () => {
@@ -76,7 +78,7 @@ describe.skipIf(why !== null)('oracle: verdicts against real libvirt 9 + QEMU 7.
     expect(m.dstState).not.toBe('running');
   }
 
-  it.concurrent('clean: a guest on GlusterFS with cache=none is GO, and migrates', async () => {
+  it.concurrent("clean: a guest on GlusterFS with cache=none (in the source's pool vmstore, which the destination lacks) is GO, and migrates", async () => {
     const r = await oracle({ name: 'g-clean' }, 'dst');
     agreeGo(r);
     // No --bandwidth given: the estimate rests on the link speed, and says so.
@@ -185,6 +187,10 @@ describe.skipIf(why !== null)('oracle: verdicts against real libvirt 9 + QEMU 7.
       /g-oldmap: the destination's libvirt cannot run its CPU definition: internal error: Unknown CPU model EPYC/,
       /Unknown CPU model EPYC/,
     );
+  }, CASE_MS);
+
+  it.concurrent("a disk given as a volume of the source's pool vmstore, which the destination lacks: NO-GO, libvirt cannot find the pool", async () => {
+    agreeNoGo(await oracle({ name: 'g-vol', pool: 'vmstore' }, 'dst'), 'storage.pools', /destination lacks vmstore/, /no storage pool with matching name 'vmstore'/);
   }, CASE_MS);
 
   it.concurrent("shared memory without role='master': NO-GO, libvirt refuses the shmem device", async () => {

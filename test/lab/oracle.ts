@@ -52,6 +52,7 @@ export async function startGuest(lab: Lab, host: string, img: GuestImage, g: Gue
     [
       `mkdir -p "$(dirname ${q(disk)})"`,
       `[ -e ${q(disk)} ] || qemu-img create -q -f qcow2 ${q(disk)} 64M`,
+      ...(g.pool ? [`virsh -q pool-refresh ${q(g.pool)}`] : []),
       `printf '%s' ${q(xml)} > ${q(file)}`,
       `virsh -q define ${q(file)} >/dev/null`,
       ...(opts.start === false ? [] : [`virsh -q start ${q(g.name)} >/dev/null`]),

@@ -92,10 +92,11 @@ describe('built-in rules on real outputs the lab cannot produce', () => {
   const version = (name: string): HostFacts =>
     buildFacts({ 'virsh-version': out(readFileSync(new URL(`../fixtures/virsh-version/${name}`, import.meta.url), 'utf8')) }).facts;
 
-  it('hypervisor.version: Ubuntu 24.04 (libvirt 10.0.0, QEMU 8.2.2) cannot move to CentOS 7 (libvirt 1.2.17, QEMU 1.5.3)', () => {
+  it('hypervisor.version: Ubuntu 24.04 (libvirt 10.0.0, QEMU 8.2.2) to CentOS 7 (libvirt 1.2.17, QEMU 1.5.3): both older, a minor finding', () => {
     const r = ev(builtin('hypervisor.version'), version('ubuntu2404-libvirt-10.0.0.txt'), version('centos7-libvirt-1.2.17.txt'));
     expect(r).toMatchObject({
       status: 'fail',
+      severity: 'minor',
       message: "destination libvirt 1.2.17 is older than the source's 10.0.0; destination hypervisor 1.5.3 is older than the source's 8.2.2",
     });
   });

@@ -10,9 +10,9 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/reports/', import.meta.url))
 const load = (name: string): Report => JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')) as Report;
 const SHA = 'f'.repeat(64);
 const ctx: ReportContext = { color: false, quiet: false, reportSha256: SHA };
-/** How a result is named in the report: the rule id, with the domain for per-domain results ("storage.pools [web01]"). */
+/** How a result is named in the report: the rule id, with the domain for per-domain results ("network.bridges [web01]"). */
 const key = (r: Pick<RuleResult, 'id' | 'domain'>): string => (r.domain ? `${r.id} [${r.domain}]` : r.id);
-/** The card's anchor for a result name: characters outside [A-Za-z0-9._-] become "_" ("rule-storage.pools__web01_"). */
+/** The card's anchor for a result name: characters outside [A-Za-z0-9._-] become "_" ("rule-network.bridges__web01_"). */
 const anchor = (name: string): string => `rule-${name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 
 /** Text of one top-level section (`<section id="...">` up to its end). */
@@ -155,12 +155,12 @@ describe('renderHtml', () => {
   });
 
   it('shows evidence as pretty JSON of both hosts', () => {
-    const pools = problems.results.find((r) => r.id === 'storage.pools' && r.domain === 'web01') as RuleResult;
-    const start = html.indexOf('id="rule-storage.pools__web01_"');
+    const nets = problems.results.find((r) => r.id === 'network.libvirt-networks' && r.domain === 'web01') as RuleResult;
+    const start = html.indexOf('id="rule-network.libvirt-networks__web01_"');
     expect(start).toBeGreaterThan(0);
     const card = html.slice(start, html.indexOf('</details>', start));
-    expect(card).toContain(escapeHtml(`"targetPath": ${JSON.stringify((pools.evidence.src as { targetPath: string }[])[0]?.targetPath)}`));
-    expect(card).toContain(escapeHtml(`"targetPath": ${JSON.stringify((pools.evidence.dst as { targetPath: string }[])[0]?.targetPath)}`));
+    expect(card).toContain(escapeHtml(`"bridge": ${JSON.stringify((nets.evidence.src as { bridge: string }[])[0]?.bridge)}`));
+    expect(card).toContain(escapeHtml(`"bridge": ${JSON.stringify((nets.evidence.dst as { bridge: string }[])[0]?.bridge)}`));
   });
 
   it('shows the waivers with justification, approver, expiry and state, expired ones highlighted', () => {

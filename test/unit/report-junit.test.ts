@@ -36,7 +36,7 @@ function expectedSuites(report: Report, category: (r: RuleResult) => string): Ma
   }
   return m;
 }
-/** A result's name in JUnit: the rule id, with the domain for per-domain results ("storage.pools [web01]"). */
+/** A result's name in JUnit: the rule id, with the domain for per-domain results ("network.bridges [web01]"). */
 const key = (r: RuleResult): string => (r.domain ? `${r.id} [${r.domain}]` : r.id);
 const prefix = (r: RuleResult): string => (r.id === 'domain.selection' ? 'run' : r.id.slice(0, r.id.indexOf('.')));
 const pairOf = (report: Report): string => `${report.hosts.src.target} -> ${report.hosts.dst.target}`;
@@ -274,16 +274,16 @@ describe('renderJunit: structure of the real reports', () => {
     expect(body).toContain('source hv1: true');
     expect(body).toContain('destination hv3: false');
     expect(body).toContain('remediation: Enable Execute Disable / NX');
-    const pools = cases.find((c) => c['@_name'].startsWith('storage.pools [web01]: '))!;
-    expect(pools['@_classname']).toBe('migrate-preflight.hv1->hv3.storage');
-    expect(pools.failure?.['#text']).toContain('domain: web01');
-    expect(pools.failure?.['#text']).toContain('destination hv3: [{"name":"images","targetPath":"/data/images"}]');
-    expect(pools.failure?.['#text']).toContain('drift: new since baseline test/fixtures/reports/baseline.json');
-    // db01's pool failure was already in the baseline (which moved db01 only): not new.
-    const dbPools = cases.find((c) => c['@_name'].startsWith('storage.pools [db01]: '))!;
-    expect(dbPools.failure?.['#text']).toContain('destination hv3: [{"name":"images","targetPath":"/data/images"}]');
-    expect(dbPools.failure?.['#text']).not.toContain('drift:');
-    expect(cases.filter((c) => c.failure).length).toBe(16);
+    const nets = cases.find((c) => c['@_name'].startsWith('network.libvirt-networks [web01]: '))!;
+    expect(nets['@_classname']).toBe('migrate-preflight.hv1->hv3.network');
+    expect(nets.failure?.['#text']).toContain('domain: web01');
+    expect(nets.failure?.['#text']).toContain('destination hv3: [{"name":"default","bridge":"virbr1"}]');
+    expect(nets.failure?.['#text']).toContain('drift: new since baseline test/fixtures/reports/baseline.json');
+    // db01's missing bridge was already in the baseline (which moved db01 only): not new.
+    const dbBridges = cases.find((c) => c['@_name'].startsWith('network.bridges [db01]: '))!;
+    expect(dbBridges.failure?.['#text']).toContain('destination hv3: []');
+    expect(dbBridges.failure?.['#text']).not.toContain('drift:');
+    expect(cases.filter((c) => c.failure).length).toBe(14);
   });
 
   it('problems.json: the waived rule is <skipped> with "waived until DATE by APPROVER: JUSTIFICATION" (next to the not-applicable skips)', () => {

@@ -103,7 +103,7 @@ describe('drift', () => {
     const now = load('problems.json');
     const d = compareWithBaseline(base, now.results, { path: 'b.json', sha256: 'x' });
     // The baseline moved db01 only: web01's failures are new, named "id [domain]"; db01's were already there.
-    const web01 = ['domain.names-unique [web01]', 'domain.uuids-unique [web01]', 'network.bridges [web01]', 'network.libvirt-networks [web01]', 'storage.pools [web01]', 'storage.disk-paths [web01]'];
+    const web01 = ['domain.names-unique [web01]', 'domain.uuids-unique [web01]', 'network.bridges [web01]', 'network.libvirt-networks [web01]', 'storage.disk-paths [web01]'];
     expect(d.new).toEqual(web01);
     expect(d.resolved).toEqual([]);
     expect(d.changed).toEqual([]);
