@@ -55,10 +55,10 @@ export function collection(session: SshSession, t: ResolvedTarget, o: SessionOpt
     const stdout = cmd.stdout.slice(r.from.out, to.out);
     const stderrChunks = cmd.stderr.slice(r.from.err, to.err);
     const out = splitOutput(r.probes, r.boundary, capture(stdout), capture(stderrChunks));
-    for (const [id, o] of Object.entries(out.outputs)) {
+    for (const [id, got] of Object.entries(out.outputs)) {
       const had = r.seen.get(id);
-      if (had && had.stdout === o.stdout && had.stderr === o.stderr && had.exitCode === o.exitCode && had.truncated === o.truncated) out.outputs[id] = had;
-      else r.seen.set(id, o);
+      if (had && had.stdout === got.stdout && had.stderr === got.stderr && had.exitCode === got.exitCode && had.truncated === got.truncated) out.outputs[id] = had;
+      else r.seen.set(id, got);
     }
     let error: HostReport['error'] = null;
     if (!r.complete && interrupted === 'timeout') error = { code: 'MP_COLLECT_TIMEOUT', message: `collection timed out after ${timeoutMs} ms; ${out.missing.length} probes did not run` };
