@@ -8,6 +8,10 @@ import { cli, labGate } from './helpers.js';
 import { startLab, type Lab } from './lab.js';
 import { cpuinfo, STANDARD } from './scenarios.js';
 import { createHash } from 'node:crypto';
+import { collection } from '../../src/pair/collection.js';
+import { open } from '../../src/pair/sessions.js';
+import { PreflightError } from '../../src/errors.js';
+import { loadSshConfig, resolveTarget } from '../../src/ssh/target.js';
 
 const why = labGate();
 
@@ -25,6 +29,30 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
   });
   afterAll(async () => {
     await lab?.stop();
+  });
+
+  it('hands out each probe output once: the early read, the round and the final split give the same objects (so each is parsed once)', async () => {
+    const t = resolveTarget('hv1', loadSshConfig(lab.sshConfig), { sshConfigFile: lab.sshConfig });
+    const s = await open(t, {}, () => {});
+    if (s instanceof PreflightError) throw s;
+    try {
+      const c = collection(s, t, {});
+      const ctx = { libvirtUri: lab.libvirtUri, transport: 'ssh', domains: [] } as const;
+      const first = c.round(['cpuinfo', 'hostname', 'virsh-list', 'virsh-domxml'], ctx);
+      // A peer's read of some of them while the round runs (how a pair plans the other host's round 2).
+      const early = c.outputsOf(['cpuinfo', 'virsh-domxml']);
+      const r1 = await first;
+      const r2 = await c.round(['meminfo'], ctx);
+      const [f1, f2] = await c.finish();
+      const e = await early;
+      expect(e.cpuinfo?.stdout).toMatch(/^processor\s*:/m);
+      expect(e['virsh-domxml']?.stdout).toContain('<domain');
+      for (const id of ['cpuinfo', 'virsh-domxml'] as const) expect(e[id]).toBe(r1.outputs[id]);
+      for (const id of Object.keys(r1.outputs)) expect(f1?.outputs[id], id).toBe(r1.outputs[id]);
+      expect(f2?.outputs.meminfo).toBe(r2.outputs.meminfo);
+    } finally {
+      s.close();
+    }
   });
 
   it('passes a clean pair, exit 0, with raw probe output kept as evidence', async () => {
