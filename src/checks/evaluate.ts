@@ -153,7 +153,12 @@ function runAssert(a: AssertSpec, rule: RuleSpec, hosts: Hosts, ctx: EvalContext
   const facts = Object.fromEntries(factParamReads(a, def).map(({ param, side, path }) => [param, read(hosts, side, path)]));
   const r = def.evaluate(src, dst, a, ctx, facts);
   const evidence = r.evidence ?? { src, dst };
-  if (r.undecided) return { status: 'error', message: r.undecided, messageId: r.messageId, data: { ...r.data }, evidence };
+  if (r.undecided) {
+    // Members of the source operand not collected (CrossOperatorDef.unknownMembers): why, as a missing fact says (no definition of web01 ...).
+    const { side, path } = crossOperands(a).src;
+    const because = def.unknownMembers ? moveUnknownBecause(hosts[side].facts, path) : null;
+    return { status: 'error', message: because ? `${r.undecided} (${because})` : r.undecided, messageId: r.messageId, data: { ...r.data }, evidence };
+  }
   if (r.ok) return { status: 'pass', data: { ...r.data }, evidence };
   return { status: 'fail', message: formatMessage(template ?? r.defaultMessage, r.data), messageId: r.messageId, data: { ...r.data }, evidence };
 }

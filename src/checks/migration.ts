@@ -219,12 +219,13 @@ function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: Migratio
     ...(poolsKnown ? { pools } : {}),
     sharedMounts: src.storage?.networkMounts ?? [],
     // Memory backed by huge pages comes from the huge page pools, not MemAvailable (resources.hugepages judges it).
+    // A domain whose definition is unknown is a null: what the others need is then a lower bound (capacity).
+    memoryKiB: domains.map((d) => (d.xml ? (d.xml.hugepages ? 0 : (d.xml.currentMemoryKiB ?? d.xml.memoryKiB)) : null)),
+    vcpus: domains.map((d) => d.xml?.vcpus ?? null),
     // What only the definitions say: all of it, or none when one of them is unknown.
     ...(xmlKnown
       ? {
-          memoryKiB: xmls.map((x) => (x.hugepages ? 0 : (x.currentMemoryKiB ?? x.memoryKiB))),
           hugepages: withXml.flatMap(({ d, x }) => hugepagesOf(d.name, x)),
-          vcpus: xmls.map((x) => x.vcpus),
           cpuModes: [...new Set(xmls.flatMap((x) => (x.cpuMode ? [x.cpuMode] : [])))],
           hostCpuGuests: withXml.filter(({ x }) => followsHostCpu(x)).map(({ d }) => d.name),
           disks,

@@ -20,12 +20,12 @@ export interface MigrationFacts {
   readonly pools?: readonly PoolFacts[];
   /** Network-filesystem mounts on the source (shared storage). */
   readonly sharedMounts: readonly MountFacts[];
-  /** Memory each moving domain needs (huge-page backed: 0); absent when a domain's definition is unknown. */
-  readonly memoryKiB?: readonly number[];
+  /** Memory each moving domain needs (huge-page backed: 0); null for a domain whose definition is unknown. */
+  readonly memoryKiB: readonly (number | null)[];
   /** The moving domains backed by huge pages (<memoryBacking><hugepages>), and how; absent when a domain's definition is unknown. */
   readonly hugepages?: readonly GuestHugepages[];
-  /** vCPUs of each moving domain; absent when a domain's definition is unknown. */
-  readonly vcpus?: readonly number[];
+  /** vCPUs of each moving domain; null for a domain whose definition is unknown. */
+  readonly vcpus: readonly (number | null)[];
   /** CPU modes of the moving domains (host-passthrough, host-model, custom); absent when a domain's definition is unknown. */
   readonly cpuModes?: readonly string[];
   /** The moving domains whose guests see the host's CPU (host-passthrough, maximum, unexpanded host-model); absent when a domain's definition is unknown. */

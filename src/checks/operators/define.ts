@@ -93,6 +93,8 @@ export interface CrossOperatorDef<N extends string = string, P = object> extends
    * through which of the source's members it has too, so where the two share none it equals
    * `of(src, [])`: the fleet indexes the members and evaluates the relation only where they meet.
    */
+  /** Its `undecided` comes from members of the source operand that were not collected (nulls): the evaluation adds why. */
+  readonly unknownMembers?: true;
   readonly relation?: { readonly fields: readonly string[]; of(src: unknown, dst: unknown, p: Readonly<P>): unknown; readonly members?: (v: unknown) => readonly string[] };
 }
 
