@@ -79,6 +79,8 @@ export async function retryPreBanner<T>(attempt: () => Promise<T>): Promise<T> {
 /**
  * ProxyCommand, as ssh runs it: `$SHELL -c 'exec CMD'` (else /bin/sh), its stdin and stdout the
  * connection. Its stderr is kept (the last lines) to say why it ended; killed when the session closes.
+ * A command that fails ends the connection with its exit status and last line, whatever its end
+ * looked like first to the client (a write to its closed stdin, EPIPE; its stdout's end).
  */
 export function proxyCommandSocket(t: ResolvedTarget, command: string): { sock: Duplex; kill: () => void } {
   const child = spawn(process.env.SHELL || '/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -86,14 +88,45 @@ export function proxyCommandSocket(t: ResolvedTarget, command: string): { sock: 
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString('utf8')).slice(-400);
   });
-  const sock = Duplex.from({ readable: child.stdout, writable: child.stdin });
   const why = (): string => {
     const last = stderr.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').trim().split('\n').pop();
     return last ? `: ${last}` : '';
   };
+  const sock = new Duplex({
+    read: () => void child.stdout.resume(),
+    // A write the ended command cannot take fails silently: its exit says why.
+    write: (chunk: Buffer, _enc, cb) => void child.stdin.write(chunk, () => cb()),
+    final: (cb) => {
+      child.stdin.end();
+      cb();
+    },
+    destroy: (err, cb) => {
+      child.stdout.destroy();
+      child.stdin.destroy();
+      cb(err);
+    },
+  });
+  child.stdin.on('error', () => {});
+  child.stdout.on('data', (d: Buffer) => {
+    if (!sock.push(d)) child.stdout.pause();
+  });
+  // The connection ends when both the output has ended and the command has: with an error unless it exited 0.
+  let ended = false;
+  let exit: string | null | undefined;
+  const settle = (): void => {
+    if (sock.destroyed || exit === undefined) return;
+    if (exit !== null) sock.destroy(new Error(exit));
+    else if (ended) sock.push(null);
+  };
+  child.stdout.on('end', () => {
+    ended = true;
+    settle();
+  });
   child.on('error', (e) => sock.destroy(new Error(`${describe(t)}: ProxyCommand could not start: ${e.message}`)));
   child.on('exit', (code, signal) => {
-    if (!sock.destroyed) sock.destroy(new Error(`ProxyCommand exited ${code ?? signal}${why()}`));
+    exit = code === 0 ? null : `ProxyCommand exited ${code ?? signal}${why()}`;
+    // Its stderr may still be arriving: the last line is read once the streams are in.
+    setImmediate(settle);
   });
   return { sock, kill: () => child.kill() };
 }
