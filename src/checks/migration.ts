@@ -11,7 +11,7 @@ import { modelsFor } from './cpu-models.js';
 import { libvirtChecksStorage, libvirtRefusals } from './libvirt-safety.js';
 import type { DomainDisk, DomainXmlFacts, PoolFacts } from '../model/libvirt.js';
 import type { MountFacts } from '../model/system.js';
-import { selectDomains, snapshotsUncounted } from './moving.js';
+import { DEFINITION_SOURCE, selectDomains, snapshotsUncounted } from './moving.js';
 import type { MigrationPlan } from './migration-plan.js';
 
 
@@ -222,10 +222,11 @@ function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: Migratio
     // A domain whose definition is unknown is a null: what the others need is then a lower bound (capacity).
     memoryKiB: domains.map((d) => (d.xml ? (d.xml.hugepages ? 0 : (d.xml.currentMemoryKiB ?? d.xml.memoryKiB)) : null)),
     vcpus: domains.map((d) => d.xml?.vcpus ?? null),
+    // A domain whose definition is unknown may be backed by huge pages: it says so (the others' shortfall still counts).
+    hugepages: domains.flatMap((d) => (d.xml ? hugepagesOf(d.name, d.xml) : [{ domain: d.name, memoryKiB: 0, pageKiB: null, unsure: `the definition of ${d.name} was not collected (${DEFINITION_SOURCE}): whether huge pages back it is unknown` }])),
     // What only the definitions say: all of it, or none when one of them is unknown.
     ...(xmlKnown
       ? {
-          hugepages: withXml.flatMap(({ d, x }) => hugepagesOf(d.name, x)),
           cpuModes: [...new Set(xmls.flatMap((x) => (x.cpuMode ? [x.cpuMode] : [])))],
           hostCpuGuests: withXml.filter(({ x }) => followsHostCpu(x)).map(({ d }) => d.name),
           disks,

@@ -22,8 +22,8 @@ export interface MigrationFacts {
   readonly sharedMounts: readonly MountFacts[];
   /** Memory each moving domain needs (huge-page backed: 0); null for a domain whose definition is unknown. */
   readonly memoryKiB: readonly (number | null)[];
-  /** The moving domains backed by huge pages (<memoryBacking><hugepages>), and how; absent when a domain's definition is unknown. */
-  readonly hugepages?: readonly GuestHugepages[];
+  /** The moving domains backed by huge pages (<memoryBacking><hugepages>), and how; a domain whose definition is unknown is one whose backing is unsure. */
+  readonly hugepages: readonly GuestHugepages[];
   /** vCPUs of each moving domain; null for a domain whose definition is unknown. */
   readonly vcpus: readonly (number | null)[];
   /** CPU modes of the moving domains (host-passthrough, host-model, custom); absent when a domain's definition is unknown. */

@@ -33,7 +33,22 @@ testRule('resources.hugepages', [
   },
   { name: 'pages given per NUMA node: undecided, said so', src: moving({ domain: 'numa', memoryKiB: 8192, pageKiB: null, unsure: 'numa backs guest NUMA nodes with huge pages' }), dst: three, status: 'error', message: /numa backs guest NUMA nodes/ },
   { name: 'pools not collected: error, never a pass', src: moving({ domain: 'db', memoryKiB: 2048, pageKiB: 2048 }), dst: { host: {} } as never, status: 'error', message: /huge page pools were not collected/ },
-  { name: "the domain's XML not collected: whether it uses huge pages unknown, error, not a skip", src: noXml, dst: none, status: 'error', messageId: 'error.fact-missing', message: 'source: fact migration.hugepages is unknown: no definition of db (virsh dumpxml, probe virsh-domxml)' },
+  {
+    name: "the domain's XML not collected: whether it uses huge pages unknown, error, not a skip",
+    src: noXml,
+    dst: none,
+    status: 'error',
+    messageId: 'hugepages.unknown',
+    message: 'cannot tell whether the huge pages suffice: the definition of db was not collected (virsh dumpxml, probe virsh-domxml): whether huge pages back it is unknown',
+  },
+  {
+    name: "one domain's XML not collected, the known one alone does not fit: fail",
+    src: moving({ domain: 'db', memoryKiB: 8192, pageKiB: 2048 }, { domain: 'web', memoryKiB: 0, pageKiB: null, unsure: 'the definition of web was not collected (virsh dumpxml, probe virsh-domxml): whether huge pages back it is unknown' }),
+    dst: three,
+    status: 'fail',
+    messageId: 'hugepages.short',
+    message: 'db need 4 free 2.0 MiB pages (8.0 MiB), the destination has 3 of 3 free',
+  },
 ]);
 
 
