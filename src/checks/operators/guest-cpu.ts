@@ -6,12 +6,6 @@ import { IGNORE_PARAM, list } from './values.js';
 const CPUINFO_NAME: Readonly<Record<string, string>> = { sse3: 'pni', pclmuldq: 'pclmulqdq', 'tsc-deadline': 'tsc_deadline_timer', i64: 'lm', 'sse4.1': 'sse4_1', 'sse4.2': 'sse4_2', 'spec-ctrl': 'spec_ctrl' };
 /** Features KVM emulates whatever the host has: never a reason to refuse. */
 const EMULATED = new Set(['hypervisor', 'x2apic', 'tsc-deadline', 'arat', 'kvmclock', 'kvm_pv_eoi', 'kvm_pv_unhalt']);
-/** The guest requires no more than the host-model CPU gives and disables all it leaves out. */
-function isHostModelSubset(g: GuestCpu, features: NonNullable<CpuSupport['hostModel']>['features']): boolean {
-  const required = new Set(features.filter((f) => f.policy === 'require').map((f) => f.name));
-  const disabled = new Set(g.disabled);
-  return g.required.every((f) => required.has(f)) && features.every((f) => f.policy !== 'disable' || disabled.has(f.name));
-}
 /** Bits of IA32_ARCH_CAPABILITIES (libvirt's cpu_map: MSR 0x10a) and VMX controls: never in /proc/cpuinfo's flags. */
 const NOT_IN_CPUINFO = /^(rdctl-no|ibrs-all|rsba|skip-l1dfl-vmentry|ssb-no|mds-no|pschange-mc-no|tsx-ctrl|taa-no|sbdr-ssdp-no|fbsdp-no|psdp-no|fb-clear|pbrsb-no|gds-no|rfds-no|bhi-no|vmx-.*)$/;
 const cpuinfoName = (f: string): string => (Object.hasOwn(CPUINFO_NAME, f) ? (CPUINFO_NAME[f] as string) : f.replace(/[-.]/g, '_').toLowerCase());
@@ -52,8 +46,10 @@ function guestCpu(src: unknown, dst: unknown, ignored: readonly string[], ctx: O
       continue;
     }
     const hm = hostModelFor(support, g.virtType);
+    const given = new Set((hm?.features ?? []).filter((f) => f.policy === 'require').map((f) => f.name));
+    const off = new Set((hm?.features ?? []).filter((f) => f.policy === 'disable').map((f) => f.name));
     // What the destination's libvirt makes of host-model is at least this CPU: the same model, every feature required there, nothing more disabled.
-    if (hm && hm.model === g.model && isHostModelSubset(g, hm.features)) continue;
+    if (hm && hm.model === g.model && g.required.every((f) => given.has(f)) && [...off].every((f) => g.disabled.includes(f))) continue;
     const models = modelsFor(support, g.virtType);
     const why = judged ? `libvirt could not compare it: ${judged.detail}` : 'libvirt did not compare it';
     if (!models) {
@@ -77,8 +73,6 @@ function guestCpu(src: unknown, dst: unknown, ignored: readonly string[], ctx: O
     // The features the definition adds, by libvirt's names. The destination's host-model CPU is its model plus all the host adds: on
     // the same model it decides; else what it disables is absent, and under KVM /proc/cpuinfo decides the features it shows at all.
     // TCG emulates: the host's flags say nothing there.
-    const given = new Set((hm?.features ?? []).filter((f) => f.policy === 'require').map((f) => f.name));
-    const off = new Set((hm?.features ?? []).filter((f) => f.policy === 'disable').map((f) => f.name));
     const missing: string[] = [];
     const open: string[] = [];
     for (const f of g.required) {
