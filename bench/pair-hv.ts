@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildScript, newBoundary } from '../src/checks/collect.js';
-import { channelOf, probesOf, secondRound, type ProbeContext, type ProbeId } from '../src/checks/probes/index.js';
+import { channelGroups, probesOf, secondRound, type ProbeContext, type ProbeId } from '../src/checks/probes/index.js';
 import type { Known } from '../src/checks/probes/probe.js';
 import { scriptProbe } from '../src/pair/collection.js';
 import { DEFAULTS } from '../src/pair/options.js';
@@ -77,8 +77,8 @@ function pairScripts(report: Report, sshConfig: string, libvirtUri: string): Rec
     const known: Known = { self: report.hosts[side].facts, peers: [{ host: t[other].host, sshPort: t[other].port, facts: report.hosts[other].facts }], mode: settings.mode, domains: settings.domains };
     const two = secondRound(role, settings.plan, ctx, known);
     // Each channel's script beside the main one (in a subshell of its own), then round 2.
-    const channels = [...new Set(ids.map(channelOf))].filter((ch) => ch !== 'main');
-    out[side] = [...channels.map((ch) => `(\n${script(ids.filter((id) => channelOf(id) === ch), ctx)}\n) &`), script(ids.filter((id) => channelOf(id) === 'main'), ctx), 'wait', two.ids.length > 0 ? script(two.ids, two.ctx) : ':'].join('\n');
+    const [first = [], ...rest] = channelGroups(ids);
+    out[side] = [...rest.map((g) => `(\n${script(g, ctx)}\n) &`), script(first, ctx), 'wait', two.ids.length > 0 ? script(two.ids, two.ctx) : ':'].join('\n');
   }
   return out;
 }

@@ -7,7 +7,7 @@
  */
 import { CollectError, PreflightError } from '../errors.js';
 import type { ScriptProbe } from '../checks/collect.js';
-import { buildFacts, channelOf, peerProbesRead, probesOf, secondRound, type HostRole, type PlanSettings, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
+import { buildFacts, channelGroups, peerProbesRead, probesOf, secondRound, type HostRole, type PlanSettings, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
 import type { Known } from '../checks/probes/probe.js';
 import type { Mode } from '../checks/vocabulary.js';
 import type { SshSession } from '../ssh/connect.js';
@@ -209,11 +209,8 @@ export async function collectHosts(hosts: readonly PlannedHost[], o: CollectSett
  * finished rounds of the others.
  */
 function firstRound(s: SshSession, t: ResolvedTarget, ids: readonly ProbeId[], ctx: ProbeContext, o: SessionOptions, extra: readonly ScriptProbe[]): { outputsOf: OutputsOf; finished: Promise<{ c: Collection; round: Round; done: Round[] }> } {
-  const byChannel = new Map<string, ProbeId[]>([['main', []]]);
-  for (const id of ids) byChannel.set(channelOf(id), [...(byChannel.get(channelOf(id)) ?? []), id]);
-  // The main channel takes round 2: with no probes of its own in round 1 it takes one channel's.
-  const groups = [...byChannel.values()].filter((g) => g.length > 0);
-  if (groups.length === 0) groups.push([]);
+  // The first group's channel takes round 2: the main one's, or with no probes of its own in round 1 another's.
+  const groups = channelGroups(ids);
   const c = collection(s, t, o);
   const others = groups.slice(1).map(() => collection(s, t, o));
   const x = extra.length > 0 ? collection(s, t, o) : null;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildScript, capture, lastFrame, newBoundary, probeEnded, splitOutput, type Chunk, type ScriptProbe } from '../../src/checks/collect.js';
-import { channelOf, PROBE_IDS, PROBES } from '../../src/checks/probes/index.js';
+import { channelGroups, channelOf, PROBE_IDS, PROBES, type ProbeId } from '../../src/checks/probes/index.js';
 import { LIBVIRT_PROBES, VIRSH_PARTS } from '../../src/checks/probes/table/libvirt.js';
 import { shq } from '../../src/checks/shell.js';
 
@@ -132,6 +132,12 @@ describe('collection script (run by a real /bin/sh)', () => {
   it('round 1 puts the libvirt probes on a channel of their own, and the peer probes on another (Probe.channel)', () => {
     expect(PROBE_IDS.filter((id) => channelOf(id) === 'libvirt').sort()).toEqual(Object.keys(LIBVIRT_PROBES).sort());
     expect(PROBE_IDS.filter((id) => channelOf(id) === 'peer').sort()).toEqual(['peer-link', 'peer-route', 'peer-tcp']);
+    // Grouped for the session: the main channel's probes first (round 2 follows on it), every probe once.
+    const groups = channelGroups(PROBE_IDS);
+    expect(groups.map((g) => channelOf(g[0] as ProbeId))).toEqual(['main', ...new Set(PROBE_IDS.map(channelOf).filter((c) => c !== 'main'))]);
+    expect(groups.flat().sort()).toEqual([...PROBE_IDS].sort());
+    expect(channelGroups(['peer-tcp'])).toEqual([['peer-tcp']]);
+    expect(channelGroups([])).toEqual([[]]);
   });
 
   it("a bounded probe's output is capped by the client", () => {

@@ -73,6 +73,17 @@ export function secondRound(role: HostRole, s: PlanSettings, base: ProbeContext,
 /** The SSH channel of the session a probe runs on in round 1 (Probe.channel; `main` for the rest). */
 export const channelOf = (id: ProbeId): string => (PROBES[id] as Probe).channel ?? 'main';
 
+/** Round 1's probes by channel, the main channel's first (round 2 follows on it); none left empty, at least one. */
+export function channelGroups(ids: readonly ProbeId[]): ProbeId[][] {
+  const by = new Map<string, ProbeId[]>([['main', []]]);
+  for (const id of ids) {
+    const ch = channelOf(id);
+    by.set(ch, [...(by.get(ch) ?? []), id]);
+  }
+  const groups = [...by.values()].filter((g) => g.length > 0);
+  return groups.length > 0 ? groups : [[]];
+}
+
 /** Whether a fact path and a probe's provided path name overlapping facts (one is the other, or under it). */
 const overlaps = (a: string, b: string): boolean => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
 
