@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { RuleFileError, UsageError } from '../errors.js';
 import { globToRegExp } from '../glob.js';
+import { byCodeUnit } from '../order.js';
 import { BUILTIN_RULES_DIR } from '../paths.js';
 import type { OperatorDef } from './operators/define.js';
 import { operatorNamed } from './operators/index.js';
@@ -156,7 +157,7 @@ function nearest(sel: string, rules: readonly RuleSpec[]): string[] {
   const bare = sel.startsWith('tag:') ? sel.slice(4) : sel;
   const names = [...new Set([...rules.map((r) => r.id), ...rules.flatMap((r) => (r.tags ?? []).map((t) => `tag:${t}`))])];
   const scored = names.map((n) => ({ n, d: distance(bare, n.startsWith('tag:') ? n.slice(4) : n) })).filter((x) => x.d <= Math.max(2, Math.floor(bare.length / 3)));
-  return scored.sort((a, b) => a.d - b.d || a.n.localeCompare(b.n)).slice(0, 3).map((x) => x.n);
+  return scored.sort((a, b) => a.d - b.d || byCodeUnit(a.n, b.n)).slice(0, 3).map((x) => x.n);
 }
 
 /**

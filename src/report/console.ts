@@ -6,6 +6,7 @@ import { sanitizeForTerminal as clean } from './sanitize.js';
 import { describeDomain, hypervisorLabel, pairKind } from './domains.js';
 import { hostLabel, isBlocked, lookOf, plural, resultKey, STATUS_LABEL, STATUS_ORDER, VERDICT_LOOK, VERDICT_WORD, verdictOf, waiverTally } from './view.js';
 import { MODE_PHRASE } from '../checks/vocabulary.js';
+import { byCodeUnit } from '../order.js';
 
 export type ConsoleContext = Pick<ReportContext, 'color' | 'quiet'>;
 
@@ -54,7 +55,7 @@ export function renderConsole(report: Report, ctx: ConsoleContext): string {
     else if (h.error) lines.push(c.red(`  ${side} ${clean(h.target)}: ${h.error.code}: ${clean(h.error.message)}`));
   }
   lines.push('');
-  const sorted = [...report.results].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || sevRank(a.severity) - sevRank(b.severity) || resultKey(a).localeCompare(resultKey(b)));
+  const sorted = [...report.results].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || sevRank(a.severity) - sevRank(b.severity) || byCodeUnit(resultKey(a), resultKey(b)));
   // Rules that could not run because a host was not probed say nothing new one by one.
   const blocked = sorted.filter(isBlocked);
   if (blocked.length > 0) lines.push(`${c.magenta.bold('ERROR')} ${blocked.length} rules not evaluated (a host was not probed): ${blocked.map((r) => clean(resultKey(r))).join(', ')}`);

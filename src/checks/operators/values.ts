@@ -1,4 +1,5 @@
 /** Value helpers the operators share: lists, canonical JSON, numbers, display. */
+import { byCodeUnit } from '../../order.js';
 import { OperandError } from './define.js';
 
 export function asList(v: unknown): unknown[] {
@@ -14,7 +15,7 @@ export const strings = (v: unknown): string[] => asList(v).map((x) => String(x))
 export function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
     x !== null && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => byCodeUnit(a, b)))
       : x,
   );
 }

@@ -1,5 +1,5 @@
 /** Parsers for the network outputs: `ip -o link` (and bridges), `ip -o addr`, `ip route get`, `getent ahosts`. */
-import { isIP } from 'node:net';
+import { ipVersion } from '../../../net/addr.js';
 import type { IpAddr, IpLink, RouteGetFacts } from '../../../model/system.js';
 import { ParseError } from '../parse-error.js';
 import { lines, show } from './text.js';
@@ -94,7 +94,7 @@ export function parseIpOAddr(text: string): IpAddr[] {
     const [addr, len] = (m[4] as string).split('/');
     const plen = len ?? /(?:^|\s)peer \S+\/(\d+)/.exec(rest)?.[1];
     const address = family === 'inet6' ? (addr as string).toLowerCase() : (addr as string);
-    if (isIP(address) !== (family === 'inet' ? 4 : 6) || plen === undefined || !/^\d+$/.test(plen)) {
+    if (ipVersion(address) !== (family === 'inet' ? 4 : 6) || plen === undefined || !/^\d+$/.test(plen)) {
       throw new ParseError('ip-addr', `bad ${family} address: ${show(header)}`);
     }
     out.push({ ifname: splitPeer(m[2] as string).name, family, address, prefix: Number(plen), scope: word(rest, 'scope') });
@@ -118,7 +118,7 @@ export function parseIpRouteGet(text: string): RouteGetFacts {
   const tokens = (recs[0] as { header: string }).header.split(/\s+/);
   const type = ROUTE_TYPES.has(tokens[0] as string) ? (tokens.shift() as string) : 'unicast';
   const dst = tokens.shift() ?? '';
-  if (isIP(dst) === 0) throw new ParseError('route-get', `not a destination address: ${show(dst)}`);
+  if (ipVersion(dst) === 0) throw new ParseError('route-get', `not a destination address: ${show(dst)}`);
   const kv: Record<string, string> = {};
   for (let i = 0; i < tokens.length; i++) {
     const k = tokens[i] as string;
@@ -141,7 +141,7 @@ export function parseGetentAhosts(text: string): string[] {
   const seen = new Set<string>();
   for (const line of lines(text)) {
     const m = /^(\S+)\s+([A-Z]+|\d+)(?:\s+\S+)?\s*$/.exec(line);
-    if (!m || isIP(m[1] as string) === 0) throw new ParseError('getent-ahosts', `not an address line: ${show(line)}`);
+    if (!m || ipVersion(m[1] as string) === 0) throw new ParseError('getent-ahosts', `not an address line: ${show(line)}`);
     seen.add((m[1] as string).toLowerCase());
   }
   return [...seen];
@@ -161,7 +161,7 @@ export function parseGetentHosts(text: string): { addresses: string[]; names: st
   let names: string[] | null = null;
   for (const line of lines(text)) {
     const m = /^(\S+) +(\S.*)$/.exec(line);
-    if (!m || isIP(m[1] as string) === 0) throw new ParseError('getent-hosts', `not an address line: ${show(line)}`);
+    if (!m || ipVersion(m[1] as string) === 0) throw new ParseError('getent-hosts', `not an address line: ${show(line)}`);
     const these = (m[2] as string).trim().split(/\s+/);
     if (names !== null && these.join(' ') !== names.join(' ')) throw new ParseError('getent-hosts', `names differ from the first line's (${show(names.join(' '))}): ${show(line)}`);
     names = these;

@@ -1,5 +1,5 @@
 /** /etc/xen/xend-config.sxp, xend's relocation-server host check and the name it matches (the xend-peer-name probe). */
-import { isIP } from 'node:net';
+import { ipVersion } from '../../../net/addr.js';
 import type { Sxp, XendConfig, XendPeerName } from '../../../model/xen.js';
 import { ParseError } from '../parse-error.js';
 import { parseGetentHosts } from '../system/net.js';
@@ -107,7 +107,7 @@ export function getfqdnOf(address: string, names: readonly string[]): string {
 export function parseXendPeerName(text: string): XendPeerName {
   const [head, ...rest] = lines(text);
   const m = /^lookup (\S+)$/.exec(head ?? '');
-  if (!m || isIP(m[1] as string) === 0) throw new ParseError('xend-peer-name', `expected "lookup ADDRESS" first, got ${show(head ?? '')}`);
+  if (!m || ipVersion(m[1] as string) === 0) throw new ParseError('xend-peer-name', `expected "lookup ADDRESS" first, got ${show(head ?? '')}`);
   const address = m[1] as string;
   if (rest.length === 1 && rest[0] === 'not found') return { address, names: [], fqdn: address };
   const answer = parseGetentHosts(rest.join('\n'));
