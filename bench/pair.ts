@@ -5,6 +5,7 @@
  *
  *   npm run bench            (root; brings the lab up and down)
  *   RUNS=15 npm run bench
+ *   BASELINE_BIN=/elsewhere/dist/bin/migrate-preflight.js npm run bench:pair   (another build, interleaved)
  *
  * The check gets --dirty-rate and --bandwidth: the lab's libvirt test driver cannot measure a
  * dirty rate, and without both figures the convergence rule ends in error (exit 3). On a real
@@ -18,6 +19,7 @@ import { STANDARD } from '../test/lab/scenarios.js';
 
 const RUNS = Number(process.env.RUNS ?? 9);
 const BIN = fileURLToPath(new URL('../bin/migrate-preflight.js', import.meta.url));
+const BASELINE = process.env.BASELINE_BIN;
 
 function timed(cmd: string, args: string[]): Promise<{ ms: number; code: number | null }> {
   const t0 = performance.now();
@@ -38,16 +40,22 @@ try {
   const ssh = (h: string): Promise<{ ms: number; code: number | null }> => timed('ssh', ['-F', lab.sshConfig, '-o', 'BatchMode=yes', h, 'true']);
   const floor: number[] = [];
   const ours: number[] = [];
+  const base: number[] = [];
+  const check = (bin: string): Promise<{ ms: number; code: number | null }> =>
+    timed(process.execPath, [bin, '-F', lab.sshConfig, '--libvirt-uri', lab.libvirtUri, '--quiet', '--dirty-rate', '10', '--bandwidth', '1000', 'hv1', 'hv2']);
   for (let i = 0; i < RUNS + 1; i++) {
     const t0 = performance.now();
     const both = await Promise.all([ssh('hv1'), ssh('hv2')]);
     const f = performance.now() - t0;
     if (both.some((b) => b.code !== 0)) throw new Error('ssh floor run failed');
-    const r = await timed(process.execPath, [BIN, '-F', lab.sshConfig, '--libvirt-uri', lab.libvirtUri, '--quiet', '--dirty-rate', '10', '--bandwidth', '1000', 'hv1', 'hv2']);
+    const r = await check(BIN);
     if (r.code !== 0) throw new Error(`pair check exited ${r.code}`);
+    const b = BASELINE ? await check(BASELINE) : undefined;
+    if (b && b.code !== 0) throw new Error(`baseline pair check exited ${b.code}`);
     if (i === 0) continue; // warm-up: page cache, ARP
     floor.push(f);
     ours.push(r.ms);
+    if (b) base.push(b.ms);
   }
   const mf = median(floor);
   const mo = median(ours);
@@ -57,6 +65,10 @@ try {
       `ratio pair/floor: ${(mo / mf).toFixed(2)}\n` +
       `raw pair: ${ours.map((x) => x.toFixed(0)).join(' ')}\nraw floor: ${floor.map((x) => x.toFixed(0)).join(' ')}\n`,
   );
+  if (BASELINE) {
+    const mb = median(base);
+    process.stdout.write(`baseline ${BASELINE}, median: ${mb.toFixed(0)} ms, ratio baseline/floor ${(mb / mf).toFixed(2)}, pair/baseline ${(mo / mb).toFixed(2)}\nraw baseline: ${base.map((x) => x.toFixed(0)).join(' ')}\n`);
+  }
 } finally {
   await lab.stop();
 }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { main } from '../src/cli.js';
 
 // A reader that goes away (`| head`) stops the output, not the run: report files are still written
@@ -9,4 +8,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// No top-level await: the command line is bundled as a CommonJS script (scripts/bundle.ts).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
