@@ -68,22 +68,19 @@ export function buildScript(probes: readonly ScriptProbe[], boundary: string, pr
     'exec 4>&1',
     '{',
   ];
-  const frame = (p: ScriptProbe, exec?: string): string[] => {
+  const frame = (p: ScriptProbe): string[] => {
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(p.id) || p.id.startsWith('mp.')) throw new Error(`bad probe id ${p.id}`);
     const begin = `printf '%s B %s\n' ${boundary} ${p.id}; printf '%s B %s\n' ${boundary} ${p.id} >&2`;
     const end = `printf '\n%s E %s %s\n' ${boundary} ${p.id} "$_mp_rc"; printf '\n%s E %s\n' ${boundary} ${p.id} >&2`;
     // One process (a plain command), or a subshell: no timeout, no head, no command substitution for the exit code.
-    if (p.bounded && exec === undefined) return [begin, `${PLAIN.test(p.command) ? p.command : `( ${p.command} )`} </dev/null 4>&-; _mp_rc=$?`, end];
+    if (p.bounded) return [begin, `${PLAIN.test(p.command) ? p.command : `( ${p.command} )`} </dev/null 4>&-; _mp_rc=$?`, end];
     const program = p.command.split(' ')[0] as string;
-    const run =
-      exec !== undefined
-        ? `$_mp_to ${exec}`
-        : PLAIN.test(p.command)
-          ? `if command -v ${program} >/dev/null 2>&1; then $_mp_to ${p.command}; else $_mp_to sh -c ${shq(p.command)}; fi`
-          : `$_mp_to sh -c ${shq(p.command)}`;
+    const run = PLAIN.test(p.command)
+      ? `if command -v ${program} >/dev/null 2>&1; then $_mp_to ${p.command}; else $_mp_to sh -c ${shq(p.command)}; fi`
+      : `$_mp_to sh -c ${shq(p.command)}`;
     // At most cap+1 bytes leave the host per probe (one more than the cap marks it truncated).
     const capped = `_mp_rc=$( { { ${run} </dev/null 4>&- 5>&-; echo $? >&5; } | head -c ${cap + 1} >&4; } 5>&1 )`;
-    return [begin, p.guard === undefined || exec !== undefined ? capped : `if ${p.guard}; then ${capped}; else _mp_rc=0; fi`, end];
+    return [begin, p.guard === undefined ? capped : `if ${p.guard}; then ${capped}; else _mp_rc=0; fi`, end];
   };
   const group = virshGroup(probes);
   for (const p of probes) {

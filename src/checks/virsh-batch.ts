@@ -7,7 +7,7 @@
  * printed. virsh reports no exit status per command: a command failed when virsh reported an
  * error for it (its "error: " lines), which is when a virsh of its own would have exited 1.
  *
- * The probes that dump each object of a list (domains, networks, pools) and the snapshot count
+ * The probes that dump each object of a list (domains, networks, pools) and the snapshot lists
  * need the lists first: one more virsh, captured by the shell, lists them all; only when it ran
  * clean (exit 0, nothing on stderr) and every name is a plain word do the dumps join the run.
  * Otherwise, and whenever the run could not start (no `echo --err` in an old virsh, no
@@ -54,14 +54,14 @@ const TRIM = `_mp_n=\${_mp_n#"\${_mp_n%%[! \t]*}"}; _mp_n=\${_mp_n%"\${_mp_n##*[
 const around = (b: string, id: string, body: string): string => `echo --err ${b} b ${id}; echo ${b} b ${id};${body} echo ${b} e ${id}; echo --err ${b} e ${id};`;
 
 /**
- * The snapshot counts from the lists: a domain that `list --with-snapshot` leaves out has none
- * (what `snapshot-list --name` prints for it, counted, is 0); the others are counted as the
- * probe's own command counts them. $1: every domain's UUID, $2: those with snapshots.
+ * The virsh commands that list each domain's snapshots, from the domains' UUIDs ($all: checked,
+ * hex and '-' only) and those `list --with-snapshot` gives ($with): `echo snapshots UUID 0` for a
+ * domain it leaves out, `echo snapshots UUID` and its `snapshot-list --name` for the others
+ * (parseSnapshotCounts counts them), added to the variable `out`. One virsh runs them all.
  */
-const snapshotsFromLists = (u: string): string =>
-  `for id in $1; do case " $2 " in *" $id "*) ` +
-  `if n=$(virsh -c ${u} snapshot-list --name -- "$id" 2>/dev/null); then c=$(printf '%s\\n' "$n" | grep -c .); else c=; fi;; *) c=0;; esac; ` +
-  `printf 'snapshots %s %s\\n' "$id" "$c"; done; exit 0`;
+export const snapshotCommands = (all: string, withSnapshots: string, out: string): string =>
+  `for _mp_n in ${all}; do case " ${withSnapshots} " in *" $_mp_n "*) ${out}="$${out} echo snapshots $_mp_n; snapshot-list --name -- $_mp_n;";; ` +
+  `*) ${out}="$${out} echo snapshots $_mp_n 0;";; esac; done`;
 
 /**
  * The script lines of the run. `frame(probe, exec?)` gives a probe's ordinary frame (`exec`: the
@@ -98,8 +98,9 @@ export function batchLines(group: readonly BatchedProbe[], b: string, cap: numbe
         `_mp_s=\${_mp_p%%'${b} l'*}; _mp_p=\${_mp_p#*'${b} l'}`,
         `for _mp_n in $_mp_s; do ${TRIM} case $_mp_n in '') ;; *[!0-9a-fA-F-]*) ${x}=1;; *) _mp_sw="$_mp_sw $_mp_n";; esac; done`,
       );
-      // Counted from the lists when they were clean, else the probe's own command.
-      after.push(`if [ "$_mp_vt" = 0 ] && [ "$${x}" = 0 ]; then`, ...frame(p, `sh -c ${shq(snapshotsFromLists(u))} _ "$_mp_sa" "$_mp_sw"`), `elif [ "$_mp_vt" = 0 ]; then`, ...frame(p), 'fi');
+      // Listed in the run when the lists were clean, else the probe's own command.
+      batch.push(`[ "$${x}" = 1 ] || { ${snapshotCommands('$_mp_sa', '$_mp_sw', `_mp_d${i}`)}; _mp_vc="$_mp_vc ${around(b, p.id, `$_mp_d${i}`)}"; }`);
+      after.push(`if [ "$_mp_vt" = 0 ] && { [ "$_mp_vr" = 1 ] || [ "$${x}" = 1 ]; }; then`, ...frame(p), 'fi');
     }
   });
   const nl = '\n';

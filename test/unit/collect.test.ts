@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildScript, capture, lastFrame, newBoundary, probeEnded, splitOutput, type Chunk, type ScriptProbe } from '../../src/checks/collect.js';
 import { channelGroups, channelOf, PROBE_IDS, PROBES, type ProbeId } from '../../src/checks/probes/index.js';
 import { LIBVIRT_PROBES, VIRSH_PARTS } from '../../src/checks/probes/table/libvirt.js';
+import { parseSnapshotCounts } from '../../src/checks/probes/virsh.js';
 import { shq } from '../../src/checks/shell.js';
 
 /** Runs a generated script with the real /bin/sh, the way sshd runs `/bin/sh -s`, and splits its output. */
@@ -290,7 +291,7 @@ describe.skipIf(!hasVirsh)('one virsh run for the libvirt probes (real virsh, te
     expect(r.one.last?.exitCode).toBe(0);
   });
 
-  it('dumps plain names in the run, any other name with a virsh of its own, pads trimmed; counts snapshots from the lists', () => {
+  it('dumps plain names in the run, any other name with a virsh of its own, pads trimmed; lists snapshots in the run, of the domains that have some', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mp-virsh-'));
     const dom = (name: string, uuid: string, extra = ''): string => `<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>${name}</name><uuid>${uuid}</uuid><memory>65536</memory><os><type>hvm</type></os>${extra}</domain>`;
     const u1 = '11111111-2222-3333-4444-555555555555';
@@ -303,7 +304,12 @@ describe.skipIf(!hasVirsh)('one virsh run for the libvirt probes (real virsh, te
     );
     const r = bothWays(`test://${join(dir, 'node.xml')}`);
     expect(r.one).toEqual(r.own);
-    expect(r.one['virsh-snapshots']?.stdout).toBe(`snapshots ${u1} 2\nsnapshots 11111111-2222-3333-4444-555555555556 0\nsnapshots 11111111-2222-3333-4444-555555555557 0\n`);
+    expect(r.one['virsh-snapshots']?.stdout).toBe(`snapshots ${u1}\ns1\ns2\n\nsnapshots 11111111-2222-3333-4444-555555555556 0\nsnapshots 11111111-2222-3333-4444-555555555557 0\n`);
+    expect([...parseSnapshotCounts(r.one['virsh-snapshots']?.stdout ?? '')]).toEqual([
+      [u1, 2],
+      ['11111111-2222-3333-4444-555555555556', 0],
+      ['11111111-2222-3333-4444-555555555557', 0],
+    ]);
     expect(r.one['virsh-domxml']?.stdout).toContain('<name>odd name&apos;s</name>');
     expect(r.one['virsh-pools']?.stdout).toContain('<name>images</name>');
   });

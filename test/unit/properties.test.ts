@@ -154,7 +154,7 @@ const PARSERS: readonly ParserCase[] = [
   { name: 'parseHostname', parse: parseHostname, samples: ['hv1.example.com\n', ...liveCmd('uname', '-n')] },
   { name: 'parseClock', parse: parseClock, samples: ['1718000000.123456789\n', '1718000000.N\n', ...liveCmd('date', '+%s.%N')] },
   { name: 'parsePeerTcp', parse: parsePeerTcp, samples: ['port=22 state=open\nport=49152 state=timeout\n', 'port=16509 state=closed\nport=49152 state=untested\n'] },
-  { name: 'parseSnapshotCounts', parse: parseSnapshotCounts, samples: ['snapshots b7637a12-dfe2-53a1-e4fa-7bf9aa919de0 0\nsnapshots 6695eb01-f6a4-8304-79aa-97f2502e193f 2\n', 'snapshots b7637a12-dfe2-53a1-e4fa-7bf9aa919de0 \n', ''] },
+  { name: 'parseSnapshotCounts', parse: parseSnapshotCounts, samples: ['snapshots b7637a12-dfe2-53a1-e4fa-7bf9aa919de0 0\nsnapshots 6695eb01-f6a4-8304-79aa-97f2502e193f\ns1\nbefore upgrade\n\n', 'snapshots 6695eb01-f6a4-8304-79aa-97f2502e193f\n\n', 'snapshots b7637a12-dfe2-53a1-e4fa-7bf9aa919de0 0\nsnapshots 6695eb01-f6a4-8304-79aa-97f2502e193f 2\n', 'snapshots b7637a12-dfe2-53a1-e4fa-7bf9aa919de0 \n', ''] },
   { name: 'parsePeerLink', parse: parsePeerLink, samples: ['dev=eth0\nspeed=10000\n', 'dev=br0\nspeed=1000 10000 \n', 'dev=wg0\nspeed=\n', 'dev=bond0.12\nspeed=-1\n'] },
   {
     name: 'parseProcMounts',

@@ -155,18 +155,35 @@ export function parseDomblkinfo(text: string): DomainBlockInfo {
 }
 
 /**
- * Parses the `virsh-snapshots` probe: one line `snapshots UUID N` per domain (the lines of
- * `virsh snapshot-list --name`; N empty when it failed). libvirt refuses to migrate a domain with snapshots.
- * @throws ParseError ('virsh-snapshots') on any other line.
+ * Parses the `virsh-snapshots` probe: per domain either `snapshots UUID 0` (`list --with-snapshot`
+ * leaves it out) or `snapshots UUID` and the names `virsh snapshot-list --name` printed, one a line
+ * (counted; none counted, when that listing failed, is unknown: the domain has snapshots). Reports
+ * of earlier versions have `snapshots UUID N` for every domain, N empty when unknown. libvirt
+ * refuses to migrate a domain with snapshots. A snapshot named like such a header line would be
+ * read as one: it still leaves its domain with a snapshot or unknown, never none.
+ * @throws ParseError ('virsh-snapshots') on text before the first domain.
  */
 export function parseSnapshotCounts(text: string): Map<string, number | null> {
   const out = new Map<string, number | null>();
+  let listing: { uuid: string; names: number } | null = null;
+  const close = (): void => {
+    if (listing) out.set(listing.uuid, listing.names > 0 ? listing.names : null);
+    listing = null;
+  };
   for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const m = /^snapshots ([0-9a-f-]{36}) ?(\d*)\s*$/i.exec(line);
-    if (!m) throw new ParseError('virsh-snapshots', `unexpected line: ${JSON.stringify(line.slice(0, 80))}`);
-    out.set((m[1] as string).toLowerCase(), m[2] ? Number(m[2]) : null);
+    const m = /^snapshots ([0-9a-f-]{36})(?: (\d*))?\s*$/i.exec(line);
+    if (m) {
+      close();
+      const uuid = (m[1] as string).toLowerCase();
+      // "snapshots UUID": its names follow; "snapshots UUID N" or "snapshots UUID " (earlier reports): the count.
+      if (m[2] === undefined) listing = { uuid, names: 0 };
+      else out.set(uuid, m[2] ? Number(m[2]) : null);
+    } else if (line.trim() !== '') {
+      if (!listing) throw new ParseError('virsh-snapshots', `unexpected line: ${JSON.stringify(line.slice(0, 80))}`);
+      listing.names++;
+    }
   }
+  close();
   return out;
 }
 

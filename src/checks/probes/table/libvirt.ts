@@ -1,5 +1,5 @@
 import { shq } from '../../shell.js';
-import type { VirshPart, VirshWork } from '../../virsh-batch.js';
+import { snapshotCommands, type VirshPart, type VirshWork } from '../../virsh-batch.js';
 import { parseCapabilities, parseDomainXmlList, parseDomCapabilities, parseNetworkXmlList, parsePoolXmlList, parseVirshVersion } from '../libvirt-xml.js';
 import { probe, type Probe, type ProbeContext } from '../probe.js';
 import { DIRTY_PERIODS, parseDomstatsDirtyRate, parseSnapshotCounts, parseVirshList, parseVirshUuids } from '../virsh.js';
@@ -106,13 +106,15 @@ export const LIBVIRT_PROBES = {
     hypervisor: 'kvm',
     side: 'src',
     provides: ['libvirt.domains.snapshots', 'migration.blockers'],
-    // Domains by UUID (no quoting of names); snapshot-list --name lists names only.
+    // Domains by UUID (no quoting of names); snapshot-list --name lists names only. The same virsh
+    // commands as the host's one virsh run gives it (virsh-batch.ts), in one virsh of their own.
     command: (c) => {
       const u = shq(c.libvirtUri);
       return (
-        `virsh -c ${u} list --all --uuid | while read -r id; do [ -n "$id" ] || continue; ` +
-        `if n=$(virsh -c ${u} snapshot-list --name -- "$id" 2>/dev/null); then c=$(printf '%s\\n' "$n" | grep -c .); else c=; fi; ` +
-        `printf 'snapshots %s %s\\n' "$id" "$c"; done; exit 0`
+        `set -f; a=$(virsh -c ${u} list --all --uuid) && w=$(virsh -c ${u} list --all --uuid --with-snapshot) || exit 0; ` +
+        `s=; for x in $w; do case $x in *[!0-9a-fA-F-]*) ;; *) s="$s $x";; esac; done; ` +
+        `ids=; for x in $a; do case $x in *[!0-9a-fA-F-]*) ;; *) ids="$ids $x";; esac; done; ` +
+        `c=; ${snapshotCommands('$ids', '$s', 'c')}; [ -z "$c" ] || virsh -c ${u} "$c"; exit 0`
       );
     },
     parse: parseSnapshotCounts,
