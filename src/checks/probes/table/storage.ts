@@ -19,16 +19,18 @@ export const STORAGE_PROBES = {
       const disks = diskQueries(k.self.libvirt?.domains ? selectDomains(k.self.libvirt.domains, k.domains).domains : []);
       return disks.length > 0 ? { disks } : null;
     },
-    // stat reads an image's allocation without opening it; other disks ask libvirt. Missing ones stay unknown.
-    command: (c) =>
-      [
-        ...(c.disks ?? []).map((d) =>
-          d.kind === 'file'
-            ? `stat -L -c 'file %s %b %B %n' -- ${shq(d.path)}`
-            : `printf 'blk %s %s\n' ${shq(d.uuid)} ${shq(d.target)}; virsh -c ${shq(c.libvirtUri)} domblkinfo -- ${shq(d.uuid)} ${shq(d.target)}`,
+    // stat reads an image's allocation without opening it, one stat for all of them (a line each,
+    // on past a missing one); other disks ask libvirt. Missing ones stay unknown.
+    command: (c) => {
+      const files = (c.disks ?? []).flatMap((d) => (d.kind === 'file' ? [shq(d.path)] : []));
+      return [
+        ...(files.length > 0 ? [`stat -L -c 'file %s %b %B %n' -- ${files.join(' ')}`] : []),
+        ...(c.disks ?? []).flatMap((d) =>
+          d.kind === 'blk' ? [`printf 'blk %s %s\n' ${shq(d.uuid)} ${shq(d.target)}; virsh -c ${shq(c.libvirtUri)} domblkinfo -- ${shq(d.uuid)} ${shq(d.target)}`] : [],
         ),
         'exit 0',
-      ].join('\n'),
+      ].join('\n');
+    },
     parse: parseDiskSizes,
   }),
   'save-dir': probe({
