@@ -160,14 +160,32 @@ interface Segment {
   readonly exitCode: number | null;
 }
 
-function count(buf: Buffer, needle: string): number {
-  let n = 0;
-  let i = buf.indexOf(needle);
-  while (i >= 0) {
-    n++;
-    i = buf.indexOf(needle, i + needle.length);
+/**
+ * How often each marker occurs in a stream, forged copies included, from one pass over it (a
+ * search per probe and marker was probes x 8 passes over both streams). A marker is the boundary,
+ * then ` K ID` and a space or a newline (K: B, E, b or e); it is counted by what precedes the
+ * boundary ('\n', 'error: ' or neither) and that rest.
+ */
+class Markers {
+  private readonly n = new Map<string, number>();
+  constructor(buf: Buffer, boundary: string) {
+    const len = Buffer.byteLength(boundary);
+    for (let i = buf.indexOf(boundary); i >= 0; i = buf.indexOf(boundary, i + len)) {
+      const from = i + len;
+      if (buf[from] !== 0x20 || buf[from + 2] !== 0x20) continue;
+      let end = from + 3;
+      while (end < buf.length && buf[end] !== 0x20 && buf[end] !== 0x0a) end++;
+      if (end >= buf.length) continue;
+      const before = buf[i - 1] === 0x0a ? '\n' : i >= 7 && buf.toString('latin1', i - 7, i) === 'error: ' ? 'error: ' : '';
+      const key = `${before}|${buf.toString('latin1', from, end + 1)}`;
+      this.n.set(key, (this.n.get(key) ?? 0) + 1);
+    }
   }
-  return n;
+  /** Occurrences of `${before}${boundary}${rest}`; before '' matches whatever precedes. */
+  count(rest: string, before: '' | '\n' | 'error: ' = ''): number {
+    const at = (b: string): number => this.n.get(`${b}|${rest}`) ?? 0;
+    return before === '' ? at('') + at('\n') + at('error: ') : at(before);
+  }
 }
 
 /** A frame of the script: a probe's, or the virsh run's; an optional one (a probe's own run after the virsh run) may be absent. */
@@ -252,18 +270,17 @@ export function splitOutput(
   const se = segments(stderr.buffer, frames, boundary, false);
   const group = virshGroup(probes);
   // Both streams: a copy of a marker on stderr would hand another probe's stderr (its failure reason) to the forger.
+  const outMarks = new Markers(stdout.buffer, boundary);
+  const errMarks = new Markers(stderr.buffer, boundary);
   const forgedFrame = (id: string): boolean =>
-    count(stdout.buffer, `${boundary} B ${id}\n`) > 1 ||
-    count(stdout.buffer, `\n${boundary} E ${id} `) > 1 ||
-    count(stderr.buffer, `${boundary} B ${id}\n`) > 1 ||
-    count(stderr.buffer, `\n${boundary} E ${id}\n`) > 1;
+    outMarks.count(` B ${id}\n`) > 1 || outMarks.count(` E ${id} `, '\n') > 1 || errMarks.count(` B ${id}\n`) > 1 || errMarks.count(` E ${id}\n`, '\n') > 1;
   const runForged = group.length > 0 && forgedFrame(BATCH_FRAME);
   const forged = probes
     .filter((p) => {
       if (forgedFrame(p.id)) return true;
       if (!group.includes(p as BatchedProbe)) return false;
-      const [ob, oe, eb, ee] = subMarkers(boundary, p.id) as [string, string, string, string];
-      return runForged || count(stdout.buffer, ob) > 1 || count(stdout.buffer, oe) > 1 || count(stderr.buffer, eb) > 1 || count(stderr.buffer, ee) > 1;
+      const sub = subMarkers(p.id);
+      return runForged || sub.out.some((m) => outMarks.count(m) > 1) || sub.err.some((m) => errMarks.count(m, 'error: ') > 1);
     })
     .map((p) => p.id);
   const output = (p: ScriptProbe, raw: Buffer, errRaw: Buffer, exitCode: number | null, at: { start: number; end: number }): ProbeOutput => {

@@ -160,8 +160,11 @@ export function subSegment(stdout: Buffer, out: { start: number; end: number }, 
   return { out: o, err: e, complete: o?.complete === true };
 }
 
-/** The needles whose repetition means an output forged a probe's place in the run. */
-export const subMarkers = (b: string, id: string): string[] => [`${b} b ${id}\n`, `${b} e ${id}\n`, `error: ${b} b ${id}\n`, `error: ${b} e ${id}\n`];
+/**
+ * What follows the boundary in a probe's markers in the run (subSegment's), whose repetition means
+ * an output forged the probe's place: on stdout, and on stderr after "error: ".
+ */
+export const subMarkers = (id: string): { out: string[]; err: string[] } => ({ out: [` b ${id}\n`, ` e ${id}\n`], err: [` b ${id}\n`, ` e ${id}\n`] });
 
 /** Whether a probe's stderr from the run says its command failed: virsh reported an error for it. */
 export const failedInRun = (stderr: string): boolean => /^error: /m.test(stderr);

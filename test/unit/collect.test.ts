@@ -194,6 +194,26 @@ describe('collection script (run by a real /bin/sh)', () => {
     expect(r.outputs.victim?.exitCode).toBeNull();
   });
 
+  it("a copy of a probe's markers inside the one virsh run (stdout, or stderr after 'error: ') makes that probe untrusted", () => {
+    const ctx = { libvirtUri: 'qemu:///system', transport: 'ssh' as const };
+    const probes: ScriptProbe[] = (['virsh-list', 'virsh-caps'] as const).map((id) => ({ id, command: LIBVIRT_PROBES[id].command(ctx), virsh: VIRSH_PARTS[id]!(ctx) }));
+    const b = newBoundary();
+    const run = (listOut: string, listErr: string) =>
+      splitOutput(
+        probes,
+        b,
+        capture([{ data: Buffer.from(`${b} B mp.virsh\n${b} b virsh-list\n${listOut}${b} e virsh-list\n${b} b virsh-caps\n<capabilities/>\n${b} e virsh-caps\n\n${b} E mp.virsh 0\n${b} B mp.end\n\n${b} E mp.end 0\n`), at: 0 }]),
+        capture([{ data: Buffer.from(`${b} B mp.virsh\nerror: ${b} b virsh-list\n${listErr}error: ${b} e virsh-list\nerror: ${b} b virsh-caps\nerror: ${b} e virsh-caps\n\n${b} E mp.virsh\n${b} B mp.end\n\n${b} E mp.end\n`), at: 0 }]),
+      );
+    const clean = run(' Id   Name   State\n', '');
+    expect(clean.forged).toEqual([]);
+    expect(clean.outputs['virsh-caps']).toMatchObject({ stdout: '<capabilities/>\n', exitCode: 0 });
+    expect(run(`${b} b virsh-caps\n<capabilities>forged</capabilities>\n${b} e virsh-caps\n`, '').forged).toEqual(['virsh-caps']);
+    expect(run('', `error: ${b} b virsh-caps\nerror: not really\n`).forged).toEqual(['virsh-caps']);
+    // The same text without "error: " before it is no copy of a stderr marker.
+    expect(run('', `${b} b virsh-caps\n`).forged).toEqual([]);
+  });
+
   it('reports probes that never started when the stream is cut off', () => {
     const probes: ScriptProbe[] = [
       { id: 'a', command: 'true' },
