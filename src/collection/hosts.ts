@@ -7,7 +7,7 @@
  */
 import { CollectError, PreflightError } from '../errors.js';
 import type { ScriptProbe } from '../checks/collect.js';
-import { buildFacts, channelGroups, peerProbesRead, probesOf, secondRound, type HostRole, type PlanSettings, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
+import { buildFacts, channelGroups, peerProbesRead, probesOf, secondRound, selfProbesRead, type HostRole, type PlanSettings, type ProbeContext, type ProbeId } from '../checks/probes/index.js';
 import type { Known } from '../checks/probes/probe.js';
 import type { Mode } from '../checks/vocabulary.js';
 import type { SshSession } from '../ssh/connect.js';
@@ -77,13 +77,18 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: n
 /** Some of a host's round-1 outputs, each as soon as it is in (Collection.outputsOf). */
 type OutputsOf = (ids: readonly string[]) => Promise<Record<string, ProbeOutput>>;
 
-/** Round 1's outcome on one host: the session (when kept), the main collection, the finished rounds, and the facts for planning. */
+/**
+ * Round 1's outcome on one host: the session (when kept), the main collection, the finished rounds,
+ * the facts for planning and, when those are only what round 2's plans read, the outputs not yet parsed.
+ */
 interface First {
   readonly s: SshSession;
   readonly c: Collection | null;
-  readonly done: Round[];
+  /** The other channels' rounds, once their shells have exited (round 2 does not wait for that). */
+  readonly done: Promise<Round[]>;
   readonly error: HostReport['error'];
   readonly facts: HostFacts;
+  readonly unparsed: Record<string, ProbeOutput> | null;
 }
 
 /** Waits for an outcome; resolves once. */
@@ -130,16 +135,18 @@ export async function collectHosts(hosts: readonly PlannedHost[], o: CollectSett
     const started = firstRound(s, h.target, ids, firstCtx(h), o, hooks.firstExtra?.(i) ?? []);
     early[i]?.resolve(started.outputsOf);
     const r = await started.finished;
-    const facts = buildFacts(r.round.outputs).facts;
-    if (keepOpen) return { s, c: r.c, done: r.done, error: r.round.error, facts };
-    const done = [...r.done, ...(await r.c.finish())];
+    // The pair plans round 2 from the facts its plans read here; the rest is parsed while round 2 runs.
+    const selfReads = streamed ? selfProbesRead(roleOf(h), o.plan) : null;
+    const facts = buildFacts(selfReads ? Object.fromEntries(Object.entries(r.round.outputs).filter(([id]) => selfReads.includes(id as ProbeId))) : r.round.outputs).facts;
+    if (keepOpen) return { s, c: r.c, done: r.done, error: r.round.error, facts, unparsed: selfReads ? r.round.outputs : null };
+    const done = [...(await r.done), ...(await r.c.finish())];
     release(s);
-    return { s, c: null, done, error: r.round.error, facts };
+    return { s, c: null, done: Promise.resolve(done), error: r.round.error, facts, unparsed: null };
   };
 
   const second = async (h: PlannedHost, i: number, f: First | PreflightError): Promise<Collected> => {
     if (f instanceof PreflightError) return { report: unprobed(h.target, f), session: null };
-    const rounds: Round[] = [...f.done];
+    const rounds: Round[] = [];
     let session: SshSession | PreflightError = f.s;
     let c = f.c;
     try {
@@ -163,9 +170,15 @@ export async function collectHosts(hosts: readonly PlannedHost[], o: CollectSett
             c = session instanceof PreflightError ? null : collection(session, h.target, o);
           }
           if (session instanceof PreflightError) rounds.push({ outputs: {}, missing: [], error: { code: session.code, message: `second connection: ${session.message}` } });
-          else await c?.round(plan.ids, plan.ctx, extra);
+          else {
+            const running = c?.round(plan.ids, plan.ctx, extra);
+            // Its script is on the way: round 1's other outputs are parsed now, not after round 2 (facts.ts keeps each parse).
+            if (f.unparsed) buildFacts(f.unparsed);
+            await running;
+          }
         }
       }
+      rounds.unshift(...(await f.done));
       if (c) rounds.push(...(await c.finish()));
       const s = session instanceof PreflightError ? f.s : session;
       return { report: hostReport(h.target, s, rounds), session: o.keepSessions && s === f.s ? s : null };
@@ -208,7 +221,7 @@ export async function collectHosts(hosts: readonly PlannedHost[], o: CollectSett
  * Returns the main collection (round 2 goes down it), round 1 merged for planning, and the
  * finished rounds of the others.
  */
-function firstRound(s: SshSession, t: ResolvedTarget, ids: readonly ProbeId[], ctx: ProbeContext, o: SessionOptions, extra: readonly ScriptProbe[]): { outputsOf: OutputsOf; finished: Promise<{ c: Collection; round: Round; done: Round[] }> } {
+function firstRound(s: SshSession, t: ResolvedTarget, ids: readonly ProbeId[], ctx: ProbeContext, o: SessionOptions, extra: readonly ScriptProbe[]): { outputsOf: OutputsOf; finished: Promise<{ c: Collection; round: Round; done: Promise<Round[]> }> } {
   // The first group's channel takes round 2: the main one's, or with no probes of its own in round 1 another's.
   const groups = channelGroups(ids);
   const c = collection(s, t, o);
@@ -219,7 +232,9 @@ function firstRound(s: SshSession, t: ResolvedTarget, ids: readonly ProbeId[], c
   const outputsOf: OutputsOf = async (want) => Object.assign({}, ...(await Promise.all(all.map((k) => k.outputsOf(want)))));
   const finished = (async () => {
     const got = (await rounds).slice(0, all.length) as Round[];
-    const done = [...(await Promise.all(others.map((k) => k.finish()))).flat(), ...(x ? await x.finish() : [])];
+    // The outputs are in: round 2 can be planned while the other channels' shells exit.
+    const done = Promise.all([...others.map((k) => k.finish()), x ? x.finish() : []]).then((r) => r.flat());
+    done.catch(() => {}); // awaited by the host's second round; this only keeps an early failure from being unhandled
     const round: Round = { outputs: Object.assign({}, ...got.map((r) => r.outputs)), missing: got.flatMap((r) => r.missing), error: got.find((r) => r.error !== null)?.error ?? null };
     return { c, round, done };
   })();

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildFacts, peerProbesRead, PROBES, probesOf, secondRound, type HostRole, type PlanSettings, type ProbeContext } from '../../src/checks/probes/index.js';
+import { buildFacts, peerProbesRead, PROBES, probesOf, secondRound, selfProbesRead, type HostRole, type PlanSettings, type ProbeContext } from '../../src/checks/probes/index.js';
 import { MODES } from '../../src/checks/vocabulary.js';
 import type { HostReport, ProbeOutput } from '../../src/types.js';
 
@@ -48,6 +48,29 @@ describe('round 2 planned from the peer probes it reads', () => {
       for (const r of p.peerReads ?? []) expect(provided.some((x) => x === r || x.startsWith(`${r}.`) || r.startsWith(`${x}.`)), `${p.id} reads ${r}`).toBe(true);
     }
   });
+
+  it("each self-read is a fact some round-1 probe provides", () => {
+    const provided = Object.values(PROBES).filter((p) => (p.round ?? 1) === 1).flatMap((p) => p.provides);
+    for (const p of Object.values(PROBES)) for (const r of p.selfReads ?? []) expect(provided.some((x) => x === r || x.startsWith(`${r}.`) || r.startsWith(`${x}.`)), `${p.id} reads ${r}`).toBe(true);
+  });
+
+  for (const pair of PAIRS)
+    for (const [roleName, role] of ROLES)
+      it(`${pair.name}, the ${roleName}: the same round 2 in every mode from only its own probes that round 2 reads (Probe.selfReads)`, () => {
+        const self = role.src ? pair.src : pair.dst;
+        const peer = role.src ? pair.dst : pair.src;
+        const reads = selfProbesRead(role, SETTINGS);
+        expect(reads.length).toBeLessThan(probesOf(role, 1, SETTINGS).length);
+        const plans = MODES.map((mode) => {
+          const known = (facts: Record<string, ProbeOutput>) => ({ self: buildFacts(facts).facts, peers: [{ host: 'peer', sshPort: 22, facts: buildFacts(peer).facts }], mode, domains: [] });
+          const full = secondRound(role, SETTINGS, CTX, known(self));
+          expect(secondRound(role, SETTINGS, CTX, known(only(self, reads))), mode).toEqual(full);
+          return full.ids;
+        });
+        // Not vacuous: the source sizes its disks (the lab's reports), an xm destination looks the source up.
+        if (pair.name !== 'xm to xm' && role.src) expect(plans.flat()).toContain('disk-sizes');
+        if (pair.name === 'xm to xm' && role.dst) expect(plans.flat()).toContain('xend-peer-name');
+      });
 
   for (const pair of PAIRS)
     for (const [roleName, role] of ROLES)

@@ -92,6 +92,13 @@ const overlaps = (a: string, b: string): boolean => a === b || a.startsWith(`${b
  * provides): round 2 can be planned once these are in on the peers.
  */
 export function peerProbesRead(role: HostRole, s: PlanSettings): ProbeId[] {
-  const paths = probesOf(role, 2, s).flatMap((id) => (PROBES[id] as Probe).peerReads ?? []);
-  return PROBE_IDS.filter((id) => (PROBES[id].round ?? 1) === 1 && PROBES[id].provides.some((p) => paths.some((r) => overlaps(r, p))));
+  return providing(probesOf(role, 2, s).flatMap((id) => (PROBES[id] as Probe).peerReads ?? []));
 }
+
+/** The host's own round-1 probes its round 2 plans read (Probe.selfReads): enough to plan round 2. */
+export function selfProbesRead(role: HostRole, s: PlanSettings): ProbeId[] {
+  return providing(probesOf(role, 2, s).flatMap((id) => (PROBES[id] as Probe).selfReads ?? []));
+}
+
+const providing = (paths: readonly string[]): ProbeId[] =>
+  PROBE_IDS.filter((id) => (PROBES[id].round ?? 1) === 1 && PROBES[id].provides.some((p) => paths.some((r) => overlaps(r, p))));

@@ -76,6 +76,12 @@ export interface Probe<T = unknown> {
    * waits for the peers' probes that provide them, not for the peers' whole first round.
    */
   readonly peerReads?: readonly string[];
+  /**
+   * Round 2: the facts `plan` reads of the host itself; required when it reads any. The host's
+   * round 2 is planned from the outputs of the probes that provide them, and the rest of its first
+   * round is parsed while round 2 runs.
+   */
+  readonly selfReads?: readonly string[];
   /** Only for hosts of this hypervisor: left out when --hypervisor names the other one. */
   readonly hypervisor?: Hypervisor;
   /**

@@ -102,6 +102,7 @@ export const NETWORK_PROBES = {
     provides: ['xen.relocationPeer'],
     // The source's address towards this host, from its route (the source's first round).
     peerReads: ['peer.srcAddr'],
+    selfReads: ['xen.toolstack', 'xen.xend'],
     // On an xend destination whose relocation server is on: xend admits a peer whose address, or
     // socket.getfqdn(address) made HERE, a hosts-allow pattern matches (connection.hostAllowed).
     plan: (k) => {

@@ -15,6 +15,7 @@ export const STORAGE_PROBES = {
     round: 2,
     provides: ['libvirt.diskSizes'],
     // The moving domains' disks, as round 1 found them.
+    selfReads: ['libvirt.domains'],
     plan: (k) => {
       const disks = diskQueries(k.self.libvirt?.domains ? selectDomains(k.self.libvirt.domains, k.domains).domains : []);
       return disks.length > 0 ? { disks } : null;
