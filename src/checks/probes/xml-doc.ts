@@ -1,21 +1,11 @@
 /**
- * The XML layer under the libvirt parsers: several concatenated documents parsed as the children
- * of a synthetic root, element and attribute access with entity decoding, libvirt's scaled units.
+ * The XML layer under the libvirt parsers: several concatenated documents read as one top level
+ * (xml-parse.ts), element and attribute access with entity decoding, libvirt's scaled units.
  */
-import { createRequire } from 'node:module';
 import { ParseError } from './parse-error.js';
+import { readXml, XmlDepthError, XmlSyntaxError } from './xml-parse.js';
 
-/**
- * fast-xml-parser, loaded on first use from its one-file CommonJS build: its ESM entry is a tree
- * of small modules that took ~25 ms to load at every start-up, the bundle ~7 ms, and only a run
- * that parses virsh output needs it.
- */
-let fxp: typeof import('fast-xml-parser') | null = null;
-const xml = (): typeof import('fast-xml-parser') => (fxp ??= createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser'));
-
-/** Synthetic root wrapped around the concatenated documents; not a name libvirt uses. */
-const ROOT = 'mp-virsh-output';
-/** Element depth limit (the synthetic root counts). Deep qcow2 backing chains nest <backingStore>, so not 100. */
+/** Element depth limit (the top level counts). Deep qcow2 backing chains nest <backingStore>, so not 100. */
 const MAX_DEPTH = 256;
 
 /** One parsed element: attributes under '@name', text under '#text', CDATA under '#cdata', children as arrays. */
@@ -25,49 +15,23 @@ export type XmlNode = { readonly [key: string]: unknown };
 const XML_DECL = /<\?xml(?:\s[^<>]*)?\?>/g;
 
 export function parseDocuments(probe: string, text: string, rootTag: string): XmlNode[] {
-  const body = text.replace(/^\uFEFF/, '').replace(XML_DECL, '');
+  // Blanked, not removed: positions in errors stay those of the probe's own output.
+  const body = text.replace(/^\uFEFF/, ' ').replace(XML_DECL, (d) => d.replace(/[^\n]/g, ' '));
   if (body.trim() === '') return [];
   // virsh never prints a DTD; refusing it up front rules out entity-expansion tricks entirely.
   if (/<!DOCTYPE|<!ENTITY/i.test(body)) {
     throw new ParseError(probe, 'DOCTYPE/ENTITY declarations are not accepted (virsh never prints them)');
   }
-  const wrapped = `<${ROOT}>${body}</${ROOT}>`;
-  const { XMLParser, XMLValidator } = xml();
-  const valid = XMLValidator.validate(wrapped, { allowBooleanAttributes: false });
-  if (valid !== true) {
-    throw new ParseError(probe, `malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
-  }
-  let parsed: unknown;
+  let root: XmlNode;
   try {
-    parsed = new XMLParser({
-      ignoreAttributes: false,
-      attributeNamePrefix: '@',
-      textNodeName: '#text',
-      cdataPropName: '#cdata',
-      alwaysCreateTextNode: true,
-      parseTagValue: false,
-      parseAttributeValue: false,
-      // Entities are decoded by decodeXml (predefined + numeric only), never by the library.
-      processEntities: false,
-      htmlEntities: false,
-      ignoreDeclaration: true,
-      ignorePiTags: true,
-      allowBooleanAttributes: false,
-      // Every element is an array, so a repeated <disk>/<feature>/<host> never changes shape.
-      isArray: (_tag, _path, _leaf, isAttribute) => !isAttribute,
-      maxNestedTags: MAX_DEPTH,
-    }).parse(wrapped);
+    root = readXml(body, MAX_DEPTH);
   } catch (e) {
-    throw new ParseError(probe, `unparsable XML: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof XmlSyntaxError) throw new ParseError(probe, `malformed XML at line ${e.line}, column ${e.column}: ${e.reason}`);
+    if (e instanceof XmlDepthError) throw new ParseError(probe, `unparsable XML: ${e.message}`);
+    throw e;
   }
-  // Exactly the one synthetic root: a stray "</mp-virsh-output>" in the input would make several.
-  const top = asNode(parsed);
-  const roots = all(top, ROOT);
-  const root = roots[0];
-  if (!root || roots.length !== 1 || Object.keys(top).length !== 1) throw new ParseError(probe, 'unexpected document structure');
   for (const key of Object.keys(root)) {
     if (key === rootTag) continue;
-    if (key === '#text' && textOf(root, probe) === '') continue;
     const what = key === '#text' ? `text ${JSON.stringify(textOf(root, probe).slice(0, 80))}` : key === '#cdata' ? 'CDATA' : `<${key}>`;
     throw new ParseError(probe, `unexpected ${what} at top level, expected only <${rootTag}> documents`);
   }
