@@ -102,7 +102,8 @@ export const NETWORK_PROBES = {
     provides: ['xen.relocationPeer'],
     // The source's address towards this host, from its route (the source's first round).
     peerReads: ['peer.srcAddr'],
-    selfReads: ['xen.toolstack', 'xen.xend'],
+    // The toolstack is read off which hypervisor runs (hv-detect, xm info, virsh version), so all of those.
+    selfReads: ['hypervisor', 'libvirt.hypervisor', 'xen.toolstack', 'xen.xend'],
     // On an xend destination whose relocation server is on: xend admits a peer whose address, or
     // socket.getfqdn(address) made HERE, a hosts-allow pattern matches (connection.hostAllowed).
     plan: (k) => {
