@@ -168,8 +168,16 @@ describe.skipIf(why !== null)('oracle: verdicts against real libvirt 9 + QEMU 7.
     expect(r.v.report.hosts.dst.facts?.libvirt?.cpuSupport?.compared).toEqual([expect.objectContaining({ domains: ['g-tcg-hm'], result: 'identical' })]);
   }, CASE_MS);
 
-  it.skipIf(noKvm !== null).concurrent("a KVM host-model guest: the destination's libvirt finds its CPU a superset: GO, and migrates", async () => {
-    const r = await oracle({ name: 'g-kvm-hm', virtType: 'kvm', cpu: "<cpu mode='host-model' check='partial'/>" }, 'dst');
+  it.skipIf(noKvm !== null).concurrent("a KVM host-model guest: the destination's libvirt finds its CPU a superset: GO, and migrates", async ({ skip }) => {
+    // /dev/kvm can be there and still not run a host-model guest: under a nested or emulated CPU QEMU may fail to set
+    // an MSR the expanded model has (seen: "failed to set MSR 0x10a", arch-capabilities on an AMD EPYC guest). Nothing
+    // to check against then: said loudly, as when there is no /dev/kvm.
+    const r = await oracle({ name: 'g-kvm-hm', virtType: 'kvm', cpu: "<cpu mode='host-model' check='partial'/>" }, 'dst').catch((e: unknown) => {
+      const qemu = e instanceof Error ? /Failed to start domain[\s\S]*?(qemu-system-\S+: [^\n]*)/.exec(e.message) : null;
+      if (!qemu) throw e;
+      console.warn(`\n*** KVM ORACLE CASE NOT RUN: this machine's KVM cannot start a host-model guest (${qemu[1]}); the TCG cases run. ***\n`);
+      return skip(`KVM cannot start a host-model guest here: ${qemu[1]}`);
+    });
     agreeGo(r);
     expect(r.v.report.hosts.dst.facts?.libvirt?.cpuSupport?.compared?.map((c) => c.result)).toEqual([expect.stringMatching(/^(identical|superset)$/)]);
   }, CASE_MS);
