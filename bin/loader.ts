@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
@@ -35,7 +35,10 @@ const training = process.env['MIGRATE_PREFLIGHT_WRITE_CODE_CACHE'];
 
 const dirSetting = process.env['MIGRATE_PREFLIGHT_CACHE_DIR'];
 const userDir = dirSetting === 'off' ? null : dirSetting || join(process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'migrate-preflight');
-const userFile = userDir && join(userDir, `code-${build}-${process.version}-${process.arch}.v8`);
+// V8 takes a cache only under the flags it was made with: one file per set of Node options, so
+// runs under different ones do not replace each other's.
+const flags = createHash('sha256').update(`${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`).digest('hex').slice(0, 8);
+const userFile = userDir && join(userDir, `code-${build}-${process.version}-${process.arch}-${flags}.v8`);
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -93,9 +96,8 @@ process.on('exit', () => {
   if (!userDir || !userFile || !userDirOk || userCacheUsed || !(globalThis as Record<symbol, unknown>)[CHECKED]) return;
   try {
     mkdirSync(userDir, { recursive: true, mode: 0o700 });
-    // Other builds' caches go: one file per user, not one per upgrade.
-    const mine = basename(userFile);
-    for (const f of readdirSync(userDir)) if (f.startsWith('code-') && !f.startsWith(mine)) rmSync(join(userDir, f), { force: true });
+    // Other builds' caches go (they would pile up at every upgrade), and what a write cut short left.
+    for (const f of readdirSync(userDir)) if (f.startsWith('code-') && (!f.startsWith(`code-${build}-`) || f.endsWith('.tmp'))) rmSync(join(userDir, f), { force: true });
     write(userFile, 0o600);
   } catch {
     // A read-only or full home: the next run compiles as this one did.

@@ -289,7 +289,7 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     const args = [...base(), '--json', '-', 'hv1', 'hv3'];
     const first = await cli(args, { MIGRATE_PREFLIGHT_CACHE_DIR: dir });
     const files = readdirSync(dir);
-    expect(files).toEqual([expect.stringMatching(/^code-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+\.v8$/)]);
+    expect(files).toEqual([expect.stringMatching(/^code-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+-[0-9a-f]{8}\.v8$/)]);
     const file = join(dir, files[0] as string);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -300,6 +300,13 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     const statuses = (r: typeof first) => (JSON.parse(r.stdout) as Report).results.map((x) => `${x.id} ${x.status}`);
     expect(statuses(second)).toEqual(statuses(first));
     // Read, not written again.
+    expect(statSync(file).mtimeMs).toBe(written);
+    // Other V8 flags: a cache of their own beside it (V8 would reject this one under them).
+    const other = await cli(args, { MIGRATE_PREFLIGHT_CACHE_DIR: dir, NODE_OPTIONS: '--max-semi-space-size=8' });
+    expect(other.code).toBe(1);
+    const now = readdirSync(dir);
+    expect(now).toHaveLength(2);
+    expect(now).toContain(files[0]);
     expect(statSync(file).mtimeMs).toBe(written);
   });
 

@@ -37,7 +37,9 @@ const cacheFile = (build: string, code: Buffer, id = build): Buffer =>
 const version = (bin: string, cacheDir: string) =>
   spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8', env: { ...process.env, MIGRATE_PREFLIGHT_CACHE_DIR: cacheDir } });
 
-const userCache = (build: string): string => `code-${build}-${process.version}-${process.arch}.v8`;
+/** The user cache's name for a run with no Node options but the environment's. */
+const userCache = (build: string): string =>
+  `code-${build}-${process.version}-${process.arch}-${createHash('sha256').update(` ${process.env.NODE_OPTIONS ?? ''}`).digest('hex').slice(0, 8)}.v8`;
 
 describe('the command line loader (bin/loader.ts) and its code caches', () => {
   it('runs from the build cache', () => {
