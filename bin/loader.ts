@@ -13,7 +13,8 @@
  * V8 checks a cache against its own version and flags and the source's length only, and crashes
  * on a damaged one, so each file starts with a line naming the bundle's build and the sha256 of
  * what follows; a user cache is read only when this user owns it and its folder and no one else
- * can write to either (code from a cache runs as this user). A cache that does not fit is not used: slower, never wrong.
+ * can write to either (code from a cache runs as this user). A cache that does not fit is not
+ * used: slower, never wrong.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';

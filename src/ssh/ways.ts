@@ -8,13 +8,22 @@ import { Duplex } from 'node:stream';
 import { SshConnectError } from '../errors.js';
 import type { ResolvedTarget } from './target.js';
 
-export type Ssh2 = typeof import('ssh2');
+/** What the check uses of ssh2: its client and its key parser. */
+export interface Ssh2 {
+  readonly Client: typeof import('ssh2').Client;
+  readonly utils: { readonly parseKey: typeof import('ssh2').utils.parseKey };
+}
 /**
- * ssh2, loaded at the first connection (~35 ms of start-up): a direct connection's TCP socket is
- * opened first, so sshd accepts it and sends its banner while the library loads.
+ * ssh2, loaded at the first connection: a direct connection's TCP socket is opened first, so sshd
+ * accepts it and sends its banner while the library loads. Its client and key parser only, not
+ * its index (which loads node's http, https and tls for its HTTP agents, its server, its keygen).
  */
 let ssh2: Promise<Ssh2> | null = null;
-export const loadSsh2 = (): Promise<Ssh2> => (ssh2 ??= import('ssh2').then((m) => (m as unknown as { default: Ssh2 }).default ?? m));
+export const loadSsh2 = (): Promise<Ssh2> =>
+  (ssh2 ??= Promise.all([import('ssh2/lib/client.js'), import('ssh2/lib/protocol/keyParser.js')]).then(([client, keys]) => ({
+    Client: client.default,
+    utils: { parseKey: keys.default.parseKey },
+  })));
 
 /**
  * A TCP connection to a host reached straight (no ProxyCommand, no jump host), opened before ssh2
