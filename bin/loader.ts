@@ -3,8 +3,8 @@
  * The command line's start: runs the bundled program (app.cjs, scripts/bundle.ts) from a V8 code
  * cache, so a run neither parses nor compiles the JavaScript it needs (bench:pair).
  *
- * Two caches. The build's (app.cache), made by a training run of `replay`: start-up, rules,
- * evaluation, parsers and reporters. The user's, written once after the first pair check of a
+ * Two caches. The build's (app.cache), made by training runs (scripts/bundle.ts): a replay and a
+ * pair check of the build machine as two hosts. The user's, written once after the first pair check of a
  * build (the check marks its run, CHECKED below) to $MIGRATE_PREFLIGHT_CACHE_DIR or
  * $XDG_CACHE_HOME/migrate-preflight (~/.cache/migrate-preflight): it holds what that check compiled
  * (ssh2, the collection), ~30 ms a run more. MIGRATE_PREFLIGHT_CACHE_DIR=off writes and reads none;
@@ -78,7 +78,8 @@ const userDirOk = ((): boolean => {
 })();
 
 const fromUser = build && !training && userDirOk && userFile && own(userFile) ? read(userFile) : undefined;
-const cachedData = training ? undefined : (fromUser ?? (build ? read(join(here, 'app.cache')) : undefined));
+// A training run starts from the cache a previous one made (the union of what they compiled is kept).
+const cachedData = training ? read(training) : (fromUser ?? (build ? read(join(here, 'app.cache')) : undefined));
 const script = new Script(Module.wrap(source), { filename: file, cachedData });
 const userCacheUsed = fromUser !== undefined && !script.cachedDataRejected;
 

@@ -12,6 +12,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { trainOnPair } from './train.js';
 
 /** The project root, from dist/scripts/bundle.js. */
 const root = (rel: string): string => fileURLToPath(new URL(`../../${rel}`, import.meta.url));
@@ -60,9 +61,10 @@ await build({ ...common, entryPoints: [root('bin/loader.ts')], outfile: join(out
 // The project is "type": "module"; the loader is CommonJS (the quicker start for a script).
 writeFileSync(join(out, 'package.json'), '{ "type": "commonjs" }\n');
 
-// The training run: a saved report replayed, so the cache holds much of what a check compiles
-// (rules, evaluation, the parsers of the raw evidence, the console report), not only the start.
-// Not the other formats: V8 reads a cache whole at every start, and a check seldom writes them.
+// The training runs, each adding what it compiled to the cache: a saved report replayed (rules,
+// evaluation, the parsers of real evidence, the console report), then a pair check of this machine
+// as two hosts (train.ts: ssh2's client, the collection). Not the other formats: V8 reads a cache
+// whole at every start, and a check seldom writes them.
 const cache = join(out, 'app.cache');
 const run = spawnSync(process.execPath, [join(out, 'migrate-preflight.js'), 'replay', root('test/fixtures/reports/problems.json'), '--no-color'], {
   env: { ...process.env, MIGRATE_PREFLIGHT_WRITE_CODE_CACHE: cache },
@@ -70,3 +72,8 @@ const run = spawnSync(process.execPath, [join(out, 'migrate-preflight.js'), 'rep
 });
 // The replay's exit code is its verdict (problems.json is a NO-GO): a missing cache is the failure.
 if (!existsSync(cache)) throw new Error(`bundle: the training run wrote no code cache (exit ${run.status}): ${run.stderr.trim()}`);
+try {
+  await trainOnPair(join(out, 'migrate-preflight.js'), cache);
+} catch (e) {
+  process.stderr.write(`bundle: the code cache is trained on a replay only (a first check compiles ssh2 and the collection): ${e instanceof Error ? e.message : String(e)}\n`);
+}
