@@ -13,9 +13,6 @@
  * can afford; so this is the fast path a user who wants it takes.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLab } from '../test/lab/lab.js';
 import { STANDARD } from '../test/lab/scenarios.js';
@@ -24,10 +21,10 @@ const RUNS = Number(process.env.RUNS ?? 9);
 const BIN = fileURLToPath(new URL('../bin/migrate-preflight.js', import.meta.url));
 const BASELINE = process.env.BASELINE_BIN;
 
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ ms: number; code: number | null }> {
+function timed(cmd: string, args: string[]): Promise<{ ms: number; code: number | null }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: 'ignore', env: { ...process.env, ...env } });
+    const p = spawn(cmd, args, { stdio: 'ignore' });
     p.on('close', (code) => resolve({ ms: performance.now() - t0, code }));
   });
 }
@@ -39,15 +36,11 @@ const median = (xs: number[]): number => {
 };
 
 const lab = await startLab(STANDARD);
-const cacheDir = mkdtempSync(join(tmpdir(), 'mp-bench-cache-'));
 try {
   const ssh = (h: string): Promise<{ ms: number; code: number | null }> => timed('ssh', ['-F', lab.sshConfig, '-o', 'BatchMode=yes', h, 'true']);
-  // The check as a user runs it again (the code cache its first run kept: bin/loader.ts), as a
-  // fresh machine runs it (the build's cache only), and another build when asked for.
-  const variants: { name: string; bin: string; env: NodeJS.ProcessEnv; ms: number[] }[] = [
-    { name: 'pair check', bin: BIN, env: { MIGRATE_PREFLIGHT_CACHE_DIR: join(cacheDir, 'user') }, ms: [] },
-    { name: 'pair check, first run (no user code cache)', bin: BIN, env: { MIGRATE_PREFLIGHT_CACHE_DIR: 'off' }, ms: [] },
-    ...(BASELINE ? [{ name: `baseline ${BASELINE}`, bin: BASELINE, env: {}, ms: [] }] : []),
+  const variants: { name: string; bin: string; ms: number[] }[] = [
+    { name: 'pair check', bin: BIN, ms: [] },
+    ...(BASELINE ? [{ name: `baseline ${BASELINE}`, bin: BASELINE, ms: [] }] : []),
   ];
   const floor: number[] = [];
   for (let i = 0; i < RUNS + 1; i++) {
@@ -56,11 +49,11 @@ try {
     const f = performance.now() - t0;
     if (both.some((b) => b.code !== 0)) throw new Error('ssh floor run failed');
     for (const v of variants) {
-      const r = await timed(process.execPath, [v.bin, '-F', lab.sshConfig, '--libvirt-uri', lab.libvirtUri, '--quiet', '--dirty-rate', '10', '--bandwidth', '1000', 'hv1', 'hv2'], v.env);
+      const r = await timed(process.execPath, [v.bin, '-F', lab.sshConfig, '--libvirt-uri', lab.libvirtUri, '--quiet', '--dirty-rate', '10', '--bandwidth', '1000', 'hv1', 'hv2']);
       if (r.code !== 0) throw new Error(`${v.name} exited ${r.code}`);
       if (i > 0) v.ms.push(r.ms);
     }
-    // The first round warms up: page cache, ARP, the user's code cache.
+    // The first round warms up: page cache, ARP.
     if (i > 0) floor.push(f);
   }
   const mf = median(floor);
@@ -71,6 +64,5 @@ try {
     process.stdout.write(`${v.name} (node start-up included), median of ${RUNS}: ${m.toFixed(0)} ms, ratio to the floor ${(m / mf).toFixed(2)}\nraw: ${raw(v.ms)}\n`);
   }
 } finally {
-  rmSync(cacheDir, { recursive: true, force: true });
   await lab.stop();
 }

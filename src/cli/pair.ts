@@ -72,10 +72,7 @@ async function runPair(src: string, dst: string, o: PairOpts, io: Io): Promise<E
   const { check, rulesFor } = await import('../check.js');
   const ruleSet = rulesFor(options); // bad rule files end the run here: exit 2, nothing probed
   const report = await interruptible(io, (signal) => withProgress(io, o.quiet ?? false, (onProgress) => check({ ...options, onProgress, signal }, ruleSet)));
-  const code = await emit(report, o, io);
-  // What this run compiled is what every check needs: the command line's loader keeps it (bin/loader.ts).
-  (globalThis as Record<symbol, unknown>)[Symbol.for('migrate-preflight.code-cache')] = true;
-  return code;
+  return emit(report, o, io);
 }
 
 /** The pair check, the root command: its own options (after those of every probing command) and its action. */

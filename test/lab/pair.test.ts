@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -282,32 +282,6 @@ describe.skipIf(why !== null)('pair check against real SSH hosts in the lab', ()
     const nx = rep.results.find((r) => r.id === 'cpu.nx');
     expect(nx?.status === 'fail' && nx.messageId).toBe('equal.differs');
     expect(renderConsole(rep, { color: false, quiet: true })).toContain('NO-GO');
-  });
-
-  it("keeps what a check compiled as the user's private code cache (bin/loader.ts); a check run from it gives the same results", async () => {
-    const dir = join(out, 'code-cache');
-    const args = [...base(), '--json', '-', 'hv1', 'hv3'];
-    const first = await cli(args, { MIGRATE_PREFLIGHT_CACHE_DIR: dir });
-    const files = readdirSync(dir);
-    expect(files).toEqual([expect.stringMatching(/^code-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+-[0-9a-f]{8}\.v8$/)]);
-    const file = join(dir, files[0] as string);
-    expect(statSync(dir).mode & 0o777).toBe(0o700);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    const written = statSync(file).mtimeMs;
-    const second = await cli(args, { MIGRATE_PREFLIGHT_CACHE_DIR: dir });
-    expect(second.code).toBe(1);
-    expect(first.code).toBe(1);
-    const statuses = (r: typeof first) => (JSON.parse(r.stdout) as Report).results.map((x) => `${x.id} ${x.status}`);
-    expect(statuses(second)).toEqual(statuses(first));
-    // Read, not written again.
-    expect(statSync(file).mtimeMs).toBe(written);
-    // Other V8 flags: a cache of their own beside it (V8 would reject this one under them).
-    const other = await cli(args, { MIGRATE_PREFLIGHT_CACHE_DIR: dir, NODE_OPTIONS: '--max-semi-space-size=8' });
-    expect(other.code).toBe(1);
-    const now = readdirSync(dir);
-    expect(now).toHaveLength(2);
-    expect(now).toContain(files[0]);
-    expect(statSync(file).mtimeMs).toBe(written);
   });
 
   it('the lab hosts are real sshd processes with their own identity', () => {
