@@ -1,6 +1,7 @@
 /**
  * The command line, dist/bin: one CommonJS program (app.cjs: our code and the packages, esbuild),
- * a loader (migrate-preflight.js) and the V8 code cache the loader runs the program with. Loading
+ * a loader (migrate-preflight.js) and the V8 code cache the loader runs the program with, made by
+ * training runs of the program (a replay, then a pair check: train.ts). Loading
  * ~70 modules one by one cost every run ~35 ms; parsing and compiling the bundle another ~60 ms,
  * which the cache saves (bench:pair). The commands still load their work when they run: esbuild
  * keeps each import() a lazily run part of the one file. The library (dist/src) is tsc's output.

@@ -2,10 +2,10 @@
  * The code cache's training run as a pair check (scripts/bundle.ts): the built command line checks
  * this machine against itself, reached as two hosts over SSH through an ssh2 server in this
  * process that runs each command it is sent with /bin/sh here. So the cache holds what a check
- * compiles (ssh2's client, the collection, the parsers, evaluation, the console report), and a
- * first check on a fresh machine starts as fast as a later one. The probes are read-only (they
- * are the check's own); their verdict does not matter. Throws when it could not probe both; the
- * cache then keeps what the earlier training runs compiled. MP_TRAIN_DEBUG=1 shows the check's output.
+ * compiles (ssh2's client, the collection, the parsers, evaluation, the console report). The
+ * probes are read-only (they are the check's own); their verdict does not matter. Throws when it
+ * could not probe both; the cache then keeps what the earlier training runs compiled.
+ * MP_TRAIN_DEBUG=1 shows the check's output.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,8 @@ export async function trainOnPair(bin: string, cache: string): Promise<void> {
   const hostKey = utils.generateKeyPairSync('ed25519');
   const clientKey = utils.generateKeyPairSync('ed25519');
   // Two servers, on two loopback addresses: the check refuses one address and port as both hosts.
-  const servers = ['127.0.0.1', '127.0.0.2'].map(() => new Server({ hostKeys: [hostKey.private] }, (client) => {
+  const addresses = ['127.0.0.1', '127.0.0.2'];
+  const servers = addresses.map(() => new Server({ hostKeys: [hostKey.private] }, (client) => {
     client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));
     client.on('error', () => {});
     client.on('ready', () => {
@@ -43,12 +44,12 @@ export async function trainOnPair(bin: string, cache: string): Promise<void> {
   }));
   try {
     const ports = await Promise.all(
-      servers.map((server, i) => new Promise<number>((resolve, reject) => server.listen(0, `127.0.0.${i + 1}`, () => resolve((server.address() as AddressInfo).port)).on('error', reject))),
+      servers.map((server, i) => new Promise<number>((resolve, reject) => server.listen(0, addresses[i], () => resolve((server.address() as AddressInfo).port)).on('error', reject))),
     );
     writeFileSync(join(dir, 'id'), clientKey.private, { mode: 0o600 });
-    writeFileSync(join(dir, 'known_hosts'), ports.map((port, i) => `[127.0.0.${i + 1}]:${port} ${hostKey.public}\n`).join(''));
+    writeFileSync(join(dir, 'known_hosts'), ports.map((port, i) => `[${addresses[i]}]:${port} ${hostKey.public}\n`).join(''));
     const host = (name: string, i: number): string =>
-      `Host ${name}\n  HostName 127.0.0.${i + 1}\n  Port ${ports[i]}\n  User root\n  IdentityFile ${join(dir, 'id')}\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n`;
+      `Host ${name}\n  HostName ${addresses[i]}\n  Port ${ports[i]}\n  User root\n  IdentityFile ${join(dir, 'id')}\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n`;
     writeFileSync(join(dir, 'ssh_config'), host('train-src', 0) + host('train-dst', 1));
     const code = await new Promise<number | null>((resolve, reject) => {
       const p = spawn(process.execPath, [bin, '-F', join(dir, 'ssh_config'), '--quiet', '--no-color', '--json', join(dir, 'report.json'), '--dirty-rate', '10', '--bandwidth', '1000', 'train-src', 'train-dst'], {
