@@ -64,10 +64,10 @@ export const snapshotCommands = (all: string, withSnapshots: string, out: string
   `*) ${out}="$${out} echo snapshots $_mp_n 0;";; esac; done`;
 
 /**
- * The script lines of the run. `frame(probe, exec?)` gives a probe's ordinary frame (`exec`: the
- * words to run in it instead of `sh -c <its command>`); `cap` the stdout cap of one probe.
+ * The script lines of the run. `frame(probe)` gives a probe's ordinary frame (its own command);
+ * `cap` the stdout cap of one probe.
  */
-export function batchLines(group: readonly BatchedProbe[], b: string, cap: number, frame: (p: BatchedProbe, exec?: string) => string[]): string[] {
+export function batchLines(group: readonly BatchedProbe[], b: string, cap: number, frame: (p: BatchedProbe) => string[]): string[] {
   const first = group[0];
   if (!first) return [];
   const u = shq(first.virsh.uri);

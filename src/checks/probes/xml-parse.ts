@@ -51,13 +51,8 @@ interface Open {
  */
 export function readXml(s: string, maxDepth: number): XmlElement {
   const fail = (at: number, reason: string): never => {
-    let line = 1;
-    let lineStart = 0;
-    for (let k = s.indexOf('\n'); k >= 0 && k < at; k = s.indexOf('\n', k + 1)) {
-      line++;
-      lineStart = k + 1;
-    }
-    throw new XmlSyntaxError(line, at - lineStart + 1, reason);
+    const { line, column } = lineColumn(s, at);
+    throw new XmlSyntaxError(line, column, reason);
   };
   const name = (at: number): string => {
     NAME.lastIndex = at;
@@ -101,7 +96,10 @@ export function readXml(s: string, maxDepth: number): XmlElement {
       const after = skipSpace(lt + 2 + tag.length);
       if (s.charCodeAt(after) !== 0x3e) fail(after, `'>' expected after </${tag}`);
       if (cur === top) fail(lt, `closing tag </${tag}> with no element open`);
-      if (tag !== cur.tag) fail(lt, `closing tag </${tag}> does not match <${cur.tag}> (opened at line ${position(s, cur.at)})`);
+      if (tag !== cur.tag) {
+        const opened = lineColumn(s, cur.at);
+        fail(lt, `closing tag </${tag}> does not match <${cur.tag}> (opened at line ${opened.line}, column ${opened.column})`);
+      }
       close(cur);
       stack.pop();
       cur = stack[stack.length - 1] as Open;
@@ -153,9 +151,13 @@ function close(o: Open): void {
   if (o.text !== '') o.node['#text'] = o.text;
 }
 
-/** "L, column C" of an offset. */
-function position(s: string, at: number): string {
-  const before = s.slice(0, at);
-  const line = before.split('\n').length;
-  return `${line}, column ${at - before.lastIndexOf('\n')}`;
+/** The 1-based line and column of an offset. */
+function lineColumn(s: string, at: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let k = s.indexOf('\n'); k >= 0 && k < at; k = s.indexOf('\n', k + 1)) {
+    line++;
+    lineStart = k + 1;
+  }
+  return { line, column: at - lineStart + 1 };
 }
