@@ -15,6 +15,12 @@
  * one probe timeout (a hung libvirtd costs that once); the run gets the timeouts of the probes in
  * it added up. A run killed at its timeout is not retried: the probes it did not finish end with
  * its exit code.
+ *
+ * Two virsh, not one: the dumps need the lists' names, and virsh reads commands in two ways only,
+ * one argument (fixed before it starts) or its interactive shell on stdin, which could be fed the
+ * dumps after the lists. That shell is not read-only: it writes its history
+ * (~/.cache/libvirt/virsh/history, through history-PID.tmp and a rename, libvirt 9; strace) on
+ * quit, whatever stdin is, and the operator would find our commands in their virsh history.
  */
 import { shq } from './shell.js';
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +11,10 @@ import { parseSnapshotCounts } from '../../src/checks/probes/virsh.js';
 import { shq } from '../../src/checks/shell.js';
 
 /** Runs a generated script with the real /bin/sh, the way sshd runs `/bin/sh -s`, and splits its output. */
-function runLocally(probes: ScriptProbe[], opts: { cap?: number; timeoutS?: number; hostCap?: number } = {}) {
+function runLocally(probes: ScriptProbe[], opts: { cap?: number; timeoutS?: number; hostCap?: number; env?: NodeJS.ProcessEnv } = {}) {
   const boundary = newBoundary();
   const script = buildScript(probes, boundary, opts.timeoutS ?? 10, opts.hostCap);
-  const r = spawnSync('/bin/sh', ['-s'], { input: script, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('/bin/sh', ['-s'], { input: script, maxBuffer: 64 * 1024 * 1024, ...(opts.env ? { env: opts.env } : {}) });
   const now = performance.now();
   const split = splitOutput(probes, boundary, capture([{ data: r.stdout, at: now }]), capture([{ data: r.stderr, at: now }]), opts.cap);
   return { ...split, status: r.status };
@@ -354,6 +354,17 @@ describe.skipIf(!hasVirsh)('one virsh run for the libvirt probes (real virsh, te
     } finally {
       server.close();
     }
+  });
+
+  it("writes nothing in the user's home, where virsh's interactive shell (the one way to feed it the dumps after the lists) writes its history", () => {
+    const home = mkdtempSync(join(tmpdir(), 'mp-home-'));
+    const env = { PATH: process.env.PATH, HOME: home };
+    const r = runLocally(libvirtProbes('test:///default', true), { env });
+    expect(r.outputs['virsh-domxml']?.stdout).toContain('<name>test</name>');
+    expect(readdirSync(home, { recursive: true })).toEqual([]);
+    // The premise: interactive virsh, even on a pipe, leaves its history behind.
+    spawnSync('virsh', ['-c', 'test:///default'], { input: 'list --all --name\nquit\n', env });
+    expect(readdirSync(home, { recursive: true })).toContain(join('.cache', 'libvirt', 'virsh', 'history'));
   });
 
   it('a stream cut inside the run: the first unfinished libvirt probe is running (no exit code), the rest never started', () => {
