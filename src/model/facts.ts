@@ -159,6 +159,11 @@ export interface CpuComparison {
   readonly missing: readonly string[];
   /** libvirt's own words (its error line, less the "Failed to compare" one). */
   readonly detail: string;
+  /**
+   * failed: the features this libvirt's CPU map gives the definition's model (`virsh cpu-baseline
+   * --features` on the bare model); absent when not asked or when it could not say.
+   */
+  readonly modelFeatures?: readonly string[];
 }
 
 /** A disk's size as the source host reports it. */

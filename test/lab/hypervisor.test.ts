@@ -166,6 +166,8 @@ describe.skipIf(why !== null)('oracle: verdicts against real libvirt 9 + QEMU 7.
     const r = await oracle({ name: 'g-tcg-hm', cpu: "<cpu mode='host-model' check='partial'/>" }, 'dst');
     agreeGo(r);
     expect(r.v.report.hosts.dst.facts?.libvirt?.cpuSupport?.compared).toEqual([expect.objectContaining({ domains: ['g-tcg-hm'], result: 'identical' })]);
+    // libvirt answered: the model's features (cpu-baseline, for the fallback) were not asked for.
+    expect(r.v.report.hosts.dst.facts?.libvirt?.cpuSupport?.compared?.[0]?.modelFeatures).toBeUndefined();
   }, CASE_MS);
 
   it.skipIf(noKvm !== null).concurrent("a KVM host-model guest: the destination's libvirt finds its CPU a superset: GO, and migrates", async ({ skip }) => {

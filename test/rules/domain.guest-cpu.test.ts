@@ -26,6 +26,10 @@ const passthrough = asKvm("<cpu mode='host-passthrough' check='none' migratable=
 const KVM_HM = fx('libvirt-qemu/dumpxml-migratable-kvm-host-model.xml').replace('<name>hm2</name>', '<name>g1</name>');
 const KVM_HM_HOST = fx('libvirt-qemu/domcapabilities-kvm-host-model-host.xml');
 const TCG_HM = fx('libvirt-qemu/dumpxml-migratable-tcg-host-model.xml').replace('<name>tm1</name>', '<name>g1</name>');
+/** A checked custom kvm64 CPU that names two of kvm64's own features (redundant, and valid). */
+const KVM_REPEATS = asKvm("<cpu mode='custom' match='exact' check='partial'><model fallback='forbid'>kvm64</model><feature policy='require' name='sse2'/><feature policy='require' name='cx16'/></cpu>");
+/** The lab host's KVM domcapabilities as on a host with SSE3 (the lab's nested CPU lacks it): kvm64 usable, host-model kvm64 without pni disabled. */
+const KVM64_HOST = DOMCAPS.replace("<model usable='no' vendor='unknown'>kvm64</model>", "<model usable='yes' vendor='unknown'>kvm64</model>").replace("<feature policy='disable' name='pni'/>", '');
 const compared = (file: string, domain: string): string => fx(`libvirt-qemu/${file}`).replace(`mp-compare ${JSON.stringify([domain])}`, 'mp-compare ["g1"]');
 
 const XEON = 'xeon-e5-2690v4-bl460-excerpt.cpuinfo';
@@ -81,12 +85,35 @@ testRule('domain.guest-cpu', [
     status: 'pass',
   },
   {
-    name: "no comparison, to another machine whose KVM host-model (kvm64 too) lacks hle, rtm and two arch-capabilities bits: fail",
+    name: "no comparison, to another machine whose KVM host-model (kvm64 too) lacks hle, rtm and two arch-capabilities bits, kvm64 having none of them (the CPU map): fail",
     src: source(LAB, KVM_HM),
-    dst: facts(LAB),
+    dst: facts(LAB, { 'guest-cpu-compare': compared('guest-cpu-compare-baseline-test-driver.txt', 'km') }),
     status: 'fail',
     messageId: 'guest-cpu.rejected',
     message: /g1: requires CPU feature\(s\) hle, rtm, rsba, taa-no, absent on the destination \(its host-model CPU, kvm64, lacks them\)$/,
+  },
+  {
+    // The host-model CPU lists what the host adds to kvm64, not kvm64's own: hle and rtm may be either (this host's /proc/cpuinfo shows both).
+    name: 'the same, the CPU map not asked (a saved report): error, neither a pass nor a fail',
+    src: source(LAB, KVM_HM),
+    dst: facts(LAB),
+    status: 'error',
+    messageId: 'guest-cpu.unknown',
+    message: /g1: requires CPU feature\(s\) hle, rtm, rsba, taa-no; libvirt did not compare it$/,
+  },
+  {
+    name: "no comparison, a custom kvm64 CPU repeating kvm64's own sse2 and cx16, to a host whose KVM runs kvm64 and host-model is kvm64: pass",
+    src: source(LAB, KVM_REPEATS),
+    dst: facts(LAB, { 'virsh-domcaps': KVM64_HOST, 'guest-cpu-compare': compared('guest-cpu-compare-baseline-test-driver.txt', 'km') }),
+    status: 'pass',
+  },
+  {
+    name: "the same repeating kvm64's pni where the host-model disables it, and requiring avx512f, not kvm64's nor added: fail, naming those two",
+    src: source(LAB, KVM_REPEATS.replace("name='cx16'/>", "name='cx16'/><feature policy='require' name='pni'/><feature policy='require' name='avx512f'/>")),
+    dst: facts(LAB, { 'virsh-domcaps': KVM64_HOST.replace("<feature policy='require' name='vme'/>", "<feature policy='require' name='vme'/><feature policy='disable' name='pni'/>"), 'guest-cpu-compare': compared('guest-cpu-compare-baseline-test-driver.txt', 'km') }),
+    status: 'fail',
+    messageId: 'guest-cpu.rejected',
+    message: /g1: requires CPU feature\(s\) pni, avx512f, absent on the destination \(its host-model CPU, kvm64, lacks them\)$/,
   },
   {
     name: "no comparison, and a TCG feature the destination's TCG host-model does not list: error, never judged by the host's /proc/cpuinfo",

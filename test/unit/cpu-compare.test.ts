@@ -34,6 +34,26 @@ describe('parseCpuCompare on real virsh hypervisor-cpu-compare output', () => {
     expect(r[0]?.detail).toBe('this function is not supported by the connection driver: virConnectCompareHypervisorCPU');
   });
 
+  it("where libvirt could not compare, the model's own features from its CPU map (cpu-baseline --features); none for a model it lacks", () => {
+    const r = parseCpuCompare(fx('guest-cpu-compare-baseline-test-driver.txt'));
+    expect(r.map((c) => [c.domains, c.result, c.modelFeatures?.length])).toEqual([
+      [['sky'], 'failed', 63],
+      [['km'], 'failed', 26],
+      [['odd'], 'failed', undefined],
+    ]);
+    // libvirt 9's x86_Skylake-Client.xml: TSX (hle, rtm) in the model, xsaves not.
+    expect(r[0]?.modelFeatures).toEqual(expect.arrayContaining(['sse4.2', 'avx2', 'hle', 'rtm']));
+    expect(r[0]?.modelFeatures).not.toContain('xsaves');
+  });
+
+  it("reads a model's features only after a comparison, one section each", () => {
+    const both = fx('guest-cpu-compare.txt') + fx('guest-cpu-compare-baseline-test-driver.txt');
+    expect(parseCpuCompare(both).map((c) => c.modelFeatures === undefined)).toEqual([true, true, true, false, false, true]);
+    expect(() => parseCpuCompare(`${fx('guest-cpu-compare-baseline-test-driver.txt').split('mp-compare ["km"]')[0]}mp-model X\n<cpu/>\nmp-exit 0\n`)).toThrow(/outside a comparison/);
+    expect(() => parseCpuCompare("mp-model Skylake-Client\n<cpu/>\nmp-exit 0\n")).toThrow(/outside a comparison/);
+    expect(() => parseCpuCompare(`${fx('guest-cpu-compare-test-driver.txt')}mp-model X\n<cpu><feature policy='require'/></cpu>\nmp-exit 0\n`)).toThrow(/without name/);
+  });
+
   it('refuses output cut short or out of frame', () => {
     const text = fx('guest-cpu-compare.txt');
     expect(() => parseCpuCompare(text.slice(0, text.indexOf('mp-exit 0')))).toThrow(ParseError);
@@ -75,7 +95,7 @@ describe('what is compared', () => {
   });
 
   it('names, URI and XML reach a real sh as quoted words: the names come back unchanged', () => {
-    const q = { domains: ["it's", 'b c'], virtType: 'kvm', arch: 'x86_64', xml: guestCpuXml(TCG_HM as NonNullable<typeof TCG_HM>) ?? '' };
+    const q = { domains: ["it's", 'b c'], virtType: 'kvm', arch: 'x86_64', model: 'qemu64', xml: guestCpuXml(TCG_HM as NonNullable<typeof TCG_HM>) ?? '' };
     // Without virsh on PATH the pipeline's status is 127; the frame still parses (as a failure).
     const out = execFileSync('/bin/sh', ['-c', cpuCompareCommand("qemu:///system'x", [q])], { env: { PATH: '/nonexistent' }, encoding: 'utf8' });
     expect(out.split('\n')[0]).toBe(`mp-compare ${JSON.stringify(q.domains)}`);

@@ -70,16 +70,20 @@ function guestCpu(src: unknown, dst: unknown, ignored: readonly string[], ctx: O
         bad.push(`${g.domain}: CPU model ${g.model} is not usable on the destination${accel} (missing ${blockers.join(', ')})`);
       } else if (m.usable !== 'yes') unsure.push(`${g.domain}: libvirt on the destination ${m.usable === 'no' ? 'finds' : 'does not know whether'} model ${g.model}${m.usable === 'no' ? ' not usable without naming what it lacks' : ' is usable'}${accel} (${why})`);
     }
-    // The features the definition adds, by libvirt's names. The destination's host-model CPU is its model plus all the host adds: on
-    // the same model it decides; else what it disables is absent, and under KVM /proc/cpuinfo decides the features it shows at all.
-    // TCG emulates: the host's flags say nothing there.
+    // The features the definition requires, by libvirt's names. One of its model's own (the destination's CPU map, where libvirt was
+    // asked) stands or falls with the model, judged above. The destination's host-model CPU is its model plus all the host adds:
+    // what it disables is absent; on the same model, a feature neither in the model nor added is absent. Else under KVM
+    // /proc/cpuinfo decides the features it shows at all; TCG emulates: the host's flags say nothing there.
+    const base = judged?.modelFeatures ? new Set(judged.modelFeatures) : null;
+    const kvmFlags = g.virtType === 'qemu' ? null : flags;
     const missing: string[] = [];
     const open: string[] = [];
     for (const f of g.required) {
-      if (EMULATED.has(f) || given.has(f)) continue;
-      if (off.has(f) || hm?.model === g.model) missing.push(f);
-      else if (g.virtType === 'qemu' || flags === null || NOT_IN_CPUINFO.test(f)) open.push(f);
-      else if (!flags.has(cpuinfoName(f))) missing.push(f);
+      if (EMULATED.has(f) || given.has(f) || (base?.has(f) && !off.has(f))) continue;
+      if (off.has(f) || (hm?.model === g.model && base !== null)) missing.push(f);
+      else if (kvmFlags !== null && !NOT_IN_CPUINFO.test(f) && !kvmFlags.has(cpuinfoName(f))) missing.push(f);
+      // The same model with its features unknown: the host-model CPU lists only what the host adds to it, so one it lacks may be the model's own.
+      else if (hm?.model === g.model || kvmFlags === null || NOT_IN_CPUINFO.test(f)) open.push(f);
     }
     const theirs = hm?.model === g.model ? ` (its host-model CPU, ${g.model}${accel}, lacks them)` : accel;
     if (missing.length > 0) bad.push(`${g.domain}: requires CPU feature(s) ${missing.join(', ')}, absent on the destination${theirs}`);

@@ -35,6 +35,8 @@ export interface CpuCompareQuery {
   readonly domains: readonly string[];
   readonly virtType: string;
   readonly arch: string;
+  /** The definition's named model. */
+  readonly model: string;
   readonly xml: string;
 }
 
