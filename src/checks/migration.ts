@@ -47,6 +47,11 @@ function classify(d: DomainDisk, mounts: readonly MountFacts[], pools: readonly 
   return m ? { storage: 'shared-fs', mount: { mountpoint: m.mountpoint, fstype: m.fstype, export: m.export } } : { storage: 'local', mount: null };
 }
 
+/** The addresses a domain's graphics listen on, as its definition gives them. */
+function graphicsListens(domain: string, x: DomainXmlFacts): { domain: string; graphics: string; address: string }[] {
+  return (x.graphics ?? []).flatMap((g) => g.listens.flatMap((l) => (l.type === 'address' && l.address !== null ? [{ domain, graphics: g.type, address: l.address }] : [])));
+}
+
 /** The disks of the domains a run moves (-d, else the running ones), classified by where they live. */
 export function movingDisks(src: HostFacts, requested: readonly string[]): MigrationDisk[] {
   return selectDomains(src.libvirt?.domains ?? [], requested).domains.flatMap((d) => disksOf(d, src));
@@ -183,7 +188,13 @@ function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: Migratio
   const withXml = domains.flatMap((d) => (d.xml ? [{ d, x: d.xml }] : []));
   const xmlKnown = withXml.length === domains.length;
   const xmls = withXml.map((w) => w.x);
-  const usedNets = new Set(xmls.flatMap((x) => x.interfaces.flatMap((i) => (i.type === 'network' && i.network ? [i.network] : []))));
+  // The networks the guests plug into, and those their graphics listen on (libvirt takes the address from the destination's).
+  const usedNets = new Set(
+    xmls.flatMap((x) => [
+      ...x.interfaces.flatMap((i) => (i.type === 'network' && i.network ? [i.network] : [])),
+      ...(x.graphics ?? []).flatMap((g) => g.listens.flatMap((l) => (l.type === 'network' && l.network ? [l.network] : []))),
+    ]),
+  );
   const networks = (src.libvirt?.networks ?? []).filter((n) => usedNets.has(n.name));
   const netsKnown = xmlKnown && [...usedNets].every((name) => networks.some((n) => n.name === name));
   const bridges = new Set<string>();
@@ -231,6 +242,7 @@ function factsFor(domains: readonly DomainFact[], src: HostFacts, plan: Migratio
           hostCpuGuests: withXml.filter(({ x }) => followsHostCpu(x)).map(({ d }) => d.name),
           disks,
           guestCpus: withXml.map(({ d, x }) => guestCpu(d, x, src)),
+          ...(xmls.every((x) => x.graphics) ? { graphicsListens: withXml.flatMap(({ d, x }) => graphicsListens(d.name, x)) } : {}),
           machines: [...new Set(xmls.flatMap((x) => (x.machine ? [x.machine] : [])))],
           virtTypes: [...new Set(xmls.flatMap((x) => (x.virtType && x.arch ? [`${x.virtType}/${x.arch}`] : [])))],
         }

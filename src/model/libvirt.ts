@@ -34,6 +34,14 @@ export interface DomainXmlFacts {
    * default size; nodeset when it names guest NUMA nodes); null when the domain has no huge pages.
    */
   readonly hugepages: readonly { readonly sizeKiB: number | null; readonly nodeset: string | null }[] | null;
+  /** <graphics> devices (domain-graphics.ts); absent in facts saved before they were read. */
+  readonly graphics?: readonly DomainGraphics[];
+}
+
+/** A <graphics> device: vnc, spice, sdl ..., and its <listen> elements (address, network, socket, none). */
+export interface DomainGraphics {
+  readonly type: string;
+  readonly listens: readonly { readonly type: string; readonly address: string | null; readonly network: string | null }[];
 }
 
 export interface DomainInterface {

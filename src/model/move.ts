@@ -44,6 +44,12 @@ export interface MigrationFacts {
   readonly libvirtRefusals?: readonly string[];
   /** What each moving domain's guest CPU needs from the destination; absent when a domain's definition is unknown. */
   readonly guestCpus?: readonly GuestCpu[];
+  /**
+   * The addresses the moving domains' graphics (VNC, SPICE) listen on, as their definitions give
+   * them (a listen from qemu.conf has none: the destination uses its own); absent when a domain's
+   * definition, or its graphics, is unknown.
+   */
+  readonly graphicsListens?: readonly { readonly domain: string; readonly graphics: string; readonly address: string }[];
   /** Machine types of the moving domains (<os><type machine>); absent when a domain's definition is unknown. */
   readonly machines?: readonly string[];
   /** "<domain type>/<arch>" of the moving domains: what the destination's libvirt must offer; absent when a domain's definition is unknown. */

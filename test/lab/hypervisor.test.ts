@@ -203,6 +203,15 @@ describe.skipIf(why !== null)('oracle: verdicts against real libvirt 9 + QEMU 7.
     agreeNoGo(await oracle({ name: 'g-vol', pool: 'vmstore' }, 'dst'), 'storage.pools', /destination lacks vmstore/, /no storage pool with matching name 'vmstore'/);
   }, CASE_MS);
 
+  it.concurrent("VNC listening on the source's own address: NO-GO, QEMU cannot bind it on the destination", async () => {
+    const vnc = `<graphics type='vnc' port='-1' autoport='yes' listen='${lab.hosts.get('src')?.ip}'/>`;
+    agreeNoGo(await oracle({ name: 'g-vnc-ip', devices: vnc }, 'dst'), 'domain.graphics-listen', /g-vnc-ip: its vnc console listens on [\d.]+, an address the destination does not have/, /Failed to bind socket: Cannot assign requested address/);
+  }, CASE_MS);
+
+  it.concurrent('VNC listening on 0.0.0.0: GO, and it migrates', async () => {
+    agreeGo(await oracle({ name: 'g-vnc-any', devices: "<graphics type='vnc' port='-1' autoport='yes' listen='0.0.0.0'/>" }, 'dst'));
+  }, CASE_MS);
+
   it.concurrent("shared memory without role='master': NO-GO, libvirt refuses the shmem device", async () => {
     const shmem = "<shmem name='lab-shm'><model type='ivshmem-plain'/><size unit='M'>4</size></shmem>";
     agreeNoGo(await oracle({ name: 'g-shmem', devices: shmem }, 'dst'), 'domain.migration-blockers', /shmem device 'lab-shm' cannot be migrated/, /Migration is disabled when using feature 'peer mode' in device 'ivshmem'/);

@@ -262,6 +262,7 @@ describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', (
         ],
         blockers: [],
         hugepages: null,
+        graphics: [],
       },
     ]);
   });
@@ -296,6 +297,7 @@ describe.skipIf(!HAVE_VIRSH)('real virsh output from the libvirt test driver', (
       ],
       blockers: [],
       hugepages: null,
+      graphics: [],
     });
   });
 

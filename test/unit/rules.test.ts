@@ -115,7 +115,7 @@ describe('rule files', () => {
     const cpu = ['cpu.arch', 'cpu.bits', 'cpu.flags', 'cpu.model', 'cpu.nx', 'cpu.vendor', 'cpu.virt-ext'];
     expect(selectRules(rules, ['cpu.*'], []).map((r) => r.id).sort()).toEqual(cpu);
     expect(selectRules(rules, ['tag:domain'], []).map((r) => r.id)).toEqual([
-      'cpu.virt-ext', 'domain.guest-cpu', 'domain.names-unique', 'domain.uuids-unique', 'storage.disk-paths', 'storage.disk-cache', 'domain.migration-blockers', 'domain.machine-type', 'migration.convergence',
+      'cpu.virt-ext', 'domain.guest-cpu', 'domain.names-unique', 'domain.uuids-unique', 'domain.graphics-listen', 'storage.disk-paths', 'storage.disk-cache', 'domain.migration-blockers', 'domain.machine-type', 'migration.convergence',
       'storage.block-space', 'storage.image-format', 'xen.names-unique',
     ]);
     // A bare word is an id glob or a tag: domain.guest-cpu, xen.caps and xen.hvm are tagged cpu.

@@ -17,6 +17,7 @@ import { firewallAdmitsOp } from './firewall-admits.js';
 import { guestCpuOp } from './guest-cpu.js';
 import { hugepagesFitOp } from './hugepages-fit.js';
 import { inOp } from './in.js';
+import { listensLocalOp } from './listens-local.js';
 import { matchOp } from './match.js';
 import { matchesOp } from './matches.js';
 import { notOlderOp } from './not-older.js';
@@ -56,6 +57,7 @@ export const OPERATOR_DEFS = [
   atLeastOp,
   convergesOp,
   privateDirOp,
+  listensLocalOp,
 ] as const;
 
 type Defs = (typeof OPERATOR_DEFS)[number];

@@ -19,6 +19,7 @@ import type {
   VirshVersionFacts,
 } from '../../model/libvirt.js';
 import { migrationBlockers } from './domain-blockers.js';
+import { graphicsOf } from './domain-graphics.js';
 import { ParseError } from './parse-error.js';
 import { all, attr, attrValue, childText, first, parseDocuments, requiredChildText, textOf, unitFactor, type XmlNode } from './xml-doc.js';
 
@@ -144,6 +145,7 @@ function parseDomain(d: XmlNode, index: number): DomainXmlFacts {
     disks: all(devices, 'disk').map(parseDisk),
     blockers: migrationBlockers(d),
     hugepages: hugepagesOf(first(d, 'memoryBacking'), what),
+    graphics: graphicsOf(devices, what),
   };
 }
 

@@ -90,6 +90,7 @@ export const LIBVIRT_PROBES = {
       'migration.libvirtRefusals',
       'migration.blockers',
       'migration.guestCpus',
+      'migration.graphicsListens',
       'migration.machines',
       'migration.virtTypes',
       'migration.convergence',
