@@ -92,6 +92,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
       ],
       blockers: [],
       hugepages: null,
+      graphics: [{ type: 'spice', listens: [{ type: 'network', address: '192.168.60.53', network: 'vdsm-ovirtmgmt' }] }],
     });
   });
 
@@ -209,6 +210,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
       ],
       blockers: [],
       hugepages: null,
+      graphics: [{ type: 'vnc', listens: [{ type: 'address', address: '127.0.0.1', network: null }] }],
     });
   });
 
@@ -254,6 +256,7 @@ describe.skipIf(!PRESENT)('libvirt domain XML corpus', () => {
       disks: [fileDisk({ source: '/var/lib/libvirt/images/fedora22.qcow2', format: 'qcow2', target: 'vda' })],
       blockers: [],
       hugepages: null,
+      graphics: [{ type: 'spice', listens: [] }],
     });
   });
 
