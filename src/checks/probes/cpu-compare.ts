@@ -116,21 +116,19 @@ export function parseCpuCompare(text: string): CpuComparison[] {
     const head = /^mp-compare (.*)$/.exec(line);
     const model = /^mp-model (.+)$/.exec(line);
     const exit = /^mp-exit (\d+)$/.exec(line);
-    if (head || model) {
-      if (cur) throw new ParseError(P, `no exit status for ${cur.domains.join(', ')}`);
-      if (model) {
-        const last = out[out.length - 1];
-        if (!last || last.modelFeatures !== undefined) throw new ParseError(P, `model ${model[1]}'s features outside a comparison`);
-        cur = { domains: [...last.domains], model: model[1] as string, body: [] };
-        continue;
-      }
+    if ((head || model) && cur) throw new ParseError(P, `no exit status for ${cur.domains.join(', ')}`);
+    if (model) {
+      const last = out[out.length - 1];
+      if (!last || last.modelFeatures !== undefined) throw new ParseError(P, `model ${model[1]}'s features outside a comparison`);
+      cur = { domains: [...last.domains], model: model[1] as string, body: [] };
+    } else if (head) {
       let domains: unknown;
       try {
-        domains = JSON.parse((head as RegExpExecArray)[1] as string);
+        domains = JSON.parse(head[1] as string);
       } catch {
         domains = null;
       }
-      if (!Array.isArray(domains) || !domains.every((d) => typeof d === 'string')) throw new ParseError(P, `bad domain list ${JSON.stringify((head as RegExpExecArray)[1])}`);
+      if (!Array.isArray(domains) || !domains.every((d) => typeof d === 'string')) throw new ParseError(P, `bad domain list ${JSON.stringify(head[1])}`);
       cur = { domains, model: null, body: [] };
     } else if (exit) {
       if (!cur) throw new ParseError(P, 'an exit status before any comparison');
